@@ -1,0 +1,58 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// Sluice: nightly batch machine learning on Linux, in one compiled program.
+/// The layout follows DESIGN.md: tiny system-library shims, one compute core,
+/// the frame, connectors in `connectors/`, the user's pipelines in `pipelines/`.
+let package = Package(
+    name: "Sluice",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "Sluice", targets: ["Sluice"]),
+        .executable(name: "sluice", targets: ["sluice"]),
+        .executable(name: "sluice-bench", targets: ["sluice-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // System libraries (Debian: libcsv-dev, libpq-dev, libopenblas-dev, liblapacke-dev).
+        .systemLibrary(name: "CLibCSV", path: "Sources/CLibCSV"),
+        .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ"),
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
+
+        // Vectorised libm (glibc libmvec), chosen at run time by CPU.
+        .target(
+            name: "CSluiceKernels",
+            cSettings: [.unsafeFlags(["-O2", "-fno-math-errno"])],
+            linkerSettings: [.linkedLibrary("mvec"), .linkedLibrary("m")]
+        ),
+        .target(name: "SluiceCompute", dependencies: ["COpenBLAS", "CSluiceKernels"]),
+        .target(name: "SluiceFrame", dependencies: ["SluiceCompute"]),
+        .target(name: "SluiceCSV", dependencies: ["SluiceFrame", "CLibCSV"], path: "connectors/CSV"),
+        .target(name: "SluicePostgres", dependencies: ["SluiceFrame", "CLibPQ"], path: "connectors/Postgres"),
+        .target(
+            name: "SluiceJobs",
+            dependencies: [
+                "SluiceCompute", "SluiceFrame", "SluiceCSV", "SluicePostgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(name: "Sluice", dependencies: ["SluiceCompute", "SluiceFrame", "SluiceCSV", "SluicePostgres", "SluiceJobs"]),
+
+        .executableTarget(name: "sluice", dependencies: ["Sluice"], path: "pipelines"),
+        .executableTarget(
+            name: "sluice-bench",
+            dependencies: ["Sluice", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Benchmarks"
+        ),
+
+        // Tests: a shared support target with seeded data and approximate comparison.
+        .target(name: "SluiceTestSupport", dependencies: ["SluiceCompute"], path: "Tests/SluiceTestSupport"),
+        .testTarget(name: "SluiceComputeTests", dependencies: ["SluiceCompute", "SluiceTestSupport"]),
+        .testTarget(name: "SluiceFrameTests", dependencies: ["SluiceFrame", "SluiceTestSupport"]),
+        .testTarget(name: "SluiceCSVTests", dependencies: ["SluiceCSV", "SluiceTestSupport"]),
+        .testTarget(name: "SluicePostgresTests", dependencies: ["SluicePostgres", "SluiceTestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

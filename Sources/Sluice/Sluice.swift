@@ -1,0 +1,6 @@
+// The umbrella module: `import Sluice` brings in every public Sluice module.
+@_exported import SluiceCompute
+@_exported import SluiceFrame
+@_exported import SluiceCSV
+@_exported import SluicePostgres
+@_exported import SluiceJobs

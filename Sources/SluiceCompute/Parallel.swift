@@ -1,0 +1,95 @@
+import COpenBLAS
+import Dispatch
+import Foundation
+
+/// Data-parallel loops over the machine's cores, and the thread policy shared with OpenBLAS.
+///
+/// **Policy.** OpenBLAS and Sluice's own loops never run threads at the same time. OpenBLAS
+/// gets every core for the BLAS and LAPACK calls made outside a parallel loop (or the number
+/// in `OPENBLAS_NUM_THREADS` / `SLUICE_THREADS` when set). While a ``forEachChunk(of:minimumChunk:_:)``
+/// runs on more than one thread, OpenBLAS is switched to one thread, so a BLAS call made
+/// inside a loop body runs on the core of that body instead of spawning more threads than
+/// there are cores. Nested parallel loops run their inner loop serially.
+public enum Parallel {
+    /// The number of threads Sluice uses: `SLUICE_THREADS` if set, else the active cores.
+    public static let threadCount: Int = {
+        if let s = ProcessInfo.processInfo.environment["SLUICE_THREADS"], let n = Int(s), n > 0 { return n }
+        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }()
+
+    /// The number of threads OpenBLAS uses outside parallel loops.
+    public static let blasThreadCount: Int = {
+        if let s = ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"], let n = Int(s), n > 0 { return n }
+        return threadCount
+    }()
+
+    private static let state = BLASThreadState()
+
+    /// Applies the thread policy to OpenBLAS; called on first use of a parallel loop, and
+    /// safe to call again.
+    public static func configureBLAS() { state.configure() }
+
+    /// Splits `0..<count` into contiguous chunks of at least `minimumChunk` elements and
+    /// runs `body` on each, on up to ``threadCount`` threads; returns when all are done.
+    ///
+    /// Chunks are contiguous and in order, so a body that writes only its own range of an
+    /// output gives the same result whatever the thread count.
+    public static func forEachChunk(of count: Int, minimumChunk: Int = 4096,
+                                    _ body: (Range<Int>) -> Void) {
+        let chunks = min(threadCount, max(1, count / max(1, minimumChunk)))
+        if chunks <= 1 || Thread.current.threadDictionary[nestedKey] != nil {
+            if count > 0 { body(0..<count) }
+            return
+        }
+        state.enterParallel()
+        defer { state.leaveParallel() }
+        withoutActuallyEscaping(body) { body in
+            let box = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: chunks) { i in
+                let lo = count * i / chunks, hi = count * (i + 1) / chunks
+                Thread.current.threadDictionary[nestedKey] = true
+                box.value(lo..<hi)
+                Thread.current.threadDictionary[nestedKey] = nil
+            }
+        }
+    }
+
+    private static let nestedKey = "sluice.parallel.nested"
+}
+
+/// Wraps a value the caller promises is used safely across threads.
+struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
+
+/// Counts parallel loops in flight; OpenBLAS runs single-threaded while any is.
+private final class BLASThreadState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var active = 0
+    private var configured = false
+
+    func configure() {
+        lock.lock()
+        defer { lock.unlock() }
+        if !configured {
+            configured = true
+            if active == 0 { openblas_set_num_threads(Int32(Parallel.blasThreadCount)) }
+        }
+    }
+
+    func enterParallel() {
+        configure()
+        lock.lock()
+        defer { lock.unlock() }
+        if active == 0 { openblas_set_num_threads(1) }
+        active += 1
+    }
+
+    func leaveParallel() {
+        lock.lock()
+        defer { lock.unlock() }
+        active -= 1
+        if active == 0 { openblas_set_num_threads(Int32(Parallel.blasThreadCount)) }
+    }
+}

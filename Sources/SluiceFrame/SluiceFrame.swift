@@ -1,0 +1,2 @@
+/// Typed columnar tables: `Frame`, `Column`, `Schema`, and the `DataSource` / `DataSink` protocols.
+public enum SluiceFrameModule {}

@@ -1,0 +1,4 @@
+import SluiceFrame
+import CLibCSV
+/// CSV reader and writer over libcsv.
+public enum SluiceCSVModule {}

@@ -43,9 +43,9 @@ extension Matrix {
     /// The minimum-norm least-squares solution of `self · X ≈ b` by SVD (`?gelsd`), which
     /// also handles rank-deficient and under-determined systems.
     ///
-    /// - Parameter rcond: singular values `≤ rcond · s_max` count as zero; negative means
-    ///   machine precision.
-    public func leastSquares(_ b: Matrix, rcond: Scalar = -1) throws -> LeastSquaresSolution<Scalar> {
+    /// - Parameter rcond: singular values `≤ rcond · s_max` count as zero; by default
+    ///   `ε · max(m, n)`, as numpy's `lstsq`.
+    public func leastSquares(_ b: Matrix, rcond: Scalar? = nil) throws -> LeastSquaresSolution<Scalar> {
         precondition(b.rows == rows, "leastSquares: \(rows)×\(columns) with \(b.rows)×\(b.columns)")
         let m = rows, n = columns, nrhs = b.columns
         if m == 0 || n == 0 || nrhs == 0 {
@@ -61,7 +61,8 @@ extension Matrix {
         var s = [Scalar](repeating: 0, count: Swift.min(m, n))
         var rank: Int32 = 0
         let info = s.withUnsafeMutableBufferPointer {
-            Scalar.gelsd(m, n, nrhs, a.storage.pointer, n, x.storage.pointer, nrhs, $0.baseAddress!, rcond, &rank)
+            Scalar.gelsd(m, n, nrhs, a.storage.pointer, n, x.storage.pointer, nrhs, $0.baseAddress!,
+                        rcond ?? Scalar.ulpOfOne * Scalar(Swift.max(m, n)), &rank)
         }
         try check(info, "gelsd") { "the SVD did not converge (\($0) off-diagonal elements)" }
         let solution = n == x.rows ? x : x.rows(0..<n).copy()

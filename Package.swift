@@ -21,11 +21,11 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ"),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
 
-        // Vectorised libm (glibc libmvec), chosen at run time by CPU.
+        // Vectorised libm (glibc libmvec), chosen at run time by CPU, and OpenBLAS core selection.
         .target(
             name: "CSluiceKernels",
             cSettings: [.unsafeFlags(["-O2", "-fno-math-errno"])],
-            linkerSettings: [.linkedLibrary("mvec"), .linkedLibrary("m")]
+            linkerSettings: [.linkedLibrary("mvec"), .linkedLibrary("m"), .linkedLibrary("openblas")]
         ),
         .target(name: "SluiceCompute", dependencies: ["COpenBLAS", "CSluiceKernels"]),
         .target(name: "SluiceFrame", dependencies: ["SluiceCompute"]),

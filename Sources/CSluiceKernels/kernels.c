@@ -89,3 +89,14 @@ KERNEL(log)
 KERNEL(tanh)
 KERNEL(expm1)
 KERNEL(log1p)
+
+// max(x, 0) with NaN kept: written as a select the compiler turns into MAXPD/MAXPS.
+__attribute__((target_clones("avx512f", "avx2", "default")))
+void sluice_relu_f64(const double *x, double *y, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] = 0.0 > x[i] ? 0.0 : x[i];
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default")))
+void sluice_relu_f32(const float *x, float *y, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] = 0.0f > x[i] ? 0.0f : x[i];
+}

@@ -172,9 +172,9 @@ extension Float: BLASScalar {
     }
 }
 
-/// The transcendental functions the vector kernels compute in bulk.
+/// The functions the C vector kernels compute in bulk.
 public enum VectorFunction: Sendable, CaseIterable {
-    case exp, log, tanh, expm1, log1p
+    case exp, log, tanh, expm1, log1p, relu
 }
 
 /// Bulk transcendental math through the vectorised kernels (libmvec, chosen by CPU).
@@ -193,6 +193,7 @@ extension Double: VectorMath {
         case .tanh: sluice_tanh_f64(x, y, n)
         case .expm1: sluice_expm1_f64(x, y, n)
         case .log1p: sluice_log1p_f64(x, y, n)
+        case .relu: sluice_relu_f64(x, y, n)
         }
     }
 }
@@ -206,6 +207,7 @@ extension Float: VectorMath {
         case .tanh: sluice_tanh_f32(x, y, n)
         case .expm1: sluice_expm1_f32(x, y, n)
         case .log1p: sluice_log1p_f32(x, y, n)
+        case .relu: sluice_relu_f32(x, y, n)
         }
     }
 }

@@ -17,13 +17,13 @@ public enum ElementwiseFunction: Sendable, CaseIterable {
 }
 
 /// Elements per block when a kernel runs several passes: small enough to stay in L1/L2.
-private let blockSize = 4096
+@usableFromInline let kernelBlockSize = 4096
 /// Below this many elements a kernel runs on one thread.
-private let parallelThreshold = 1 << 16
+@usableFromInline let parallelThreshold = 1 << 16
 
 extension Matrix {
     /// Applies `f` to every element in place, vectorised and split over the cores.
-    public mutating func apply(_ f: ElementwiseFunction) {
+    @inlinable public mutating func apply(_ f: ElementwiseFunction) {
         makeUnique()
         let p = UncheckedSendable(storage.pointer)
         Parallel.forEachChunk(of: count, minimumChunk: parallelThreshold) { range in
@@ -32,28 +32,27 @@ extension Matrix {
     }
 
     /// A new matrix with `f` applied to every element.
-    public func applying(_ f: ElementwiseFunction) -> Matrix {
+    @inlinable public func applying(_ f: ElementwiseFunction) -> Matrix {
         var copy = self
         copy.apply(f)
         return copy
     }
 
-    static func kernel(_ f: ElementwiseFunction, _ x: UnsafeMutablePointer<Scalar>, _ n: Int) {
+    @inlinable static func kernel(_ f: ElementwiseFunction, _ x: UnsafeMutablePointer<Scalar>, _ n: Int) {
         switch f {
         case .exp: Scalar.vectorMath(.exp, x, x, n)
         case .log: Scalar.vectorMath(.log, x, x, n)
         case .tanh: Scalar.vectorMath(.tanh, x, x, n)
         case .log1p: Scalar.vectorMath(.log1p, x, x, n)
         case .expm1: Scalar.vectorMath(.expm1, x, x, n)
-        case .relu:
-            for i in 0..<n where x[i] < 0 { x[i] = 0 }
+        case .relu: Scalar.vectorMath(.relu, x, x, n)
         case .sigmoid:
             // σ(x) = 1/(1+e^-|x|) for x ≥ 0 and e^-|x|/(1+e^-|x|) below: never overflows.
             var start = 0
-            let sign = UnsafeMutablePointer<Bool>.allocate(capacity: blockSize)
+            let sign = UnsafeMutablePointer<Bool>.allocate(capacity: kernelBlockSize)
             defer { sign.deallocate() }
             while start < n {
-                let len = Swift.min(blockSize, n - start), b = x + start
+                let len = Swift.min(kernelBlockSize, n - start), b = x + start
                 for i in 0..<len {
                     sign[i] = b[i] >= 0
                     b[i] = -b[i].magnitude
@@ -69,24 +68,24 @@ extension Matrix {
     }
 
     /// The element-wise sum of two matrices of one shape.
-    public static func + (lhs: Matrix, rhs: Matrix) -> Matrix {
+    @inlinable public static func + (lhs: Matrix, rhs: Matrix) -> Matrix {
         var out = lhs
         out += rhs
         return out
     }
 
     /// The element-wise difference of two matrices of one shape.
-    public static func - (lhs: Matrix, rhs: Matrix) -> Matrix {
+    @inlinable public static func - (lhs: Matrix, rhs: Matrix) -> Matrix {
         var out = lhs
         out -= rhs
         return out
     }
 
     /// Adds `rhs`, a matrix of the same shape, element by element.
-    public static func += (lhs: inout Matrix, rhs: Matrix) { lhs.combine(rhs) { $0 + $1 } }
+    @inlinable public static func += (lhs: inout Matrix, rhs: Matrix) { lhs.combine(rhs) { $0 + $1 } }
 
     /// Subtracts `rhs`, a matrix of the same shape, element by element.
-    public static func -= (lhs: inout Matrix, rhs: Matrix) { lhs.combine(rhs) { $0 - $1 } }
+    @inlinable public static func -= (lhs: inout Matrix, rhs: Matrix) { lhs.combine(rhs) { $0 - $1 } }
 
     /// Every element multiplied by `scalar`.
     public static func * (lhs: Matrix, scalar: Scalar) -> Matrix {
@@ -96,17 +95,17 @@ extension Matrix {
     }
 
     /// Multiplies element by element with `other`, a matrix of the same shape (Hadamard product).
-    public mutating func multiply(elementwiseBy other: Matrix) { combine(other) { $0 * $1 } }
+    @inlinable public mutating func multiply(elementwiseBy other: Matrix) { combine(other) { $0 * $1 } }
 
     /// The element-wise (Hadamard) product with `other`.
-    public func multiplied(elementwiseBy other: Matrix) -> Matrix {
+    @inlinable public func multiplied(elementwiseBy other: Matrix) -> Matrix {
         var out = self
         out.multiply(elementwiseBy: other)
         return out
     }
 
-    @inline(__always)
-    private mutating func combine(_ other: Matrix, _ op: (Scalar, Scalar) -> Scalar) {
+    @inlinable
+    mutating func combine(_ other: Matrix, _ op: (Scalar, Scalar) -> Scalar) {
         precondition(other.rows == rows && other.columns == columns,
                      "element-wise: \(rows)×\(columns) with \(other.rows)×\(other.columns)")
         makeUnique()
@@ -119,7 +118,7 @@ extension Matrix {
 
     /// Adds `vector` to every row (broadcast, as a bias is added to a layer's output).
     /// - Precondition: `vector.count == columns`.
-    public mutating func add(toEachRow vector: [Scalar]) {
+    @inlinable public mutating func add(toEachRow vector: [Scalar]) {
         precondition(vector.count == columns, "add(toEachRow:) needs \(columns) values, got \(vector.count)")
         makeUnique()
         let p = storage.pointer, n = columns

@@ -2,27 +2,27 @@
 /// a vector of ones); variances take two passes for accuracy.
 extension Matrix {
     /// The sum of all elements.
-    public func sum() -> Scalar { columnSums().reduce(0, +) }
+    @inlinable public func sum() -> Scalar { columnSums().reduce(0, +) }
 
     /// The sum of each column (`columns` values).
-    public func columnSums() -> [Scalar] {
+    @inlinable public func columnSums() -> [Scalar] {
         view.transposed.multiplied(by: [Scalar](repeating: 1, count: rows))
     }
 
     /// The sum of each row (`rows` values).
-    public func rowSums() -> [Scalar] {
+    @inlinable public func rowSums() -> [Scalar] {
         view.multiplied(by: [Scalar](repeating: 1, count: columns))
     }
 
     /// The mean of each column; `NaN` when there are no rows.
-    public func columnMeans() -> [Scalar] {
+    @inlinable public func columnMeans() -> [Scalar] {
         let n = Scalar(rows)
         return columnSums().map { $0 / n }
     }
 
     /// The variance of each column, `Σ(x - mean)² / (rows - ddof)`; `NaN` when
     /// `rows ≤ ddof`. `ddof: 0` is numpy's default, `ddof: 1` the sample variance.
-    public func columnVariances(ddof: Int = 0) -> [Scalar] {
+    @inlinable public func columnVariances(ddof: Int = 0) -> [Scalar] {
         let means = columnMeans()
         var acc = [Scalar](repeating: 0, count: columns)
         withUnsafeBufferPointer { p in
@@ -44,7 +44,7 @@ extension Matrix {
 
     /// The column index of each row's largest element; the first one on ties, and the
     /// first `NaN` if a row holds one (as numpy's `argmax`). `-1` for rows of no columns.
-    public func rowArgmax() -> [Int] {
+    @inlinable public func rowArgmax() -> [Int] {
         guard columns > 0 else { return [Int](repeating: -1, count: rows) }
         return withUnsafeBufferPointer { p in
             (0..<rows).map { r in
@@ -61,7 +61,7 @@ extension Matrix {
 
     /// `log Σ exp(x)` of each row, computed as `m + log Σ exp(x - m)` with `m` the row's
     /// maximum so that no term overflows. `-inf` for an all `-inf` row.
-    public func rowLogSumExp() -> [Scalar] {
+    @inlinable public func rowLogSumExp() -> [Scalar] {
         var shifted = self
         let maxima = shifted.subtractRowMaxima()
         shifted.apply(.exp)
@@ -69,7 +69,7 @@ extension Matrix {
     }
 
     /// Replaces each row by its softmax, `exp(x - max) / Σ exp(x - max)`: stable for large inputs.
-    public mutating func softmaxRows() {
+    @inlinable public mutating func softmaxRows() {
         _ = subtractRowMaxima()
         apply(.exp)
         let sums = rowSums()
@@ -81,7 +81,7 @@ extension Matrix {
     }
 
     /// Subtracts each row's maximum from the row (a finite one only) and returns the maxima.
-    private mutating func subtractRowMaxima() -> [Scalar] {
+    @inlinable mutating func subtractRowMaxima() -> [Scalar] {
         makeUnique()
         let p = storage.pointer
         return (0..<rows).map { r in

@@ -58,9 +58,9 @@ public enum Parallel {
 }
 
 /// Wraps a value the caller promises is used safely across threads.
-struct UncheckedSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
+@usableFromInline struct UncheckedSendable<T>: @unchecked Sendable {
+    @usableFromInline let value: T
+    @inlinable init(_ value: T) { self.value = value }
 }
 
 /// Counts parallel loops in flight; OpenBLAS runs single-threaded while any is.

@@ -14,6 +14,8 @@ void sluice_log_f32(const float *x, float *y, size_t n);
 void sluice_tanh_f32(const float *x, float *y, size_t n);
 void sluice_expm1_f32(const float *x, float *y, size_t n);
 void sluice_log1p_f32(const float *x, float *y, size_t n);
+void sluice_relu_f64(const double *x, double *y, size_t n);
+void sluice_relu_f32(const float *x, float *y, size_t n);
 
 /// The widest vector unit the kernels use on this CPU: 512, 256 or 0 (scalar).
 int sluice_kernels_vector_bits(void);

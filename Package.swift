@@ -44,7 +44,8 @@ let package = Package(
         .executableTarget(
             name: "sluice-bench",
             dependencies: ["Sluice", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            path: "Benchmarks"
+            path: "Benchmarks",
+            exclude: ["peers"]
         ),
 
         // Tests: a shared support target with seeded data and approximate comparison.

@@ -1,3 +1,3 @@
 import Sluice
 
-await SluiceCLI.main()
+await SluiceCLI.run()

@@ -29,16 +29,20 @@ let package = Package(
         ),
         .target(name: "SluiceCompute", dependencies: ["COpenBLAS", "CSluiceKernels"]),
         .target(name: "SluiceFrame", dependencies: ["SluiceCompute"]),
+        .target(name: "SluicePipeline", dependencies: ["SluiceCompute", "SluiceFrame"]),
         .target(name: "SluiceCSV", dependencies: ["SluiceFrame", "CLibCSV"], path: "connectors/CSV"),
         .target(name: "SluicePostgres", dependencies: ["SluiceFrame", "CLibPQ"], path: "connectors/Postgres"),
         .target(
             name: "SluiceJobs",
             dependencies: [
-                "SluiceCompute", "SluiceFrame", "SluiceCSV", "SluicePostgres",
+                "SluiceCompute", "SluiceFrame", "SluicePipeline", "SluiceCSV", "SluicePostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .target(name: "Sluice", dependencies: ["SluiceCompute", "SluiceFrame", "SluiceCSV", "SluicePostgres", "SluiceJobs"]),
+        .target(
+            name: "Sluice",
+            dependencies: ["SluiceCompute", "SluiceFrame", "SluicePipeline", "SluiceCSV", "SluicePostgres", "SluiceJobs"]
+        ),
 
         .executableTarget(name: "sluice", dependencies: ["Sluice"], path: "pipelines"),
         .executableTarget(
@@ -53,6 +57,12 @@ let package = Package(
         .testTarget(name: "SluiceComputeTests", dependencies: ["SluiceCompute", "SluiceTestSupport"]),
         .testTarget(name: "SluiceFrameTests", dependencies: ["SluiceFrame", "SluiceTestSupport"]),
         .testTarget(name: "SluiceCSVTests", dependencies: ["SluiceCSV", "SluiceTestSupport"]),
+        .testTarget(
+            name: "SluicePipelineTests",
+            dependencies: ["SluicePipeline", "SluiceTestSupport"],
+            exclude: ["make_expectations.py"],
+            resources: [.copy("Expectations")]
+        ),
         .testTarget(name: "SluicePostgresTests", dependencies: ["SluicePostgres", "SluiceTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

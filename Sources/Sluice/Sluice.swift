@@ -1,6 +1,7 @@
 // The umbrella module: `import Sluice` brings in every public Sluice module.
 @_exported import SluiceCompute
 @_exported import SluiceFrame
+@_exported import SluicePipeline
 @_exported import SluiceCSV
 @_exported import SluicePostgres
 @_exported import SluiceJobs

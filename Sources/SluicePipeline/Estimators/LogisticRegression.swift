@@ -1,0 +1,350 @@
+import Foundation
+import SluiceCompute
+
+/// L2-regularised logistic regression: binary (one sigmoid) or multinomial (softmax over
+/// all classes), fitted by Newton's method with a backtracking line search.
+///
+/// It minimises scikit-learn's objective,
+/// `½‖W‖² + C · Σᵢ sᵢ · logloss(yᵢ, softmax(W·xᵢ + b))`, where `sᵢ` is the row's
+/// sample weight times its class weight and the intercepts `b` are not penalised; the
+/// optimum is scikit-learn's (`lbfgs`, multinomial) to solver tolerance. Because softmax
+/// is unchanged when every intercept moves by one constant, multinomial intercepts are
+/// reported centred (summing to zero).
+///
+/// Newton's method needs the Hessian, of side `classes' · (features + 1)`: it is built
+/// with BLAS in row blocks over both cores, which is fast for up to a few hundred features.
+public struct LogisticRegression: Classifier, Codable, Equatable {
+    /// Inverse regularisation strength (scikit-learn's `C`): smaller means stronger.
+    public var c: Double
+    /// Whether to fit intercepts.
+    public var fitIntercept: Bool
+    /// How classes are weighted (`.balanced` for imbalanced data).
+    public var classWeight: ClassWeight
+    /// The most Newton iterations.
+    public var maxIterations: Int
+    /// Converged when the largest gradient entry is below `tolerance × max(1, its first value)`.
+    public var tolerance: Double
+
+    public init(c: Double = 1, fitIntercept: Bool = true, classWeight: ClassWeight = .uniform,
+                maxIterations: Int = 100, tolerance: Double = 1e-10) {
+        self.c = c
+        self.fitIntercept = fitIntercept
+        self.classWeight = classWeight
+        self.maxIterations = maxIterations
+        self.tolerance = tolerance
+    }
+
+    /// A fitted logistic model.
+    public struct Model: ClassificationModel, Equatable {
+        public var classes: [String]
+        /// `m × p` coefficients: one row (`m = 1`, the positive class `classes[1]`) for two
+        /// classes, one row per class otherwise.
+        public var coefficients: Matrix<Double>
+        /// `m` intercepts.
+        public var intercepts: [Double]
+        /// Newton iterations used.
+        public var iterations: Int
+        /// Whether the gradient tolerance was reached within `maxIterations`.
+        public var converged: Bool
+        public var featureCount: Int { coefficients.columns }
+
+        /// The raw scores `x · Wᵀ + b` (`n × m`).
+        public func decisionFunction(_ x: Matrix<Double>) throws -> Matrix<Double> {
+            try Validate.predictInput(x, featureCount: featureCount, estimator: "LogisticRegression")
+            var z = Matrix<Double>(rows: x.rows, columns: coefficients.rows)
+            if x.columns > 0 { z.gemm(x, coefficients.transposed) }
+            z.add(toEachRow: intercepts)
+            return z
+        }
+
+        public func predictProbabilities(_ x: Matrix<Double>) throws -> Matrix<Double> {
+            var z = try decisionFunction(x)
+            if coefficients.rows == 1 {
+                z.apply(.sigmoid)
+                return Matrix(rows: z.rows, columns: 2) { out in
+                    z.withUnsafeBufferPointer { p in
+                        for i in 0..<z.rows {
+                            out.initializeElement(at: 2 * i, to: 1 - p[i])
+                            out.initializeElement(at: 2 * i + 1, to: p[i])
+                        }
+                    }
+                }
+            }
+            z.softmaxRows()
+            return z
+        }
+    }
+
+    public func fit(_ x: Matrix<Double>, _ y: ClassLabels, sampleWeights: [Double]? = nil) throws -> Model {
+        let name = "LogisticRegression"
+        guard c > 0, c.isFinite else {
+            throw EstimatorError.invalidHyperparameter(estimator: name, name: "c", reason: "must be finite and > 0")
+        }
+        guard maxIterations > 0 else {
+            throw EstimatorError.invalidHyperparameter(estimator: name, name: "maxIterations", reason: "must be > 0")
+        }
+        try Validate.fitInput(x, targets: y.count, weights: sampleWeights, estimator: name)
+        let present = y.classCounts.enumerated().filter { $0.element > 0 }
+        guard present.count >= 2 else {
+            throw EstimatorError.singleClass(estimator: name, className: present.first.map { y.classes[$0.offset] })
+        }
+        if case .custom(let w) = classWeight, w.count != y.classes.count {
+            throw EstimatorError.invalidHyperparameter(estimator: name, name: "classWeight",
+                                                       reason: "has \(w.count) weights for \(y.classes.count) classes")
+        }
+        let weights = classWeight.sampleWeights(for: y, sampleWeights: sampleWeights)
+        var problem = NewtonProblem(x: x, labels: y.codes, classes: y.classes.count, weights: weights,
+                                    c: c, fitIntercept: fitIntercept)
+        let (theta, iterations, converged) = try problem.minimise(maxIterations: maxIterations, tolerance: tolerance)
+        var (coefficients, intercepts) = problem.unpack(theta)
+        if intercepts.count > 1 {  // softmax is shift-invariant in b: report the centred one
+            let mean = intercepts.reduce(0, +) / Double(intercepts.count)
+            intercepts = intercepts.map { $0 - mean }
+        }
+        return Model(classes: y.classes, coefficients: coefficients, intercepts: intercepts,
+                     iterations: iterations, converged: converged)
+    }
+}
+
+/// The penalised log-loss, its gradient and Hessian, over parameters laid out as `m` blocks
+/// of `p + 1` values (coefficients, then the intercept), and Newton's method on it.
+struct NewtonProblem {
+    let x: Matrix<Double>
+    let labels: [Int]
+    let weights: [Double]
+    let c: Double
+    let fitIntercept: Bool
+    /// Score columns: 1 for binary (sigmoid), the class count for multinomial.
+    let m: Int
+    let p: Int
+    var block: Int { p + 1 }
+
+    init(x: Matrix<Double>, labels: [Int], classes: Int, weights: [Double], c: Double, fitIntercept: Bool) {
+        self.x = x
+        self.labels = labels
+        self.weights = weights
+        self.c = c
+        self.fitIntercept = fitIntercept
+        m = classes == 2 ? 1 : classes
+        p = x.columns
+    }
+
+    func unpack(_ theta: [Double]) -> (Matrix<Double>, [Double]) {
+        let w = Matrix<Double>(rows: m, columns: p) { out in
+            for k in 0..<m { for j in 0..<p { out.initializeElement(at: k * p + j, to: theta[k * block + j]) } }
+        }
+        return (w, (0..<m).map { theta[$0 * block + p] })
+    }
+
+    /// Scores `n × m` and, from them, probabilities `n × m` (sigmoid or softmax).
+    func probabilities(_ theta: [Double]) -> (scores: Matrix<Double>, probabilities: Matrix<Double>) {
+        let (w, b) = unpack(theta)
+        var z = Matrix<Double>(rows: x.rows, columns: m)
+        if p > 0 { z.gemm(x, w.transposed) }
+        z.add(toEachRow: b)
+        var prob = z
+        if m == 1 { prob.apply(.sigmoid) } else { prob.softmaxRows() }
+        return (z, prob)
+    }
+
+    /// The objective at `theta`.
+    func objective(_ theta: [Double]) -> Double {
+        let (z, prob) = probabilities(theta)
+        var loss = 0.0
+        z.withUnsafeBufferPointer { z in
+            prob.withUnsafeBufferPointer { pr in
+                for i in 0..<x.rows where weights[i] > 0 {
+                    let li: Double
+                    if m == 1 {
+                        let zi = z[i]  // log(1 + e^z) - y·z, computed without overflow
+                        li = max(zi, 0) + log1p(exp(-abs(zi))) - (labels[i] == 1 ? zi : 0)
+                    } else {
+                        let row = z.baseAddress! + i * m
+                        var mx = -Double.infinity
+                        for k in 0..<m { mx = max(mx, row[k]) }
+                        var s = 0.0
+                        for k in 0..<m { s += exp(row[k] - mx) }
+                        li = mx + log(s) - row[labels[i]]
+                    }
+                    loss += weights[i] * li
+                }
+            }
+        }
+        var penalty = 0.0
+        for k in 0..<m { for j in 0..<p { penalty += theta[k * block + j] * theta[k * block + j] } }
+        return c * loss + 0.5 * penalty
+    }
+
+    /// The gradient at `theta`, from the probabilities there.
+    func gradient(_ theta: [Double], _ prob: Matrix<Double>) -> [Double] {
+        // Residual R = s ∘ (P - Y), n × m.
+        var r = prob
+        r.withUnsafeMutableBufferPointer { r in
+            for i in 0..<x.rows {
+                for k in 0..<m {
+                    let yk: Double = m == 1 ? (labels[i] == 1 ? 1 : 0) : (labels[i] == k ? 1 : 0)
+                    r[i * m + k] = weights[i] * (r[i * m + k] - yk)
+                }
+            }
+        }
+        var g = [Double](repeating: 0, count: m * block)
+        var gw = Matrix<Double>(rows: m, columns: p)
+        if p > 0 { gw.gemm(r.transposed, x, alpha: c) }  // C · Rᵀ X
+        let gb = r.columnSums()
+        for k in 0..<m {
+            for j in 0..<p { g[k * block + j] = gw[k, j] + theta[k * block + j] }
+            g[k * block + p] = fitIntercept ? c * gb[k] : 0
+        }
+        return g
+    }
+
+    /// The Hessian at the probabilities `prob`, `(m·(p+1))²`, built over row blocks on
+    /// both cores: block (k, l) is `C · X̃ᵀ diag(sᵢ pᵢₖ (δₖₗ - pᵢₗ)) X̃` with `X̃ = [X | 1]`.
+    func hessian(_ prob: Matrix<Double>) -> Matrix<Double> {
+        let n = x.rows, d = block, side = m * d
+        let partials = PartialSums(count: Parallel.threadCount, size: side * side)
+        let rowsPerBlock = 2048
+        let chunkIndex = ChunkCounter()
+        Parallel.forEachChunk(of: n, minimumChunk: 16384) { range in
+            let slot = chunkIndex.next()
+            var xb = Matrix<Double>(rows: rowsPerBlock, columns: d, repeating: 1)
+            var scaled = xb
+            var acc = Matrix<Double>(rows: d, columns: d)
+            var start = range.lowerBound
+            while start < range.upperBound {
+                let rows = min(rowsPerBlock, range.upperBound - start)
+                x.withUnsafeBufferPointer { src in
+                    xb.withUnsafeMutableBufferPointer { dst in
+                        for i in 0..<rows {
+                            (dst.baseAddress! + i * d).update(from: src.baseAddress! + (start + i) * p, count: p)
+                        }
+                    }
+                }
+                let xv = xb.rows(0..<rows)
+                prob.withUnsafeBufferPointer { pr in
+                    for k in 0..<m {
+                        for l in k..<m {
+                            scaled.withUnsafeMutableBufferPointer { s in
+                                xb.withUnsafeBufferPointer { src in
+                                    for i in 0..<rows {
+                                        let row = start + i
+                                        let pk = pr[row * m + k], pl = pr[row * m + l]
+                                        let dkl = m == 1 ? pk * (1 - pk) : pk * ((k == l ? 1 : 0) - pl)
+                                        let f = c * weights[row] * dkl
+                                        for j in 0..<d { s[i * d + j] = src[i * d + j] * f }
+                                    }
+                                }
+                            }
+                            acc.gemm(xv.transposed, scaled.rows(0..<rows), beta: 0)
+                            partials.add(acc, slot: slot, blockRow: k, blockColumn: l, blockSize: d, side: side)
+                        }
+                    }
+                }
+                start += rows
+            }
+        }
+        var h = partials.total(side: side)
+        for k in 0..<m {  // mirror the upper blocks, add the ridge on coefficients
+            for l in 0..<k {
+                for a in 0..<d { for b in 0..<d { h[k * d + a, l * d + b] = h[l * d + b, k * d + a] } }
+            }
+            for j in 0..<p { h[k * d + j, k * d + j] += 1 }
+            if !fitIntercept {  // intercepts fixed at 0: decouple them
+                for j in 0..<side { h[k * d + p, j] = 0; h[j, k * d + p] = 0 }
+                h[k * d + p, k * d + p] = 1
+            }
+        }
+        if m > 1 && fitIntercept {  // remove the softmax shift direction u = (1…1)/√m on intercepts
+            for k in 0..<m { for l in 0..<m { h[k * d + p, l * d + p] += 1 / Double(m) } }
+        }
+        return h
+    }
+
+    mutating func minimise(maxIterations: Int, tolerance: Double) throws -> ([Double], Int, Bool) {
+        var theta = [Double](repeating: 0, count: m * block)
+        var f = objective(theta)
+        var firstNorm: Double?
+        for iteration in 1...maxIterations {
+            let prob = probabilities(theta).probabilities
+            let g = gradient(theta, prob)
+            let norm = g.map(abs).max() ?? 0
+            let scale = max(1, firstNorm ?? norm)
+            if firstNorm == nil { firstNorm = norm }
+            if norm <= tolerance * scale { return (theta, iteration - 1, true) }
+            let h = hessian(prob)
+            let step: [Double]
+            do {
+                step = try h.choleskySolve(Matrix(rows: g.count, columns: 1, elements: g)).elements
+            } catch {
+                do {
+                    step = try h.leastSquares(Matrix(rows: g.count, columns: 1, elements: g)).solution.elements
+                } catch {
+                    throw EstimatorError.numerical(estimator: "LogisticRegression", reason: "Newton step failed: \(error)")
+                }
+            }
+            // Backtracking (Armijo) line search along -step.
+            let slope = zip(g, step).reduce(0) { $0 + $1.0 * $1.1 }
+            var t = 1.0, accepted = false
+            for _ in 0..<50 {
+                let candidate = zip(theta, step).map { $0 - t * $1 }
+                let fc = objective(candidate)
+                if fc <= f - 1e-4 * t * slope {
+                    theta = candidate
+                    f = fc
+                    accepted = true
+                    break
+                }
+                t *= 0.5
+            }
+            if !accepted { return (theta, iteration, norm <= 1e3 * tolerance * scale) }
+        }
+        let g = gradient(theta, probabilities(theta).probabilities)
+        return (theta, maxIterations, (g.map(abs).max() ?? 0) <= tolerance * max(1, firstNorm ?? 0))
+    }
+}
+
+/// Per-thread Hessian partial sums in one flat buffer, each thread writing only its slot.
+private final class PartialSums: @unchecked Sendable {
+    private let buffer: UnsafeMutableBufferPointer<Double>
+    private let size: Int
+
+    init(count: Int, size: Int) {
+        self.size = size
+        buffer = .allocate(capacity: count * size)
+        buffer.initialize(repeating: 0)
+    }
+
+    deinit { buffer.deallocate() }
+
+    func add(_ acc: Matrix<Double>, slot: Int, blockRow k: Int, blockColumn l: Int, blockSize d: Int, side: Int) {
+        let h = buffer.baseAddress! + slot * size
+        acc.withUnsafeBufferPointer { a in
+            for i in 0..<d {
+                let row = h + (k * d + i) * side + l * d
+                for j in 0..<d { row[j] += a[i * d + j] }
+            }
+        }
+    }
+
+    func total(side: Int) -> Matrix<Double> {
+        Matrix(rows: side, columns: side) { out in
+            out.initialize(repeating: 0)
+            for s in 0..<(buffer.count / size) {
+                for i in 0..<size { out[i] += buffer[s * size + i] }
+            }
+        }
+    }
+}
+
+/// Hands each parallel chunk a distinct slot number.
+private final class ChunkCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+
+    func next() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += 1
+        return value - 1
+    }
+}

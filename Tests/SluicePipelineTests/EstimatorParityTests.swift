@@ -6,12 +6,14 @@ import SluiceTestSupport
 
 /// scikit-learn's results, written by `make_expectations.py`.
 struct Expectations {
-    nonisolated(unsafe) static let all: [String: Any] = {
-        guard let url = Bundle.module.url(forResource: "Expectations/estimators", withExtension: "json"),
+    nonisolated(unsafe) static let all = load("estimators")
+
+    static func load(_ name: String) -> [String: Any] {
+        guard let url = Bundle.module.url(forResource: "Expectations/\(name)", withExtension: "json"),
               let data = try? Data(contentsOf: url),
               let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
         return json
-    }()
+    }
 
     static func entry(_ key: String) -> [String: Any] { all[key] as? [String: Any] ?? [:] }
     static func numbers(_ key: String, _ field: String) -> [Double] { entry(key)[field] as? [Double] ?? [] }

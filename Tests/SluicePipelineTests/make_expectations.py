@@ -41,3 +41,49 @@ for key, name, kwargs in [("breast_cancer", "breast_cancer", {}), ("iris", "iris
 
 with open(os.path.join(HERE, "Expectations", "estimators.json"), "w") as f:
     json.dump(out, f, indent=1)
+
+# --- metrics: inputs and scikit-learn's values, in metrics.json ----------------------
+from sklearn import metrics as M
+r = np.random.default_rng(11)
+n = 300
+yb = (r.random(n) < 0.3).astype(int)
+scores = np.round(r.random(n) * 0.6 + 0.4 * yb, 2)          # rounded: many ties
+predb = (scores > 0.5).astype(int)
+weights = np.round(r.uniform(0.5, 2.0, n), 3)
+yk = r.integers(0, 3, n)
+logits = r.normal(size=(n, 3)) + 1.5 * np.eye(3)[yk]
+proba = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+predk = proba.argmax(axis=1)
+yr = r.normal(10, 3, n)
+predr = yr + r.normal(0, 1.5, n)
+xs, yi = load("iris")
+xs = std(xs)
+iris_codes = pd.Series(yi).astype("category").cat.codes.to_numpy()
+m = {
+    "inputs": {"y_binary": yb.tolist(), "scores": scores.tolist(), "pred_binary": predb.tolist(),
+               "weights": weights.tolist(), "y_multi": yk.tolist(), "proba": proba.tolist(),
+               "pred_multi": predk.tolist(), "y_reg": yr.tolist(), "pred_reg": predr.tolist(),
+               "iris_labels": iris_codes.tolist()},
+    "accuracy": M.accuracy_score(yk, predk),
+    "accuracy_weighted": M.accuracy_score(yk, predk, sample_weight=weights),
+    "balanced_accuracy": M.balanced_accuracy_score(yk, predk),
+    "confusion": M.confusion_matrix(yk, predk).tolist(),
+    "precision_binary": M.precision_score(yb, predb), "recall_binary": M.recall_score(yb, predb),
+    "f1_binary": M.f1_score(yb, predb),
+    "f1_binary_weighted_rows": M.f1_score(yb, predb, sample_weight=weights),
+    **{f"{name}_{avg}": fn(yk, predk, average=avg) for avg in ("macro", "weighted", "micro")
+       for name, fn in (("precision", M.precision_score), ("recall", M.recall_score), ("f1", M.f1_score))},
+    "roc_auc": M.roc_auc_score(yb, scores), "roc_auc_weighted_rows": M.roc_auc_score(yb, scores, sample_weight=weights),
+    "roc_auc_ovr_macro": M.roc_auc_score(yk, proba, multi_class="ovr"),
+    "roc_auc_ovr_weighted": M.roc_auc_score(yk, proba, multi_class="ovr", average="weighted"),
+    "average_precision": M.average_precision_score(yb, scores),
+    "average_precision_weighted_rows": M.average_precision_score(yb, scores, sample_weight=weights),
+    "log_loss": M.log_loss(yk, proba), "log_loss_weighted": M.log_loss(yk, proba, sample_weight=weights),
+    "brier": M.brier_score_loss(yb, scores),
+    "mse": M.mean_squared_error(yr, predr), "rmse": M.root_mean_squared_error(yr, predr),
+    "mae": M.mean_absolute_error(yr, predr), "r2": M.r2_score(yr, predr),
+    "r2_weighted": M.r2_score(yr, predr, sample_weight=weights),
+    "silhouette_iris": M.silhouette_score(xs, iris_codes),
+}
+with open(os.path.join(HERE, "Expectations", "metrics.json"), "w") as f:
+    json.dump(m, f, indent=0)

@@ -82,3 +82,25 @@ struct MetricsParityTests {
         check(Metrics.silhouette(x, labels: Self.ints("iris_labels")), "silhouette_iris")
     }
 }
+
+@Suite("Classification and regression reports")
+struct ReportTests {
+    @Test("the classification report's lines equal the metrics, in text and in JSON")
+    func classification() throws {
+        let yTrue = [0, 0, 1, 1, 2, 2, 2], yPred = [0, 1, 1, 1, 2, 0, 2]
+        let r = ClassificationReport(yTrue, yPred, classNames: ["a", "b", "c"])
+        #expect(r.classes.map(\.support) == [2, 2, 3])
+        #expect(isApproximatelyEqual(r.macroAverage.f1, Metrics.f1(yTrue, yPred, classCount: 3, average: .macro)))
+        #expect(isApproximatelyEqual(r.weightedAverage.recall, Metrics.recall(yTrue, yPred, classCount: 3, average: .weighted)))
+        #expect(r.description.contains("accuracy") && r.description.contains("0.7143"))
+        let decoded = try JSONDecoder().decode(ClassificationReport.self, from: Data(r.json().utf8))
+        #expect(decoded == r)
+    }
+
+    @Test("the regression report carries MAE, MSE, RMSE and R²")
+    func regression() throws {
+        let r = RegressionReport([1, 2, 3], [1, 2, 4])
+        #expect(r.meanAbsoluteError == 1.0 / 3 && r.rootMeanSquaredError == (1.0 / 3).squareRoot())
+        #expect(try JSONDecoder().decode(RegressionReport.self, from: Data(r.json().utf8)) == r)
+    }
+}

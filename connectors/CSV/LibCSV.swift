@@ -31,6 +31,7 @@ final class LibCSVParser {
         self.quote = quote
         self.trim = trim
         cap = CapState(limit: max(maxFieldBytes, 1), hit: false)
+        _ = csv_init(parser, opts)
         reset(spaceFree: false)
     }
 

@@ -44,7 +44,7 @@ public struct GenerateCommand: ParsableCommand {
             do {
                 try ChurnGenerator(rows: rows, seed: seed, unlabeledFraction: unlabeledFraction).writeCSV(to: url)
             } catch {
-                throw CLIFailure(code: .cannotCreate, message: "\(error)")
+                throw ExitCodes.report(error)
             }
             print("wrote \(rows) rows to \(output)")
         }

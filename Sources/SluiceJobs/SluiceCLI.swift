@@ -1,5 +1,5 @@
-import Foundation
 import ArgumentParser
+import Foundation
 
 /// The `sluice` command line: one subcommand per job kind. Pipelines register themselves
 /// in `pipelines/main.swift`.
@@ -7,27 +7,28 @@ public struct SluiceCLI: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "sluice",
         abstract: "Nightly batch machine learning: CSV and PostgreSQL in, predictions out, exactly once.",
-        subcommands: [GenerateCommand.self]
+        subcommands: [InspectCommand.self, GenerateCommand.self]
     )
 
     public init() {}
 
-    /// Runs the command line: parses, runs the chosen command, and exits with the status
-    /// DESIGN.md fixes (a ``CLIFailure`` prints its message to stderr first).
+    /// Runs the command line: parses, runs the chosen command (awaiting async ones) and
+    /// exits. Commands report failures with `throw ExitCodes.report(error)`, which prints
+    /// the error and exits with its sysexits status; usage errors exit 64.
+    ///
+    /// (Top-level `await SluiceCLI.main()` resolves to ArgumentParser's synchronous
+    /// overload, which refuses async commands; this entry point has no such ambiguity.)
     public static func run(arguments: [String]? = nil) async -> Never {
         do {
             var command = try parseAsRoot(arguments)
-            if var asyncCommand = command as? AsyncParsableCommand {
+            if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
                 try command.run()
             }
             exit(withError: nil)
-        } catch let failure as CLIFailure {
-            FileHandle.standardError.write(Data((failure.description + "\n").utf8))
-            Foundation.exit(failure.code.rawValue)
         } catch {
-            exit(withError: error)  // ArgumentParser: usage errors exit 64 (EX_USAGE)
+            exit(withError: error)
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceCompute
+import SluiceFrame
 
 /// The synthetic customer-churn table Sluice benchmarks and demos run on.
 ///
@@ -109,21 +110,9 @@ public struct ChurnGenerator: Sendable {
         field(rng.nextDouble() < 0.04 ? "" : Self.plans[plan])
         field(rng.nextDouble() < 0.01 ? "" : Self.regions[region])
         field(Self.contracts[contract])
-        field(Self.isoDate(daysSince2015: signupDay))
+        field(CalendarDate.format(days: Int32(16436 + signupDay)))  // 16436: 2015-01-01
         out.append(contentsOf: (rng.nextDouble() < unlabeledFraction ? "" : (label ? "1.0" : "0.0")).utf8)
         out.append(UInt8(ascii: "\n"))
-    }
-
-    /// `YYYY-MM-DD` for a day counted from 2015-01-01 (proleptic Gregorian).
-    static func isoDate(daysSince2015 offset: Int) -> String {
-        // Howard Hinnant's civil_from_days, from days since 1970-01-01.
-        let z = offset + 16436 + 719_468
-        let era = z / 146_097, doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        return "\(y)-\(m < 10 ? "0" : "")\(m)-\(d < 10 ? "0" : "")\(d)"
     }
 }
 

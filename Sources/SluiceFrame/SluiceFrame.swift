@@ -1,2 +1,0 @@
-/// Typed columnar tables: `Frame`, `Column`, `Schema`, and the `DataSource` / `DataSink` protocols.
-public enum SluiceFrameModule {}

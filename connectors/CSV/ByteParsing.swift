@@ -1,0 +1,326 @@
+import Glibc
+import SluiceFrame
+
+/// Byte-level parsers for field values. Each takes a pointer and a length (fields are not
+/// NUL-terminated) and returns `nil` when the text is not a value of its type.
+enum ByteParsing {
+    /// Exact powers of ten for the fast float path.
+    static let powersOfTen: [Double] = (0...22).map { e in
+        var v = 1.0
+        for _ in 0..<e { v *= 10 }
+        return v
+    }
+
+    /// A decimal integer: optional sign, digits. With `leadingZeros == false` (inference),
+    /// `0123` is refused so that zero-padded IDs stay text.
+    @inline(__always)
+    static func int64(_ p: UnsafePointer<UInt8>, _ n: Int, leadingZeros: Bool) -> Int64? {
+        var i = 0
+        var negative = false
+        if n > 0 && (p[0] == 0x2D || p[0] == 0x2B) { negative = p[0] == 0x2D; i = 1 }
+        let digits = n &- i
+        if digits <= 0 || digits > 19 { return nil }
+        if !leadingZeros && digits > 1 && p[i] == 0x30 { return nil }
+        var v: UInt64 = 0
+        while i < n {
+            let d = p[i] &- 0x30
+            if d > 9 { return nil }
+            v = v &* 10 &+ UInt64(d)
+            i &+= 1
+        }
+        if negative {
+            if v > UInt64(Int64.max) &+ 1 { return nil }
+            return v == UInt64(Int64.max) &+ 1 ? Int64.min : -Int64(v)
+        }
+        return v > UInt64(Int64.max) ? nil : Int64(v)
+    }
+
+    /// A decimal float (`1.5`, `-.5`, `5.`, `1e-3`), or `nan` / `inf` / `infinity` (any
+    /// case, optional sign). Exact (correctly rounded): short inputs take Clinger's fast path,
+    /// the rest go to `strtod` after the syntax is checked here.
+    @inline(__always)
+    static func double(_ p: UnsafePointer<UInt8>, _ n: Int, leadingZeros: Bool) -> Double? {
+        var i = 0
+        var negative = false
+        if n > 0 && (p[0] == 0x2D || p[0] == 0x2B) { negative = p[0] == 0x2D; i = 1 }
+        if i >= n { return nil }
+        let c0 = p[i] | 0x20
+        if c0 == UInt8(ascii: "n") || c0 == UInt8(ascii: "i") { return special(p + i, n - i, negative) }
+        var mantissa: UInt64 = 0
+        var significant = 0
+        var exponent = 0
+        var digitsSeen = 0
+        var truncated = false
+        let intStart = i
+        while i < n {
+            let d = p[i] &- 0x30
+            if d > 9 { break }
+            if significant < 19 {
+                if mantissa != 0 || d != 0 { significant &+= 1 }
+                mantissa = mantissa &* 10 &+ UInt64(d)
+            } else { exponent &+= 1; truncated = true }
+            i &+= 1
+        }
+        let intDigits = i &- intStart
+        digitsSeen = intDigits
+        if !leadingZeros && intDigits > 1 && p[intStart] == 0x30 { return nil }
+        if i < n && p[i] == 0x2E {
+            i &+= 1
+            let fracStart = i
+            while i < n {
+                let d = p[i] &- 0x30
+                if d > 9 { break }
+                if significant < 19 {
+                    if mantissa != 0 || d != 0 { significant &+= 1 }
+                    mantissa = mantissa &* 10 &+ UInt64(d)
+                    exponent &-= 1
+                } else { truncated = true }
+                i &+= 1
+            }
+            digitsSeen &+= i &- fracStart
+        }
+        if digitsSeen == 0 { return nil }
+        if i < n && (p[i] | 0x20) == UInt8(ascii: "e") {
+            i &+= 1
+            var expNegative = false
+            if i < n && (p[i] == 0x2D || p[i] == 0x2B) { expNegative = p[i] == 0x2D; i &+= 1 }
+            let expStart = i
+            var e = 0
+            while i < n {
+                let d = p[i] &- 0x30
+                if d > 9 { break }
+                if e < 100_000 { e = e &* 10 &+ Int(d) }
+                i &+= 1
+            }
+            if i == expStart { return nil }
+            exponent &+= expNegative ? -e : e
+        }
+        if i != n { return nil }
+        if !truncated && mantissa <= (1 << 53) {
+            if mantissa == 0 { return negative ? -0.0 : 0.0 }
+            if exponent >= -22 && exponent <= 22 {
+                var v = Double(mantissa)
+                v = exponent < 0 ? v / powersOfTen[-exponent] : v * powersOfTen[exponent]
+                return negative ? -v : v
+            }
+        }
+        return slow(p, n)
+    }
+
+    private static func special(_ p: UnsafePointer<UInt8>, _ n: Int, _ negative: Bool) -> Double? {
+        func matches(_ word: StaticString) -> Bool {
+            guard n == word.utf8CodeUnitCount else { return false }
+            let w = word.utf8Start
+            for k in 0..<n where p[k] | 0x20 != w[k] { return false }
+            return true
+        }
+        if matches("nan") { return .nan }
+        if matches("inf") || matches("infinity") { return negative ? -.infinity : .infinity }
+        return nil
+    }
+
+    /// `strtod` on a NUL-terminated copy, for long mantissas and large exponents.
+    private static func slow(_ p: UnsafePointer<UInt8>, _ n: Int) -> Double? {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: n + 1) { buf -> Double? in
+            guard let base = buf.baseAddress else { return nil }
+            UnsafeMutableRawPointer(base).copyMemory(from: p, byteCount: n)
+            base[n] = 0
+            var end: UnsafeMutablePointer<CChar>? = nil
+            let v = strtod(base, &end)
+            guard let end, end - base == n else { return nil }
+            return v
+        }
+    }
+
+    /// Whether the field equals one of `tokens`.
+    @inline(__always)
+    static func matchesAny(_ p: UnsafePointer<UInt8>, _ n: Int, _ tokens: [[UInt8]]) -> Bool {
+        for t in tokens where t.count == n {
+            if n == 0 { return true }
+            if t.withUnsafeBufferPointer({ b in b.baseAddress.map { memcmp($0, p, n) == 0 } ?? false }) { return true }
+        }
+        return false
+    }
+
+    @inline(__always)
+    static func digits(_ p: UnsafePointer<UInt8>, _ at: Int, _ count: Int) -> Int? {
+        var v = 0
+        for k in at..<(at + count) {
+            let d = p[k] &- 0x30
+            if d > 9 { return nil }
+            v = v * 10 + Int(d)
+        }
+        return v
+    }
+
+    /// Days since 1970-01-01 of `y-m-d`, after checking the ranges.
+    @inline(__always)
+    static func days(_ y: Int, _ m: Int, _ d: Int) -> Int? {
+        guard m >= 1 && m <= 12 && d >= 1 && d <= CalendarDate.daysInMonth(year: y, month: m) else { return nil }
+        return CalendarDate.days(year: y, month: m, day: d)
+    }
+
+    /// An ISO 8601 date `YYYY-MM-DD`.
+    @inline(__always)
+    static func isoDate(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int32? {
+        guard n == 10, p[4] == 0x2D, p[7] == 0x2D,
+              let y = digits(p, 0, 4), let m = digits(p, 5, 2), let d = digits(p, 8, 2),
+              let days = days(y, m, d) else { return nil }
+        return Int32(days)
+    }
+
+    /// An ISO 8601 timestamp, in microseconds since the epoch (UTC).
+    static func isoTimestamp(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int64? {
+        guard n >= 16, p[4] == 0x2D, p[7] == 0x2D, p[10] == UInt8(ascii: "T") || p[10] == UInt8(ascii: " "),
+              p[13] == UInt8(ascii: ":"),
+              let y = digits(p, 0, 4), let mo = digits(p, 5, 2), let d = digits(p, 8, 2),
+              let days = days(y, mo, d), let h = digits(p, 11, 2), let mi = digits(p, 14, 2),
+              h < 24, mi < 60 else { return nil }
+        var i = 16
+        var s = 0, micros = 0
+        if i < n && p[i] == UInt8(ascii: ":") {
+            guard i + 3 <= n, let sec = digits(p, i + 1, 2), sec < 60 else { return nil }
+            s = sec
+            i += 3
+            if i < n && (p[i] == UInt8(ascii: ".") || p[i] == UInt8(ascii: ",")) {
+                guard let (f, next) = fraction(p, i + 1, n) else { return nil }
+                micros = f
+                i = next
+            }
+        }
+        guard let (offset, end) = zone(p, i, n), end == n else { return nil }
+        let secs = Int64(days) * 86_400 + Int64(h * 3600 + mi * 60 + s) - Int64(offset)
+        return secs * 1_000_000 + Int64(micros)
+    }
+
+    /// 1–9 fraction digits from `at`, as microseconds (truncated), and the index after them.
+    static func fraction(_ p: UnsafePointer<UInt8>, _ at: Int, _ n: Int) -> (Int, Int)? {
+        var i = at, v = 0, k = 0
+        while i < n, p[i] &- 0x30 <= 9 {
+            if k < 6 { v = v * 10 + Int(p[i] &- 0x30) }
+            k += 1
+            i += 1
+        }
+        guard k >= 1 && k <= 9 else { return nil }
+        for _ in min(k, 6)..<6 { v *= 10 }
+        return (v, i)
+    }
+
+    /// An optional zone designator from `at`: nothing (UTC), `Z`, or `±HH[:MM]` / `±HHMM`;
+    /// the offset in seconds east of UTC and the index after it.
+    static func zone(_ p: UnsafePointer<UInt8>, _ at: Int, _ n: Int) -> (Int, Int)? {
+        if at == n { return (0, n) }
+        if p[at] == UInt8(ascii: "Z") { return (0, at + 1) }
+        guard p[at] == 0x2B || p[at] == 0x2D, at + 3 <= n, let h = digits(p, at + 1, 2), h <= 23 else { return nil }
+        var i = at + 3, m = 0
+        if i < n && p[i] == UInt8(ascii: ":") { i += 1 }
+        if i + 2 <= n, let mm = digits(p, i, 2) { m = mm; i += 2 } else if i != at + 3 { return nil }
+        guard m < 60 else { return nil }
+        let off = h * 3600 + m * 60
+        return (p[at] == 0x2D ? -off : off, i)
+    }
+}
+
+/// A parsed `%`-pattern for dates and timestamps.
+struct DateTimePattern: Sendable, Hashable {
+    enum Piece: Sendable, Hashable { case literal(UInt8), year, month, day, hour, minute, second, fraction, zone }
+    let pieces: [Piece]
+
+    init(_ pattern: String) throws(CSVError) {
+        var pieces: [Piece] = []
+        var it = Array(pattern.utf8).makeIterator()
+        while let c = it.next() {
+            guard c == UInt8(ascii: "%") else { pieces.append(.literal(c)); continue }
+            switch it.next() {
+            case UInt8(ascii: "Y"): pieces.append(.year)
+            case UInt8(ascii: "m"): pieces.append(.month)
+            case UInt8(ascii: "d"): pieces.append(.day)
+            case UInt8(ascii: "H"): pieces.append(.hour)
+            case UInt8(ascii: "M"): pieces.append(.minute)
+            case UInt8(ascii: "S"): pieces.append(.second)
+            case UInt8(ascii: "f"): pieces.append(.fraction)
+            case UInt8(ascii: "z"): pieces.append(.zone)
+            case UInt8(ascii: "%"): pieces.append(.literal(UInt8(ascii: "%")))
+            default: throw CSVError(.invalidOption("unknown field in date pattern '\(pattern)'"), file: "<options>")
+            }
+        }
+        self.pieces = pieces
+    }
+
+    /// Days since the epoch and microseconds into that day (UTC), or `nil`.
+    func parse(_ p: UnsafePointer<UInt8>, _ n: Int) -> (days: Int, micros: Int64)? {
+        var i = 0
+        var y = 1970, mo = 1, d = 1, h = 0, mi = 0, s = 0, f = 0, off = 0
+        for piece in pieces {
+            switch piece {
+            case let .literal(c):
+                guard i < n, p[i] == c else { return nil }
+                i += 1
+            case .year:
+                guard i + 4 <= n, let v = ByteParsing.digits(p, i, 4) else { return nil }
+                y = v; i += 4
+            case .month, .day, .hour, .minute, .second:
+                guard i + 2 <= n, let v = ByteParsing.digits(p, i, 2) else { return nil }
+                switch piece {
+                case .month: mo = v
+                case .day: d = v
+                case .hour: h = v
+                case .minute: mi = v
+                default: s = v
+                }
+                i += 2
+            case .fraction:
+                guard let (v, next) = ByteParsing.fraction(p, i, n) else { return nil }
+                f = v; i = next
+            case .zone:
+                guard i < n, let (o, next) = ByteParsing.zone(p, i, n) else { return nil }
+                off = o; i = next
+            }
+        }
+        guard i == n, h < 24, mi < 60, s < 60, let days = ByteParsing.days(y, mo, d) else { return nil }
+        return (days, (Int64(h * 3600 + mi * 60 + s) - Int64(off)) * 1_000_000 + Int64(f))
+    }
+}
+
+/// The value rules of one read, prepared once: tokens as bytes, formats parsed.
+struct ValueRules: Sendable {
+    let nullTokens: [[UInt8]]
+    let trueTokens: [[UInt8]]
+    let falseTokens: [[UInt8]]
+    let datePattern: DateTimePattern?
+    let timestampPattern: DateTimePattern?
+
+    init(_ o: CSVReadOptions) throws(CSVError) {
+        nullTokens = o.nullTokens.map { Array($0.utf8) }
+        trueTokens = o.trueTokens.map { Array($0.utf8) }
+        falseTokens = o.falseTokens.map { Array($0.utf8) }
+        if case let .pattern(s) = o.dateFormat { datePattern = try DateTimePattern(s) } else { datePattern = nil }
+        if case let .pattern(s) = o.timestampFormat { timestampPattern = try DateTimePattern(s) } else { timestampPattern = nil }
+    }
+
+    @inline(__always) func isNull(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        !nullTokens.isEmpty && ByteParsing.matchesAny(p, n, nullTokens)
+    }
+
+    @inline(__always) func bool(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool? {
+        if ByteParsing.matchesAny(p, n, trueTokens) { return true }
+        if ByteParsing.matchesAny(p, n, falseTokens) { return false }
+        return nil
+    }
+
+    @inline(__always) func date(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int32? {
+        if let datePattern {
+            guard let (d, us) = datePattern.parse(p, n), us == 0 else { return nil }
+            return Int32(exactly: d)
+        }
+        return ByteParsing.isoDate(p, n)
+    }
+
+    @inline(__always) func timestamp(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int64? {
+        if let timestampPattern {
+            guard let (d, us) = timestampPattern.parse(p, n) else { return nil }
+            return Int64(d) * 86_400_000_000 + us
+        }
+        return ByteParsing.isoTimestamp(p, n)
+    }
+}

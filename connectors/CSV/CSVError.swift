@@ -1,0 +1,86 @@
+import SluiceFrame
+
+/// An error reading or writing CSV, with its place: `file:line:column: reason`.
+///
+/// `line` is the 1-based physical line (CR, LF and CRLF each end one line, also inside
+/// quotes); `column` is the 1-based field number within the record. File-level errors
+/// (missing file, empty file) have no line or column.
+public struct CSVError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What went wrong.
+    public enum Kind: Sendable, Hashable {
+        /// The file does not exist.
+        case fileNotFound
+        /// The file could not be opened, read or written (`errno` text).
+        case io(String)
+        /// The file holds no record (no header).
+        case emptyFile
+        /// A record has another number of fields than the header.
+        case raggedRow(expected: Int, actual: Int)
+        /// A quoted field is not closed before the end of the input; the place is where it opened.
+        case unterminatedQuote
+        /// A quote where strict RFC 4180 does not allow one.
+        case strayQuote
+        /// A field is not valid UTF-8.
+        case invalidUTF8
+        /// A field holds a NUL byte.
+        case nulByte
+        /// A field is longer than ``CSVReadOptions/maxFieldBytes``.
+        case fieldTooLarge(limit: Int)
+        /// The header has more columns than ``CSVReadOptions/maxColumns``.
+        case tooManyColumns(limit: Int)
+        /// Two header fields have one name.
+        case duplicateHeader(String)
+        /// A header field is empty.
+        case emptyHeader
+        /// A field does not parse as its column's explicit type.
+        case invalidValue(text: String, type: ColumnType)
+        /// An invalid option (e.g. a date pattern with an unknown field).
+        case invalidOption(String)
+    }
+
+    /// What went wrong.
+    public var kind: Kind
+    /// The file (or the name given to an in-memory input).
+    public var file: String
+    /// The 1-based physical line, when the error has a place.
+    public var line: Int?
+    /// The 1-based field number, when the error has a place.
+    public var column: Int?
+
+    /// An error of `kind` at `file:line:column`.
+    public init(_ kind: Kind, file: String, line: Int? = nil, column: Int? = nil) {
+        self.kind = kind
+        self.file = file
+        self.line = line
+        self.column = column
+    }
+
+    /// The reason alone, without the place.
+    public var reason: String {
+        switch kind {
+        case .fileNotFound: return "no such file"
+        case let .io(s): return s
+        case .emptyFile: return "file is empty (no header record)"
+        case let .raggedRow(e, a): return "expected \(e) fields, saw \(a)"
+        case .unterminatedQuote: return "quoted field opened here is never closed"
+        case .strayQuote: return "stray quote (a quote inside an unquoted field, or text after a closing quote)"
+        case .invalidUTF8: return "field is not valid UTF-8"
+        case .nulByte: return "field contains a NUL byte"
+        case let .fieldTooLarge(limit): return "field is larger than the limit of \(limit) bytes"
+        case let .tooManyColumns(limit): return "more than \(limit) columns"
+        case let .duplicateHeader(name): return "duplicate column name '\(name)' in header"
+        case .emptyHeader: return "empty column name in header"
+        case let .invalidValue(text, type):
+            let shown = text.count > 40 ? String(text.prefix(40)) + "…" : text
+            return "'\(shown)' is not a valid \(type)"
+        case let .invalidOption(s): return "invalid option: \(s)"
+        }
+    }
+
+    /// `file:line:column: reason` (or `file: reason` without a place).
+    public var description: String {
+        if let line, let column { return "\(file):\(line):\(column): \(reason)" }
+        if let line { return "\(file):\(line): \(reason)" }
+        return "\(file): \(reason)"
+    }
+}

@@ -1,0 +1,129 @@
+import Glibc
+import SluiceFrame
+
+extension CSVReader {
+    /// Joins the parts' builders column by column into a frame: unifies kinds, concatenates
+    /// values and validity bits, merges string dictionaries (first appearance first) and
+    /// checks each distinct string once for UTF-8 and NUL. A part's storage is released as
+    /// soon as its column is copied.
+    func assemble(_ parts: [[ColumnBuilder]], names: [String]) throws(ParseFailure) -> Frame {
+        var parts = parts
+        var fields: [Field] = []
+        var columns: [Column] = []
+        fields.reserveCapacity(names.count)
+        columns.reserveCapacity(names.count)
+        for j in names.indices {
+            var kind = ColumnBuilder.Kind.empty
+            var nullable = false
+            for p in parts { kind = KindLattice.join(kind, p[j].kind); nullable = nullable || p[j].sawNull }
+            if kind == .empty { kind = .string }
+            var column: [ColumnBuilder] = []
+            for k in parts.indices {
+                var b = parts[k][j]
+                parts[k][j] = ColumnBuilder(kind: .empty, fixed: false, reserve: 0)
+                b.promote(to: kind)
+                column.append(b)
+            }
+            columns.append(try Self.column(&column, kind: kind, field: j))
+            fields.append(Field(names[j], columns[j].type, nullable: nullable || columns[j].nullCount > 0))
+        }
+        do {
+            return try Frame(schema: Schema(fields), columns: columns)
+        } catch {
+            throw ParseFailure(kind: .io("internal error assembling the frame: \(error)"), location: .place(line: 0, column: 0))
+        }
+    }
+
+    static func column(_ parts: inout [ColumnBuilder], kind: ColumnBuilder.Kind, field: Int) throws(ParseFailure) -> Column {
+        let total = parts.reduce(0) { $0 + $1.count }
+        let validity = mask(parts, total: total)
+        func join<T>(_ key: WritableKeyPath<ColumnBuilder, [T]>) -> [T] {
+            var out = parts[0][keyPath: key]
+            parts[0][keyPath: key] = []
+            if parts.count > 1 { out.reserveCapacity(total) }
+            for k in parts.indices.dropFirst() {
+                out.append(contentsOf: parts[k][keyPath: key])
+                parts[k][keyPath: key] = []
+            }
+            return out
+        }
+        switch kind {
+        case .double: return Column(.double(join(\.f64)), validity: validity)
+        case .int64: return Column(.int64(join(\.i64)), validity: validity)
+        case .timestamp: return Column(.timestamp(join(\.i64)), validity: validity)
+        case .bool: return Column(.bool(join(\.b)), validity: validity)
+        case .date: return Column(.date(join(\.i32)), validity: validity)
+        case .empty, .string:
+            var dict = parts[0].dict
+            var codes = parts[0].i32
+            parts[0].i32 = []
+            parts[0].dict = ByteDictionary()
+            if parts.count > 1 { codes.reserveCapacity(total) }
+            for k in parts.indices.dropFirst() {
+                let d = parts[k].dict
+                let remap: [Int32] = (0..<d.count).map { e in
+                    d.entry(e).withUnsafeBufferPointer { b in
+                        b.baseAddress.map { dict.intern($0, b.count) } ?? withUnsafePointer(to: 0) { dict.intern($0, 0) }
+                    }
+                }
+                codes.append(contentsOf: parts[k].i32.lazy.map { $0 < 0 ? -1 : remap[Int($0)] })
+                parts[k].i32 = []
+                parts[k].dict = ByteDictionary()
+            }
+            var strings: [String] = []
+            strings.reserveCapacity(dict.count)
+            for e in 0..<dict.count {
+                let bytes = dict.entry(e)
+                var problem: CSVError.Kind?
+                if bytes.contains(0) { problem = .nulByte }
+                let s = bytes.withUnsafeBufferPointer { b in isValidUTF8(b) ? String(decoding: b, as: UTF8.self) : nil }
+                if problem == nil && s == nil { problem = .invalidUTF8 }
+                if let problem {
+                    let row = codes.firstIndex(of: Int32(e)) ?? 0
+                    throw ParseFailure(kind: problem, location: .row(row, field: field))
+                }
+                strings.append(s ?? "")
+            }
+            return Column(.string(StringColumn(codes: codes, dictionary: strings)), validity: validity)
+        }
+    }
+
+    /// The validity bits of the parts, one after another.
+    static func mask(_ parts: [ColumnBuilder], total: Int) -> ValidityMask {
+        guard parts.contains(where: { $0.hasNulls }) else { return ValidityMask(allValid: total) }
+        var words = [UInt64](repeating: 0, count: (total + 63) / 64)
+        var at = 0
+        for p in parts {
+            if !p.hasNulls {
+                setOnes(&words, from: at, count: p.count)
+            } else if p.count == 0 {
+                continue
+            } else if at & 63 == 0 {
+                for w in 0..<((p.count + 63) / 64) { words[at / 64 + w] = p.words[w] }
+            } else {
+                let shift = UInt64(at & 63)
+                let last = (p.count + 63) / 64 - 1
+                for w in 0...last {
+                    var v = p.words[w]
+                    if w == last && p.count & 63 != 0 { v &= (1 << UInt64(p.count & 63)) - 1 }
+                    words[at / 64 + w] |= v << shift
+                    if at / 64 + w + 1 < words.count { words[at / 64 + w + 1] |= v >> (64 - shift) }
+                }
+            }
+            at += p.count
+            // Clear bits a part's last word set past its rows.
+            if at & 63 != 0 { words[at / 64] &= (1 << UInt64(at & 63)) - 1 }
+        }
+        return ValidityMask(words: words, count: total)
+    }
+
+    private static func setOnes(_ words: inout [UInt64], from: Int, count: Int) {
+        var i = from
+        let end = from + count
+        while i < end {
+            if i & 63 == 0 && end - i >= 64 { words[i / 64] = ~0; i += 64; continue }
+            words[i / 64] |= 1 << UInt64(i & 63)
+            i += 1
+        }
+    }
+}

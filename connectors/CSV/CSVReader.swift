@@ -1,0 +1,335 @@
+import Glibc
+import SluiceCompute
+import SluiceFrame
+
+/// Reads CSV into a typed ``Frame`` over libcsv.
+///
+/// ```swift
+/// let frame = try CSVReader().read(path: "churn.csv")
+/// var options = CSVReadOptions()
+/// options.nullTokens = ["NA"]
+/// options.columnTypes = ["customer_id": .string]
+/// let result = try CSVReader(options).readResult(path: "dirty.csv")   // frame + skipped rows
+/// ```
+///
+/// **Types.** Each column without an explicit type is inferred over the whole input:
+/// Int64, then Double, Bool, Date, Timestamp, else String; a column whose values need a wider
+/// type is promoted (Int64 → Double, Date → Timestamp, anything → String), so a column is
+/// never half one type and half another. Integers with leading zeros (`00123`) are text;
+/// `NaN`, `inf`, `-inf` are doubles. A column with no value at all is a nullable String.
+///
+/// **Speed.** ``read(path:)`` reads the file at once and, in strict mode, parses it on every
+/// core: it splits the data at record boundaries found by quote parity and runs one libcsv
+/// parser per part. Numbers are parsed from bytes (exact, correctly rounded). Peak memory is
+/// about the file plus the frame. Lenient reads and ``batches(path:rowsPerBatch:)`` use one core.
+///
+/// **Errors.** Every bad input fails with a ``CSVError`` naming `file:line:column`, and
+/// nothing partial is returned, unless ``CSVReadOptions/badRows`` is `.skip`.
+public struct CSVReader: Sendable {
+    /// The options every read uses.
+    public var options: CSVReadOptions
+
+    /// A reader with `options` (the defaults read RFC 4180 with a header).
+    public init(_ options: CSVReadOptions = CSVReadOptions()) {
+        self.options = options
+    }
+
+    /// Reads the whole file at `path` into a frame. Skipped rows (lenient mode) are dropped;
+    /// use ``readResult(path:)`` to see them.
+    public func read(path: String) throws(CSVError) -> Frame {
+        try readResult(path: path).frame
+    }
+
+    /// Reads the whole file at `path`: the frame and the rows a lenient read skipped.
+    public func readResult(path: String) throws(CSVError) -> CSVReadResult {
+        let file = try FileBytes.load(path)
+        return try read(file.buffer, name: path)
+    }
+
+    /// Reads CSV text held in memory; `name` stands for the file in errors.
+    public func read(bytes: [UInt8], name: String = "<memory>") throws(CSVError) -> Frame {
+        try readResult(bytes: bytes, name: name).frame
+    }
+
+    /// Reads CSV text held in memory: the frame and the skipped rows.
+    public func readResult(bytes: [UInt8], name: String = "<memory>") throws(CSVError) -> CSVReadResult {
+        let copy = FileBytes(count: bytes.count)
+        bytes.withUnsafeBufferPointer { if let b = $0.baseAddress { copy.pointer.update(from: b, count: $0.count) } }
+        return try read(copy.buffer, name: name)
+    }
+
+    /// Reads CSV text held in memory (a `String`'s UTF-8); `name` stands for the file in errors.
+    public func read(text: String, name: String = "<memory>") throws(CSVError) -> Frame {
+        try read(bytes: Array(text.utf8), name: name)
+    }
+
+    // MARK: The read
+
+    struct Header {
+        var names: [String]
+        var dataStart: Int
+        var dataLine: Int
+    }
+
+    private var strict: Bool { options.quoting == .strict }
+
+    func makeParser() -> LibCSVParser {
+        LibCSVParser(delimiter: options.delimiter, quote: options.quote, strict: strict,
+                     trim: options.trimSpaces, maxFieldBytes: options.maxFieldBytes)
+    }
+
+    /// Skips a UTF-8 byte-order mark.
+    static func bodyStart(_ buf: UnsafeBufferPointer<UInt8>) -> Int {
+        buf.count >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF ? 3 : 0
+    }
+
+    func read(_ buf: UnsafeBufferPointer<UInt8>, name: String) throws(CSVError) -> CSVReadResult {
+        guard let base = buf.baseAddress, buf.count > 0 else { throw CSVError(.emptyFile, file: name) }
+        let rules = try ValueRules(options)
+        let start = Self.bodyStart(buf)
+        let header = try readHeader(base, start..<buf.count, name: name, rules: rules)
+        let (kinds, fixed) = try initialKinds(header.names, name: name)
+        let data = header.dataStart..<buf.count
+
+        if options.badRows == .skip {
+            return try readLenient(base, data, header: header, kinds: kinds, fixed: fixed, rules: rules, name: name)
+        }
+        var parts = parseChunks(base, data, kinds: kinds, fixed: fixed, rules: rules)
+        if let (index, failure) = parts.enumerated().lazy.compactMap({ i, p in p.failure.map { (i, $0) } }).first {
+            let rowsBefore = parts[..<index].reduce(0) { $0 + $1.rows }
+            throw locate(failure, rowOffset: rowsBefore, base, start..<buf.count, name: name, rules: rules)
+        }
+        if let finalKinds = needsReparse(parts.map(\.builders), kinds: kinds) {
+            parts = parseChunks(base, data, kinds: finalKinds, fixed: Array(repeating: true, count: kinds.count), rules: rules)
+            if let failure = parts.lazy.compactMap(\.failure).first {
+                throw locate(failure, rowOffset: 0, base, start..<buf.count, name: name, rules: rules)
+            }
+        }
+        do {
+            let frame = try assemble(parts.map(\.builders), names: header.names)
+            return CSVReadResult(frame: frame, badRows: [])
+        } catch let problem {
+            throw locate(problem, rowOffset: 0, base, start..<buf.count, name: name, rules: rules)
+        }
+    }
+
+    /// The header record (or the first record's width without a header), checked.
+    func readHeader(_ base: UnsafePointer<UInt8>, _ range: Range<Int>, name: String,
+                    rules: ValueRules) throws(CSVError) -> Header {
+        let parser = makeParser()
+        var state = ParseState(mode: .header, expected: 0, rules: rules)
+        state.maxColumns = options.maxColumns
+        var cursor = CSVDriver.LineCursor()
+        let end = withUnsafeMutablePointer(to: &state) {
+            CSVDriver.parseLines(parser, $0, base, range, cursor: &cursor, trim: options.trimSpaces,
+                                 stopAfterHeader: true, final: true)
+        }
+        if let f = state.failure, case let .place(line, column) = f.location {
+            throw CSVError(f.kind, file: name, line: line, column: column)
+        }
+        guard state.headerDone else { throw CSVError(.emptyFile, file: name) }
+        guard options.hasHeader else {
+            return Header(names: (1...max(1, state.header.count)).map { "column_\($0)" }, dataStart: range.lowerBound, dataLine: 1)
+        }
+        var names: [String] = []
+        var seen = Set<String>()
+        for (j, bytes) in state.header.enumerated() {
+            let place = { (kind: CSVError.Kind) in CSVError(kind, file: name, line: state.headerLine, column: j + 1) }
+            if bytes.contains(0) { throw place(.nulByte) }
+            guard let s = bytes.withUnsafeBufferPointer({ isValidUTF8($0) ? String(decoding: $0, as: UTF8.self) : nil }) else {
+                throw place(.invalidUTF8)
+            }
+            if s.isEmpty { throw place(.emptyHeader) }
+            if !seen.insert(s).inserted { throw place(.duplicateHeader(s)) }
+            names.append(s)
+        }
+        return Header(names: names, dataStart: end, dataLine: cursor.line)
+    }
+
+    func initialKinds(_ names: [String], name: String) throws(CSVError) -> ([ColumnBuilder.Kind], [Bool]) {
+        for n in options.columnTypes.keys where !names.contains(n) {
+            throw CSVError(.invalidOption("columnTypes names '\(n)', which is not a column"), file: name)
+        }
+        let kinds = names.map { options.columnTypes[$0].map(ColumnBuilder.kind) ?? .empty }
+        return (kinds, names.map { options.columnTypes[$0] != nil })
+    }
+
+    // MARK: Chunks
+
+    struct Part {
+        var builders: [ColumnBuilder]
+        var rows: Int
+        var failure: ParseFailure?
+    }
+
+    /// Splits `range` into up to `parts` ranges that each start at a record boundary.
+    ///
+    /// Quote parity decides where a record may end: in a file libcsv accepts in strict mode,
+    /// a line end is outside quotes exactly when an even number of quotes precede it. The
+    /// quotes before each nominal split point are counted in parallel.
+    func split(_ base: UnsafePointer<UInt8>, _ range: Range<Int>, parts: Int) -> [Range<Int>] {
+        guard parts > 1, strict, range.count >= 1 << 20 else { return [range] }
+        let lo = range.lowerBound, hi = range.upperBound, n = range.count
+        let cuts = (0...parts).map { lo + n * $0 / parts }
+        let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: parts)
+        defer { counts.deallocate() }
+        let quote = options.quote
+        Parallel.forEachChunk(of: parts, minimumChunk: 1) { r in
+            for k in r {
+                var c = 0
+                for i in cuts[k]..<cuts[k + 1] { c &+= base[i] == quote ? 1 : 0 }
+                counts[k] = c
+            }
+        }
+        var bounds = [lo]
+        var quotes = 0
+        for k in 1..<parts {
+            quotes += counts[k - 1]
+            var inQuote = quotes & 1 == 1
+            var i = max(cuts[k], bounds[bounds.count - 1])
+            var boundary = hi
+            while i < hi {
+                let b = base[i]
+                if b == quote { inQuote.toggle() } else if !inQuote && (b == 0x0A || b == 0x0D) {
+                    boundary = b == 0x0D && i + 1 < hi && base[i + 1] == 0x0A ? i + 2 : i + 1
+                    break
+                }
+                i += 1
+            }
+            if i >= hi { boundary = hi }
+            bounds.append(max(boundary, bounds[bounds.count - 1]))
+        }
+        bounds.append(hi)
+        return (0..<parts).map { bounds[$0]..<bounds[$0 + 1] }
+    }
+
+    /// Parses `range` on every core (strict mode), one libcsv parser per part.
+    func parseChunks(_ base: UnsafePointer<UInt8>, _ range: Range<Int>, kinds: [ColumnBuilder.Kind],
+                     fixed: [Bool], rules: ValueRules) -> [Part] {
+        let threads = max(1, options.threads ?? Parallel.threadCount)
+        let ranges = split(base, range, parts: threads)
+        // Rows per byte, from the first 64 KiB, to reserve column storage once.
+        let sample = min(range.count, 1 << 16)
+        var newlines = 0
+        for i in range.lowerBound..<(range.lowerBound + sample) where base[i] == 0x0A || base[i] == 0x0D { newlines += 1 }
+        let bytesPerRow = newlines > 0 ? Double(sample) / Double(newlines) : Double(max(sample, 1))
+        let results = UnsafeMutableBufferPointer<Part>.allocate(capacity: ranges.count)
+        defer { results.deallocate() }
+        Parallel.forEachChunk(of: ranges.count, minimumChunk: 1) { r in
+            for c in r {
+                let estimate = Int(Double(ranges[c].count) / bytesPerRow * 1.05) + 16
+                results.initializeElement(at: c, to: parsePart(base, ranges[c], kinds: kinds, fixed: fixed,
+                                                               rules: rules, reserve: estimate))
+            }
+        }
+        let parts = Array(results)
+        _ = results.deinitialize()
+        return parts
+    }
+
+    func parsePart(_ base: UnsafePointer<UInt8>, _ range: Range<Int>, kinds: [ColumnBuilder.Kind], fixed: [Bool],
+                   rules: ValueRules, reserve: Int) -> Part {
+        let parser = makeParser()
+        let n = range.count
+        let spaceFree = n == 0 || (memchr(base + range.lowerBound, 0x20, n) == nil && memchr(base + range.lowerBound, 0x09, n) == nil)
+        parser.reset(spaceFree: spaceFree)
+        let builders = UnsafeMutablePointer<ColumnBuilder>.allocate(capacity: kinds.count)
+        for j in kinds.indices { (builders + j).initialize(to: ColumnBuilder(kind: kinds[j], fixed: fixed[j], reserve: reserve)) }
+        var state = ParseState(mode: .direct, expected: kinds.count, rules: rules)
+        state.builders = builders
+        withUnsafeMutablePointer(to: &state) { CSVDriver.parseBlocks(parser, $0, base, range) }
+        let part = Part(builders: Array(UnsafeBufferPointer(start: builders, count: kinds.count)),
+                        rows: state.rows, failure: state.failure)
+        builders.deinitialize(count: kinds.count)
+        builders.deallocate()
+        return part
+    }
+
+    /// The final kinds when some column lost text to a late promotion to String (the file
+    /// must be parsed again with these kinds); `nil` when the parts can be assembled as they are.
+    func needsReparse(_ parts: [[ColumnBuilder]], kinds: [ColumnBuilder.Kind]) -> [ColumnBuilder.Kind]? {
+        var final = kinds
+        var again = false
+        for j in kinds.indices {
+            var k = ColumnBuilder.Kind.empty
+            for p in parts { k = KindLattice.join(k, p[j].kind) }
+            for p in parts where p[j].lossy || (k == .string && p[j].kind != .string && p[j].count > p[j].nullCount) {
+                again = true
+            }
+            final[j] = k == .empty ? .string : k
+        }
+        return again ? final : nil
+    }
+
+    // MARK: Lenient
+
+    func readLenient(_ base: UnsafePointer<UInt8>, _ range: Range<Int>, header: Header, kinds: [ColumnBuilder.Kind],
+                     fixed: [Bool], rules: ValueRules, name: String) throws(CSVError) -> CSVReadResult {
+        func pass(_ kinds: [ColumnBuilder.Kind], _ fixed: [Bool]) -> ([ColumnBuilder], [PendingBadRow]) {
+            let parser = makeParser()
+            let builders = UnsafeMutablePointer<ColumnBuilder>.allocate(capacity: kinds.count)
+            for j in kinds.indices { (builders + j).initialize(to: ColumnBuilder(kind: kinds[j], fixed: fixed[j], reserve: 0)) }
+            var state = ParseState(mode: .buffered, expected: kinds.count, rules: rules)
+            state.builders = builders
+            state.fixed = fixed
+            state.record.reserveCapacity(256)
+            var cursor = CSVDriver.LineCursor(line: header.dataLine)
+            withUnsafeMutablePointer(to: &state) {
+                _ = CSVDriver.parseLines(parser, $0, base, range, cursor: &cursor, trim: options.trimSpaces, final: true)
+            }
+            let out = Array(UnsafeBufferPointer(start: builders, count: kinds.count))
+            builders.deinitialize(count: kinds.count)
+            builders.deallocate()
+            return (out, state.bad)
+        }
+        var (builders, bad) = pass(kinds, fixed)
+        if let final = needsReparse([builders], kinds: kinds) {
+            (builders, bad) = pass(final, Array(repeating: true, count: kinds.count))
+        }
+        do {
+            let frame = try assemble([builders], names: header.names)
+            let rows = bad.map { CSVBadRow(error: CSVError($0.kind, file: name, line: $0.line, column: $0.column), fields: $0.fields) }
+            return CSVReadResult(frame: frame, badRows: rows)
+        } catch let problem {
+            // Buffered rows were checked for UTF-8 and NUL already; this cannot name a row.
+            throw CSVError(problem.kind, file: name)
+        }
+    }
+
+    // MARK: Places
+
+    /// Turns a failure into an error with `file:line:column`, by a line-fed pass from the
+    /// start of the file to the failing row (or to libcsv's first error).
+    func locate(_ failure: ParseFailure, rowOffset: Int, _ base: UnsafePointer<UInt8>, _ range: Range<Int>,
+                name: String, rules: ValueRules) -> CSVError {
+        if case let .place(line, column) = failure.location {
+            return CSVError(failure.kind, file: name, line: line, column: column)
+        }
+        let parser = makeParser()
+        var state = ParseState(mode: options.hasHeader ? .header : .locate, expected: 0, rules: rules)
+        if case let .row(row, field) = failure.location, !failure.needsLocating {
+            state.target = (row + rowOffset, field)
+        } else {
+            state.target = (Int.max, 0)
+        }
+        var cursor = CSVDriver.LineCursor()
+        withUnsafeMutablePointer(to: &state) { s in
+            var from = range.lowerBound
+            if options.hasHeader {
+                from = CSVDriver.parseLines(parser, s, base, range, cursor: &cursor, trim: options.trimSpaces,
+                                            stopAfterHeader: true, final: true)
+                s.pointee.mode = .locate
+                s.pointee.field = 0
+                s.pointee.rows = 0
+            }
+            CSVDriver.parseLines(parser, s, base, from..<range.upperBound, cursor: &cursor, trim: options.trimSpaces, final: true)
+        }
+        if let found = state.found, !failure.needsLocating {
+            return CSVError(failure.kind, file: name, line: found.line, column: found.column)
+        }
+        if let f = state.failure, case let .place(line, column) = f.location {
+            return CSVError(f.kind, file: name, line: line, column: column)
+        }
+        return CSVError(failure.kind, file: name)
+    }
+}

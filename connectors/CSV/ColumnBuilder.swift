@@ -1,0 +1,226 @@
+import SluiceFrame
+
+/// Accumulates one column while parsing: infers its type (Int64 → Double → String, Date →
+/// Timestamp, Bool; anything else makes it a String), or parses a type it is given.
+///
+/// When a column must become a string after non-string values were parsed, their text is
+/// gone: the builder sets ``lossy`` and the reader parses the file again with the final
+/// types. Values never end up half one type and half another.
+struct ColumnBuilder {
+    enum Kind: UInt8 { case empty, int64, double, bool, date, timestamp, string }
+
+    var kind: Kind
+    /// Whether the kind was given (no inference).
+    let fixed: Bool
+    var count = 0
+    var f64: [Double] = []
+    var i64: [Int64] = []
+    /// Dates (days) or string codes.
+    var i32: [Int32] = []
+    var b: [Bool] = []
+    var words: [UInt64] = []
+    var hasNulls = false
+    var nullCount = 0
+    var sawNull = false
+    var dict = ByteDictionary()
+    /// A non-string column turned into a string one after values were stored.
+    var lossy = false
+    var reserve: Int
+
+    init(kind: Kind, fixed: Bool, reserve: Int) {
+        self.kind = kind
+        self.fixed = fixed
+        self.reserve = reserve
+        reserveStorage(for: kind)
+    }
+
+    static func kind(_ t: ColumnType) -> Kind {
+        switch t {
+        case .double: .double
+        case .int64: .int64
+        case .string: .string
+        case .bool: .bool
+        case .date: .date
+        case .timestamp: .timestamp
+        }
+    }
+
+    var columnType: ColumnType {
+        switch kind {
+        case .empty, .string: .string
+        case .int64: .int64
+        case .double: .double
+        case .bool: .bool
+        case .date: .date
+        case .timestamp: .timestamp
+        }
+    }
+
+    private mutating func reserveStorage(for k: Kind) {
+        switch k {
+        case .empty: break
+        case .int64, .timestamp: i64.reserveCapacity(reserve)
+        case .double: f64.reserveCapacity(reserve)
+        case .bool: b.reserveCapacity(reserve)
+        case .date, .string: i32.reserveCapacity(reserve)
+        }
+    }
+
+    @inline(__always) private mutating func markValid() {
+        if hasNulls && (count &>> 6) >= words.count { words.append(~0) }
+        count &+= 1
+    }
+
+    mutating func appendNull() {
+        if !hasNulls {
+            hasNulls = true
+            words = [UInt64](repeating: ~0, count: (count &>> 6) &+ 1)
+            words.reserveCapacity(reserve / 64 + 1)
+        }
+        while (count &>> 6) >= words.count { words.append(~0) }
+        words[count &>> 6] &= ~(1 &<< UInt64(count & 63))
+        nullCount &+= 1
+        sawNull = true
+        switch kind {
+        case .empty: break
+        case .int64, .timestamp: i64.append(0)
+        case .double: f64.append(.nan)
+        case .bool: b.append(false)
+        case .date: i32.append(0)
+        case .string: i32.append(-1)
+        }
+        count &+= 1
+    }
+
+    /// Appends one field (`nil` is null). Returns `false` when the column's type is fixed and
+    /// the text is not a value of it.
+    @inline(__always)
+    mutating func append(_ p: UnsafePointer<UInt8>?, _ n: Int, _ rules: ValueRules) -> Bool {
+        guard let p else { appendNull(); return true }
+        if rules.isNull(p, n) { appendNull(); return true }
+        switch kind {
+        case .double:
+            if let v = ByteParsing.double(p, n, leadingZeros: fixed) { f64.append(v); markValid(); return true }
+        case .int64:
+            if let v = ByteParsing.int64(p, n, leadingZeros: fixed) { i64.append(v); markValid(); return true }
+            if !fixed, let v = ByteParsing.double(p, n, leadingZeros: false) {
+                promote(to: .double)
+                f64.append(v); markValid(); return true
+            }
+        case .string:
+            i32.append(dict.intern(p, n)); markValid(); return true
+        case .bool:
+            if let v = rules.bool(p, n) { b.append(v); markValid(); return true }
+        case .date:
+            if let v = rules.date(p, n) { i32.append(v); markValid(); return true }
+            if !fixed, let v = rules.timestamp(p, n) {
+                promote(to: .timestamp)
+                i64.append(v); markValid(); return true
+            }
+        case .timestamp:
+            if let v = rules.timestamp(p, n) { i64.append(v); markValid(); return true }
+            if let d = rules.date(p, n) { i64.append(Int64(d) * 86_400_000_000); markValid(); return true }
+        case .empty:
+            return appendFirst(p, n, rules)
+        }
+        if fixed { return false }
+        promote(to: .string)
+        i32.append(dict.intern(p, n)); markValid()
+        return true
+    }
+
+    /// The first non-null value decides the kind.
+    private mutating func appendFirst(_ p: UnsafePointer<UInt8>, _ n: Int, _ rules: ValueRules) -> Bool {
+        if let v = ByteParsing.int64(p, n, leadingZeros: false) {
+            promote(to: .int64); i64.append(v)
+        } else if let v = ByteParsing.double(p, n, leadingZeros: false) {
+            promote(to: .double); f64.append(v)
+        } else if let v = rules.bool(p, n) {
+            promote(to: .bool); b.append(v)
+        } else if let v = rules.date(p, n) {
+            promote(to: .date); i32.append(v)
+        } else if let v = rules.timestamp(p, n) {
+            promote(to: .timestamp); i64.append(v)
+        } else {
+            promote(to: .string); i32.append(dict.intern(p, n))
+        }
+        markValid()
+        return true
+    }
+
+    /// Changes the kind, converting stored values (nulls keep their placeholders).
+    mutating func promote(to new: Kind) {
+        if new == kind { return }
+        let old = kind
+        kind = new
+        switch (old, new) {
+        case (.empty, _):
+            reserveStorage(for: new)
+            switch new {
+            case .int64, .timestamp: i64.append(contentsOf: repeatElement(0, count: count))
+            case .double: f64.append(contentsOf: repeatElement(.nan, count: count))
+            case .bool: b.append(contentsOf: repeatElement(false, count: count))
+            case .date: i32.append(contentsOf: repeatElement(0, count: count))
+            case .string: i32.append(contentsOf: repeatElement(-1, count: count))
+            case .empty: break
+            }
+        case (.int64, .double):
+            f64.reserveCapacity(Swift.max(reserve, count))
+            for i in 0..<count { f64.append(isValid(i) ? Double(i64[i]) : .nan) }
+            i64 = []
+        case (.date, .timestamp):
+            i64.reserveCapacity(Swift.max(reserve, count))
+            for d in i32 { i64.append(Int64(d) * 86_400_000_000) }
+            i32 = []
+        default:
+            // To string with earlier values: their text is lost; the reader parses again.
+            if count > nullCount { lossy = true }
+            f64 = []; i64 = []; b = []; i32 = []
+            i32.reserveCapacity(reserve)
+            i32.append(contentsOf: repeatElement(-1, count: count))
+        }
+    }
+
+    @inline(__always) func isValid(_ i: Int) -> Bool {
+        !hasNulls || words[i &>> 6] & (1 &<< UInt64(i & 63)) != 0
+    }
+
+    /// Drops stored values, keeping the kind and flags (for a types-only pass).
+    mutating func discardValues() {
+        count = 0; nullCount = 0; hasNulls = false
+        words = []; f64 = []; i64 = []; i32 = []; b = []
+        dict.removeAll()
+    }
+
+    /// Removes the last `k` rows (lenient reads roll back a row found bad mid-way).
+    mutating func removeLast(_ k: Int) {
+        guard k > 0 else { return }
+        for i in (count - k)..<count where !isValid(i) {
+            nullCount -= 1
+            words[i &>> 6] |= 1 &<< UInt64(i & 63)
+        }
+        count -= k
+        switch kind {
+        case .empty: break
+        case .int64, .timestamp: i64.removeLast(k)
+        case .double: f64.removeLast(k)
+        case .bool: b.removeLast(k)
+        case .date, .string: i32.removeLast(k)
+        }
+    }
+}
+
+/// Kinds of one column seen by several chunks, unified.
+enum KindLattice {
+    /// The kind that holds both, and whether text was lost getting there (the stored values
+    /// of `b`'s side cannot be converted).
+    static func join(_ a: ColumnBuilder.Kind, _ b: ColumnBuilder.Kind) -> ColumnBuilder.Kind {
+        if a == b { return a }
+        if a == .empty { return b }
+        if b == .empty { return a }
+        let pair = Set([a, b])
+        if pair == [.int64, .double] { return .double }
+        if pair == [.date, .timestamp] { return .timestamp }
+        return .string
+    }
+}

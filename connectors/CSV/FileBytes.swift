@@ -1,0 +1,65 @@
+import Glibc
+
+/// A whole file's bytes in one buffer, freed when the last reference goes.
+final class FileBytes: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<UInt8>
+    let count: Int
+
+    init(count: Int) {
+        self.count = count
+        pointer = .allocate(capacity: max(count, 1))
+    }
+
+    deinit { pointer.deallocate() }
+
+    var buffer: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: pointer, count: count) }
+
+    /// Reads `path`. A missing file is ``CSVError/Kind/fileNotFound``; other failures carry
+    /// the system's reason.
+    static func load(_ path: String) throws(CSVError) -> FileBytes {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw openError(path) }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw CSVError(.io(String(cString: strerror(errno))), file: path) }
+        if (st.st_mode & S_IFMT) == S_IFDIR { throw CSVError(.io("is a directory"), file: path) }
+        var capacity = max(Int(st.st_size), 0)
+        var bytes = FileBytes(count: capacity)
+        var filled = 0
+        while true {
+            if filled == capacity {
+                // At the expected size: check for end of file before growing (the file grew,
+                // or is not a regular file).
+                var probe: UInt8 = 0
+                let n = read(fd, &probe, 1)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw CSVError(.io(String(cString: strerror(errno))), file: path)
+                }
+                if n == 0 { break }
+                let bigger = FileBytes(count: max(capacity * 2, 1 << 16))
+                bigger.pointer.update(from: bytes.pointer, count: filled)
+                bigger.pointer[filled] = probe
+                filled += 1
+                bytes = bigger
+                capacity = bigger.count
+                continue
+            }
+            let n = read(fd, bytes.pointer + filled, capacity - filled)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw CSVError(.io(String(cString: strerror(errno))), file: path)
+            }
+            if n == 0 { break }
+            filled += n
+        }
+        if filled == bytes.count { return bytes }
+        let exact = FileBytes(count: filled)
+        exact.pointer.update(from: bytes.pointer, count: filled)
+        return exact
+    }
+
+    static func openError(_ path: String) -> CSVError {
+        errno == ENOENT ? CSVError(.fileNotFound, file: path) : CSVError(.io(String(cString: strerror(errno))), file: path)
+    }
+}

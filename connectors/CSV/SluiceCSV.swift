@@ -1,4 +1,0 @@
-import SluiceFrame
-import CLibCSV
-/// CSV reader and writer over libcsv.
-public enum SluiceCSVModule {}

@@ -173,12 +173,23 @@ extension Matrix: Equatable {
 }
 
 extension Matrix: Codable {
-    private enum CodingKeys: String, CodingKey { case rows, columns, elements }
+    private enum CodingKeys: String, CodingKey { case rows, columns, elements, tensor }
 
+    /// Decodes `{rows, columns, elements}`, or `{rows, columns, tensor}` from the
+    /// ``TensorArchive`` in the decoder's user info.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let rows = try c.decode(Int.self, forKey: .rows)
         let columns = try c.decode(Int.self, forKey: .columns)
+        if let index = try c.decodeIfPresent(Int.self, forKey: .tensor) {
+            guard let archive = decoder.userInfo[.sluiceTensors] as? TensorArchive,
+                  let m: Matrix = archive.matrix(index, rows: rows, columns: columns) else {
+                throw DecodingError.dataCorruptedError(forKey: .tensor, in: c,
+                    debugDescription: "tensor \(index) is missing or does not hold a \(rows)×\(columns) \(Scalar.self) matrix")
+            }
+            self = m
+            return
+        }
         let elements = try c.decode([Scalar].self, forKey: .elements)
         guard rows >= 0, columns >= 0, rows.multipliedReportingOverflow(by: columns).overflow == false,
               elements.count == rows * columns else {
@@ -188,10 +199,16 @@ extension Matrix: Codable {
         self.init(rows: rows, columns: columns, elements: elements)
     }
 
+    /// Encodes `{rows, columns, elements}`, or the elements into the ``TensorArchive`` in
+    /// the encoder's user info and `{rows, columns, tensor}` here.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(rows, forKey: .rows)
         try c.encode(columns, forKey: .columns)
+        if let archive = encoder.userInfo[.sluiceTensors] as? TensorArchive {
+            try c.encode(archive.append(self), forKey: .tensor)
+            return
+        }
         try c.encode(elements, forKey: .elements)
     }
 }

@@ -87,3 +87,23 @@ m = {
 }
 with open(os.path.join(HERE, "Expectations", "metrics.json"), "w") as f:
     json.dump(m, f, indent=0)
+
+# --- stages: scikit-learn's fitted state, in stages.json -----------------------------
+from sklearn.preprocessing import StandardScaler, OneHotEncoder
+from sklearn.impute import SimpleImputer
+st = {}
+x, _ = load("wine")
+sc = StandardScaler().fit(x)
+st["scaler_wine"] = {"mean": sc.mean_.tolist(), "scale": sc.scale_.tolist(), "head": sc.transform(x[:5]).tolist()}
+x, _ = load("diabetes")
+holes = x.copy()
+n, p = holes.shape
+for i in range(n):
+    for j in range(p):
+        if (i * p + j) % 7 == 0:
+            holes[i, j] = np.nan
+for strategy in ("mean", "median", "most_frequent"):
+    imp = SimpleImputer(strategy=strategy).fit(holes)
+    st[f"imputer_{strategy}"] = {"statistics": imp.statistics_.tolist()}
+with open(os.path.join(HERE, "Expectations", "stages.json"), "w") as f:
+    json.dump(st, f, indent=0)

@@ -5,33 +5,27 @@ import SluiceCompute
 ///
 /// Features are a dense `n × p` matrix of finite values (the pipeline before an estimator
 /// imputes and encodes); the target has one value per row.
-public protocol Regressor: Sendable {
-    associatedtype Model: RegressionModel
+public protocol Regressor: Estimator where Model: RegressionModel {
     /// Fits on `x` (`n × p`) and `y` (`n` values), each row weighted by `sampleWeights`
     /// (`nil`: all 1).
     func fit(_ x: Matrix<Double>, _ y: [Double], sampleWeights: [Double]?) throws -> Model
 }
 
 /// A fitted regression model.
-public protocol RegressionModel: Codable, Sendable {
-    /// The number of feature columns the model was fitted on.
-    var featureCount: Int { get }
+public protocol RegressionModel: PredictiveModel {
     /// One prediction per row of `x`.
     func predict(_ x: Matrix<Double>) throws -> [Double]
 }
 
 /// A classification estimator: an unfitted configuration whose
 /// ``fit(_:_:sampleWeights:)`` returns a separate fitted ``ClassificationModel``.
-public protocol Classifier: Sendable {
-    associatedtype Model: ClassificationModel
+public protocol Classifier: Estimator where Model: ClassificationModel {
     /// Fits on `x` (`n × p`) and class labels `y`, each row weighted by `sampleWeights`.
     func fit(_ x: Matrix<Double>, _ y: ClassLabels, sampleWeights: [Double]?) throws -> Model
 }
 
 /// A fitted classifier.
-public protocol ClassificationModel: Codable, Sendable {
-    /// The number of feature columns the model was fitted on.
-    var featureCount: Int { get }
+public protocol ClassificationModel: PredictiveModel {
     /// The class names, in the order of probability columns.
     var classes: [String] { get }
     /// Class probabilities: `n × classes.count`, rows summing to 1.

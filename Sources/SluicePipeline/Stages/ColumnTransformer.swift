@@ -1,0 +1,98 @@
+import SluiceFrame
+
+/// Routes columns to stages (scikit-learn's `ColumnTransformer`): each route applies its
+/// stages, in order, to the columns its selector picks; the outputs are placed side by
+/// side in route order, then the columns no route picked, which are dropped or passed
+/// through by explicit choice.
+public struct ColumnTransformer: Transformer {
+    /// What happens to columns no route selects.
+    public enum Remainder: String, Sendable, Codable {
+        case drop, passthrough
+    }
+
+    /// One route: a selector and the stages applied to the columns it picks.
+    public struct Route: Sendable {
+        public var columns: ColumnSelector
+        public var stages: [any Transformer]
+
+        public init(_ columns: ColumnSelector, _ stages: any Transformer...) {
+            self.columns = columns
+            self.stages = stages
+        }
+    }
+
+    public var routes: [Route]
+    public var remainder: Remainder
+    public var name: String { "ColumnTransformer" }
+
+    public init(remainder: Remainder, _ routes: Route...) {
+        self.routes = routes
+        self.remainder = remainder
+    }
+
+    public func outputSchema(for input: Schema) throws -> Schema {
+        var fields = [Field](), used = Set<String>()
+        for r in routes {
+            let names = try r.columns.resolve(in: input, stage: name)
+            used.formUnion(names)
+            var schema = try ColumnValues.subschema(input, names, stage: name)
+            for s in r.stages { schema = try s.outputSchema(for: schema) }
+            fields += schema.fields
+        }
+        if remainder == .passthrough { fields += input.fields.filter { !used.contains($0.name) } }
+        return try framing(name) { () throws(FrameError) in try Schema(fields) }
+    }
+
+    public func fit(_ frame: Frame, context: inout FitContext) throws -> Fitted {
+        var fittedRoutes = [Fitted.FittedRoute](), used = Set<String>()
+        for r in routes {
+            let names = try r.columns.resolve(in: frame.schema, stage: name)
+            used.formUnion(names)
+            var part = try framing(name) { () throws(FrameError) in try frame.selecting(names) }
+            var stages = [AnyFittedTransformer]()
+            for s in r.stages {
+                let f = try s.fit(part, context: &context)
+                part = try f.transform(part)
+                stages.append(AnyFittedTransformer(f))
+            }
+            fittedRoutes.append(Fitted.FittedRoute(columns: names, stages: stages))
+        }
+        let passthrough = remainder == .passthrough ? frame.columnNames.filter { !used.contains($0) } : []
+        let inputNames = frame.columnNames.filter { used.contains($0) || passthrough.contains($0) }
+        var fitted = Fitted(routes: fittedRoutes, passthrough: passthrough,
+                            inputSchema: try ColumnValues.subschema(frame.schema, inputNames, stage: name),
+                            outputSchema: frame.schema)
+        fitted.outputSchema = try fitted.transform(frame.head(0)).schema
+        return fitted
+    }
+
+    /// Fitted state: each route's columns and fitted stages, and the passed-through columns.
+    public struct Fitted: FittedTransformer {
+        public static let kind = "ColumnTransformer"
+
+        public struct FittedRoute: Sendable, Codable {
+            public var columns: [String]
+            public var stages: [AnyFittedTransformer]
+        }
+
+        public var routes: [FittedRoute]
+        public var passthrough: [String]
+        public var inputSchema: Schema
+        public var outputSchema: Schema
+
+        public func transform(_ frame: Frame, report: inout TransformReport) throws -> Frame {
+            try inputSchema.check(frame, stage: Self.kind)
+            var named: [(Field, Column)] = []
+            for r in routes {
+                var part = try framing(Self.kind) { () throws(FrameError) in try frame.selecting(r.columns) }
+                for s in r.stages { part = try s.base.transform(part, report: &report) }
+                named += zip(part.schema.fields, part.columns).map { ($0, $1) }
+            }
+            for n in passthrough {
+                let i = try framing(Self.kind) { () throws(FrameError) in try frame.schema.requireIndex(of: n) }
+                named.append((frame.schema[i], frame.columns[i]))
+            }
+            return try ColumnValues.frame(named, stage: Self.kind)
+        }
+    }
+}

@@ -1,0 +1,171 @@
+import SluiceFrame
+
+/// Fills missing values (null, and `NaN` in numeric columns) column by column, as
+/// scikit-learn's `SimpleImputer`.
+///
+/// - `mean` and `median` take numeric columns and produce `double` columns.
+/// - `mostFrequent` takes numeric and string columns (ties: the smallest value, as
+///   scikit-learn) and keeps the type.
+/// - `constant` fills a number into numeric columns or a string into string columns.
+///
+/// A column missing entirely at fit time is **kept**: `mean`/`median` fill it with 0 and
+/// `mostFrequent` with 0 or the empty string (scikit-learn's `keep_empty_features=True`).
+/// With `addIndicator`, a `bool` column `NAME_missing` follows each column that had a
+/// missing value at fit time.
+public struct SimpleImputer: Transformer {
+    public enum Strategy: Sendable, Codable, Equatable {
+        case mean, median, mostFrequent
+        case constantNumber(Double)
+        case constantString(String)
+    }
+
+    public var columns: ColumnSelector
+    public var strategy: Strategy
+    public var addIndicator: Bool
+    public var name: String { "SimpleImputer" }
+
+    public init(columns: ColumnSelector = .numeric, strategy: Strategy = .mean, addIndicator: Bool = false) {
+        self.columns = columns
+        self.strategy = strategy
+        self.addIndicator = addIndicator
+    }
+
+    private func chosen(_ schema: Schema) throws -> [Field] {
+        try columns.resolve(in: schema, stage: name).map { n in
+            let f = try schema.require(n, stage: name)
+            switch (strategy, f.type) {
+            case (.mean, let t), (.median, let t), (.constantNumber, let t):
+                guard t.isNumeric else {
+                    throw PipelineError.unsupportedType(stage: name, column: n, type: t, expected: "a numeric column")
+                }
+            case (.constantString, let t):
+                guard t == .string else {
+                    throw PipelineError.unsupportedType(stage: name, column: n, type: t, expected: "a string column")
+                }
+            case (.mostFrequent, let t):
+                guard t.isNumeric || t == .string else {
+                    throw PipelineError.unsupportedType(stage: name, column: n, type: t, expected: "a numeric or string column")
+                }
+            }
+            return f
+        }
+    }
+
+    /// Before fitting, every chosen column is assumed to get an indicator (with
+    /// `addIndicator`); the fitted stage adds one only where values were missing.
+    public func outputSchema(for input: Schema) throws -> Schema {
+        let names = try chosen(input).map(\.name)
+        return try Self.imputedSchema(input, columns: names, indicators: addIndicator ? names : [],
+                                      keepTypes: strategy == .mostFrequent)
+    }
+
+    /// `input` with `columns` made non-null (numeric ones `double` unless `keepTypes`), each
+    /// of `indicators` followed by its `NAME_missing` flag.
+    static func imputedSchema(_ input: Schema, columns: [String], indicators: [String], keepTypes: Bool) throws -> Schema {
+        let chosen = Set(columns), flagged = Set(indicators)
+        var fields = [Field]()
+        for f in input.fields {
+            guard chosen.contains(f.name) else { fields.append(f); continue }
+            let type: ColumnType = f.type == .string || (keepTypes && f.type != .bool) ? f.type : .double
+            fields.append(Field(f.name, type, nullable: false))
+            if flagged.contains(f.name) { fields.append(Field("\(f.name)_missing", .bool, nullable: false)) }
+        }
+        return try framing("SimpleImputer") { () throws(FrameError) in try Schema(fields) }
+    }
+
+    public func fit(_ frame: Frame, context: inout FitContext) throws -> Fitted {
+        var fills = [Fitted.Fill](), indicators = [String]()
+        for f in try chosen(frame.schema) {
+            let c = try framing(name) { () throws(FrameError) in try frame.column(f.name) }
+            let fill: Fitted.Fill
+            if f.type == .string {
+                let s = try framing(name) { () throws(FrameError) in try c.stringValues(name: f.name) }
+                switch strategy {
+                case .constantString(let v): fill = .string(v)
+                default:  // mostFrequent
+                    var counts = [Int](repeating: 0, count: s.dictionary.count)
+                    for (i, code) in s.codes.enumerated() where c.validity.isValid(i) { counts[Int(code)] += 1 }
+                    let best = counts.indices.filter { counts[$0] > 0 }
+                        .max { (counts[$0], s.dictionary[$1]) < (counts[$1], s.dictionary[$0]) }
+                    fill = .string(best.map { s.dictionary[$0] } ?? "")
+                }
+                if addIndicator && c.nullCount > 0 { indicators.append(f.name) }
+            } else {
+                let v = ColumnValues.doubles(c).filter { !$0.isNaN }
+                switch strategy {
+                case .mean: fill = .number(v.isEmpty ? 0 : v.reduce(0, +) / Double(v.count))
+                case .median: fill = .number(Self.median(v))
+                case .mostFrequent:
+                    var counts = [Double: Int]()
+                    for x in v { counts[x, default: 0] += 1 }
+                    fill = .number(counts.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key ?? 0)
+                case .constantNumber(let x): fill = .number(x)
+                case .constantString: fill = .number(0)  // unreachable: refused by chosen()
+                }
+                if addIndicator && v.count < c.count { indicators.append(f.name) }
+            }
+            fills.append(fill)
+        }
+        let names = try chosen(frame.schema).map(\.name)
+        return Fitted(columns: names, fills: fills, indicators: indicators, keepTypes: strategy == .mostFrequent,
+                      inputSchema: try ColumnValues.subschema(frame.schema, names, stage: name),
+                      outputSchema: try Self.imputedSchema(frame.schema, columns: names, indicators: indicators,
+                                                           keepTypes: strategy == .mostFrequent))
+    }
+
+    /// The median of `v` (the mean of the two middle values for an even count); 0 if empty.
+    static func median(_ v: [Double]) -> Double {
+        guard !v.isEmpty else { return 0 }
+        let s = v.sorted(), m = s.count / 2
+        return s.count % 2 == 1 ? s[m] : (s[m - 1] + s[m]) / 2
+    }
+
+    /// Fitted state: the fill value of each column.
+    public struct Fitted: FittedTransformer {
+        public static let kind = "SimpleImputer"
+        public enum Fill: Sendable, Codable, Equatable {
+            case number(Double)
+            case string(String)
+        }
+
+        public var columns: [String]
+        public var fills: [Fill]
+        /// Columns that get a `NAME_missing` indicator.
+        public var indicators: [String]
+        /// Whether numeric columns keep their type (most frequent) or become `double`.
+        public var keepTypes: Bool
+        public var inputSchema: Schema
+        public var outputSchema: Schema
+
+        public func transform(_ frame: Frame, report: inout TransformReport) throws -> Frame {
+            try inputSchema.check(frame, stage: Self.kind)
+            var named: [(Field, Column)] = []
+            let chosen = Dictionary(uniqueKeysWithValues: columns.enumerated().map { ($1, $0) })
+            let flagged = Set(indicators)
+            for (f, c) in zip(frame.schema.fields, frame.columns) {
+                guard let j = chosen[f.name] else { named.append((f, c)); continue }
+                var missing = [Bool](repeating: false, count: c.count)
+                switch (fills[j], c.data) {
+                case let (.string(fill), .string(s)):
+                    var dictionary = s.dictionary
+                    let fillCode = Int32(dictionary.firstIndex(of: fill) ?? { dictionary.append(fill); return dictionary.count - 1 }())
+                    var codes = s.codes
+                    for i in 0..<c.count where c.isNull(i) { codes[i] = fillCode; missing[i] = true }
+                    named.append((Field(f.name, .string, nullable: false), Column(.string(StringColumn(codes: codes, dictionary: dictionary)))))
+                case let (.number(fill), .int64(a)) where keepTypes:
+                    var out = a
+                    for i in 0..<c.count where c.isNull(i) { out[i] = Int64(fill); missing[i] = true }
+                    named.append((Field(f.name, .int64, nullable: false), Column(.int64(out))))
+                case let (.number(fill), _):
+                    var v = ColumnValues.doubles(c)
+                    for i in v.indices where v[i].isNaN { v[i] = fill; missing[i] = true }
+                    named.append((Field(f.name, .double, nullable: false), Column(.double(v))))
+                case (.string, _):
+                    throw PipelineError.schemaMismatch(column: f.name, expected: "string", actual: c.type.rawValue)
+                }
+                if flagged.contains(f.name) { named.append((Field("\(f.name)_missing", .bool, nullable: false), Column(.bool(missing)))) }
+            }
+            return try ColumnValues.frame(named, stage: Self.kind)
+        }
+    }
+}

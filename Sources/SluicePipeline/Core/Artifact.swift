@@ -63,7 +63,7 @@ public enum Artifact {
         _ = try encoder.encode(pipeline)
         let archive = TensorArchive()
         encoder.userInfo[.sluiceTensors] = archive
-        let metadata = Metadata(library: libraryVersion, modelKind: "\(Model.self)", target: pipeline.target,
+        let metadata = Metadata(library: libraryVersion, modelKind: String(reflecting: Model.self), target: pipeline.target,
                                 inputSchema: pipeline.inputSchema, featureNames: pipeline.featureNames,
                                 seed: pipeline.seed, dataFingerprint: pipeline.dataFingerprint,
                                 hyperparameters: pipeline.hyperparameters, metrics: metrics,
@@ -108,8 +108,8 @@ public enum Artifact {
                                                     checking schema: Schema? = nil) throws -> FittedPipeline<Model> {
         let (header, tensors) = try sections(of: url)
         let meta = try metadata(at: url)
-        guard meta.modelKind == "\(Model.self)" else {
-            throw ArtifactError.modelKindMismatch(path: url.path, expected: "\(Model.self)", found: meta.modelKind)
+        guard meta.modelKind == String(reflecting: Model.self) else {
+            throw ArtifactError.modelKindMismatch(path: url.path, expected: String(reflecting: Model.self), found: meta.modelKind)
         }
         // Split the tensor section by the sizes the header lists, each checked to fit.
         var archiveTensors = [TensorArchive.Tensor](), offset = 0

@@ -1,0 +1,137 @@
+import Foundation
+import Testing
+import SluiceCompute
+import SluiceFrame
+import SluicePipeline
+import SluiceTestSupport
+
+/// A small churn-like frame: numeric columns with nulls, a categorical column with nulls,
+/// and a binary label that depends on them.
+func churnLike(rows: Int, seed: UInt64) throws -> Frame {
+    var rng = SeededGenerator(seed: seed)
+    var age = [Double?](), calls = [Int64?](), plan = [String?](), label = [String?]()
+    for _ in 0..<rows {
+        let a = rng.normal(mean: 40, standardDeviation: 10), c = rng.poisson(mean: 3)
+        let p = ["basic", "premium", "family"][rng.categorical([0.5, 0.3, 0.2])]
+        let z = -1 + 0.05 * (a - 40) + 0.4 * Double(c - 3) + (p == "basic" ? 0.8 : 0) + rng.normal()
+        age.append(rng.nextDouble() < 0.05 ? nil : a)
+        calls.append(rng.nextDouble() < 0.02 ? nil : Int64(c))
+        plan.append(rng.nextDouble() < 0.03 ? nil : p)
+        label.append(z > 0 ? "yes" : "no")
+    }
+    return try Frame(["age": .double(age), "calls": .int64(calls), "plan": .string(plan), "churn": .string(label)])
+}
+
+func churnPipeline() -> Pipeline<LogisticRegression> {
+    Pipeline(target: "churn", estimator: LogisticRegression(classWeight: .balanced)) {
+        SimpleImputer(columns: .numeric, strategy: .median, addIndicator: true)
+        StandardScaler(columns: .types(.double))
+        OneHotEncoder(columns: .types(.string))
+    }
+}
+
+@Suite("Pipelines: fit, predict, schema checks, artifacts")
+struct PipelineTests {
+    @Test("a pipeline fits end to end and predicts well on held-out rows")
+    func endToEnd() throws {
+        let train = try churnLike(rows: 3000, seed: 1), test = try churnLike(rows: 1000, seed: 2)
+        let fitted = try churnPipeline().fit(train, seed: 7)
+        #expect(fitted.featureNames == ["age", "age_missing", "calls", "calls_missing",
+                                        "plan=basic", "plan=family", "plan=premium", "plan=null"])
+        let p = try fitted.predict(test)
+        let truth = try ClassLabels(column: test.column("churn"), name: "churn")
+        #expect(p.classes == ["no", "yes"])
+        let auc = Metrics.rocAUC(truth.codes, scores: (0..<test.rowCount).map { p.probabilities![$0, 1] })
+        #expect(auc > 0.8)
+    }
+
+    @Test("the unfitted pipeline checks the whole chain before any data moves")
+    func schemaBeforeData() throws {
+        let bad = Pipeline(target: "churn", estimator: LogisticRegression()) {
+            StandardScaler(columns: .names("plan"))
+        }
+        #expect(throws: PipelineError.unsupportedType(stage: "StandardScaler", column: "plan", type: .string,
+                                                      expected: "a numeric column")) {
+            try bad.outputSchema(for: churnLike(rows: 5, seed: 1).schema)
+        }
+        let unencoded = Pipeline(target: "churn", estimator: LogisticRegression()) { StandardScaler() }
+        #expect(throws: PipelineError.nonNumericFeature(column: "plan", type: .string)) {
+            try unencoded.fit(churnLike(rows: 50, seed: 1), seed: 1)
+        }
+    }
+
+    @Test("scoring input: any column order works, a missing or retyped column fails clearly, a null target is refused")
+    func scoringInput() throws {
+        let fitted = try churnPipeline().fit(churnLike(rows: 500, seed: 3), seed: 7)
+        let test = try churnLike(rows: 20, seed: 4)
+        let reordered = try test.selecting(["plan", "churn", "calls", "age"])
+        #expect(try fitted.predict(reordered).values == fitted.predict(test).values)
+        #expect(throws: PipelineError.missingColumn(stage: "input", column: "calls")) {
+            try fitted.predict(test.dropping(["calls"]))
+        }
+        let retyped = try test.setting("calls", to: .double((0..<20).map { Double($0) }))
+        #expect(throws: PipelineError.schemaMismatch(column: "calls", expected: "int64", actual: "double")) {
+            try fitted.predict(retyped)
+        }
+        let unlabelled = try test.setting("churn", to: .string([String?](repeating: nil, count: 20)))
+        #expect(throws: PipelineError.self) { try churnPipeline().fit(unlabelled, seed: 1) }
+    }
+
+    @Test("the same data and seed give the same artifact bytes; a loaded pipeline predicts bit-identically")
+    func artifactRoundTrip() throws {
+        let dir = try Fixtures.temporaryDirectory("artifact")
+        let train = try churnLike(rows: 800, seed: 5), test = try churnLike(rows: 200, seed: 6)
+        let a = dir.appendingPathComponent("a.sluice"), b = dir.appendingPathComponent("b.sluice")
+        let fitted = try churnPipeline().fit(train, seed: 11)
+        try Artifact.save(fitted, to: a, metrics: ["auc": 0.9])
+        try Artifact.save(try churnPipeline().fit(train, seed: 11), to: b, metrics: ["auc": 0.9])
+        #expect(try Data(contentsOf: a) == Data(contentsOf: b))
+        let loaded = try Artifact.load(LogisticRegression.Model.self, from: a, checking: test.schema)
+        #expect(try loaded.predict(test).probabilities == fitted.predict(test).probabilities)
+        let meta = try Artifact.metadata(at: a)
+        #expect(meta.seed == 11 && meta.metrics["auc"] == 0.9 && meta.featureNames == fitted.featureNames)
+        #expect(meta.dataFingerprint.count == 16 && meta.library.hasPrefix("sluice"))
+    }
+
+    @Test("loading refuses truncated, tampered, wrong-version, wrong-model and wrong-schema artifacts")
+    func artifactRefusals() throws {
+        let dir = try Fixtures.temporaryDirectory("artifact-bad")
+        let url = dir.appendingPathComponent("m.sluice")
+        try Artifact.save(churnPipeline().fit(churnLike(rows: 300, seed: 8), seed: 1), to: url)
+        let good = try Data(contentsOf: url)
+        func attempt(_ bytes: Data) throws {
+            try bytes.write(to: url)
+            _ = try Artifact.load(LogisticRegression.Model.self, from: url)
+        }
+        #expect(throws: ArtifactError.self) { try attempt(good.prefix(good.count - 100)) }
+        var tampered = good
+        tampered[good.count / 2] ^= 0xFF
+        #expect(throws: ArtifactError.checksumMismatch(path: url.path)) { try attempt(tampered) }
+        var version = good
+        version[8] = 9
+        #expect(throws: ArtifactError.unsupportedVersion(path: url.path, found: 9, supported: 1)) { try attempt(version) }
+        #expect(throws: ArtifactError.notAnArtifact(path: url.path)) { try attempt(Data("hello".utf8)) }
+        var huge = good  // a header length far beyond the file: refused before any allocation
+        huge.replaceSubrange(16..<24, with: [UInt8](repeating: 0xFF, count: 8))
+        #expect(throws: ArtifactError.self) { try attempt(huge) }
+        try good.write(to: url)
+        #expect(throws: ArtifactError.modelKindMismatch(path: url.path, expected: String(reflecting: LinearRegression.Model.self),
+                                                        found: String(reflecting: LogisticRegression.Model.self))) {
+            try Artifact.load(LinearRegression.Model.self, from: url)
+        }
+        let otherSchema = try Schema([Field("age", .string)])
+        #expect(throws: ArtifactError.schemaMismatch(path: url.path, column: "age", expected: "double", found: "string")) {
+            try Artifact.load(LogisticRegression.Model.self, from: url, checking: otherSchema)
+        }
+    }
+
+    @Test("a regression pipeline works the same way")
+    func regression() throws {
+        let data = try Dataset.load("diabetes")
+        var frame = try data.frame
+        frame = try frame.setting("y", to: .double(data.target.map { Double($0) }))
+        let fitted = try Pipeline(target: "y", estimator: LinearRegression()) { StandardScaler() }.fit(frame, seed: 0)
+        let predicted = try fitted.predict(frame).values.doubleValues()
+        #expect(Metrics.r2(data.target.map { Double($0)! }, predicted) > 0.5)
+    }
+}

@@ -60,7 +60,7 @@ let package = Package(
         .testTarget(
             name: "SluicePipelineTests",
             dependencies: ["SluicePipeline", "SluiceTestSupport"],
-            exclude: ["make_expectations.py"],
+            exclude: ["Scripts"],
             resources: [.copy("Expectations")]
         ),
         .testTarget(name: "SluicePostgresTests", dependencies: ["SluicePostgres", "SluiceTestSupport"]),

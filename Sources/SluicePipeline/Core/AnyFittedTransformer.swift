@@ -34,11 +34,9 @@ public enum StageRegistry {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var registered: [String: any FittedTransformer.Type] = [:]
 
-    /// Sluice's built-in fitted stages.
-    static let builtIn: [any FittedTransformer.Type] = [
-        StandardScaler.Fitted.self, SimpleImputer.Fitted.self, OneHotEncoder.Fitted.self,
-        ColumnTransformer.Fitted.self,
-    ]
+    /// Sluice's built-in fitted stages; each area of stages lists its own kinds.
+    static let builtIn: [any FittedTransformer.Type] = coreStageKinds + transformStageKinds + encodingStageKinds
+        + selectionStageKinds
 
     /// Makes `type` loadable from artifacts under its `kind`.
     public static func register(_ type: any FittedTransformer.Type) {

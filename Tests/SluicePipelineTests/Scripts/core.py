@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Writes the scikit-learn results the SluicePipeline parity tests compare against.
 Run from the repository root with scikit-learn installed (e.g. the peers venv):
-    ~/.cache/sluice-peers/bin/python Tests/SluicePipelineTests/make_expectations.py
+    ~/.cache/sluice-peers/bin/python Tests/SluicePipelineTests/Scripts/core.py
 Features are standardised exactly as the tests do: (x - mean) / std, population std."""
 import json, os, numpy as np, pandas as pd, sklearn
 from sklearn.linear_model import LinearRegression, Ridge, LogisticRegression
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DATA = os.path.join(HERE, "..", "Data")
+DATA = os.path.join(HERE, "..", "..", "Data")
 
 def load(name):
     df = pd.read_csv(os.path.join(DATA, f"{name}.csv"))
@@ -39,7 +39,7 @@ for key, name, kwargs in [("breast_cancer", "breast_cancer", {}), ("iris", "iris
                               "probabilities_head": m.predict_proba(xs[:5]).tolist(),
                               "accuracy": float(m.score(xs, y))}
 
-with open(os.path.join(HERE, "Expectations", "estimators.json"), "w") as f:
+with open(os.path.join(HERE, "..", "Expectations", "estimators.json"), "w") as f:
     json.dump(out, f, indent=1)
 
 # --- metrics: inputs and scikit-learn's values, in metrics.json ----------------------
@@ -85,7 +85,7 @@ m = {
     "r2_weighted": M.r2_score(yr, predr, sample_weight=weights),
     "silhouette_iris": M.silhouette_score(xs, iris_codes),
 }
-with open(os.path.join(HERE, "Expectations", "metrics.json"), "w") as f:
+with open(os.path.join(HERE, "..", "Expectations", "metrics.json"), "w") as f:
     json.dump(m, f, indent=0)
 
 # --- stages: scikit-learn's fitted state, in stages.json -----------------------------
@@ -105,5 +105,5 @@ for i in range(n):
 for strategy in ("mean", "median", "most_frequent"):
     imp = SimpleImputer(strategy=strategy).fit(holes)
     st[f"imputer_{strategy}"] = {"statistics": imp.statistics_.tolist()}
-with open(os.path.join(HERE, "Expectations", "stages.json"), "w") as f:
+with open(os.path.join(HERE, "..", "Expectations", "stages.json"), "w") as f:
     json.dump(st, f, indent=0)

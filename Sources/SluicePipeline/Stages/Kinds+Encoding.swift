@@ -1,0 +1,2 @@
+/// The fitted stage kinds of the encoding stages; artifacts can name these.
+let encodingStageKinds: [any FittedTransformer.Type] = []

@@ -1,0 +1,2 @@
+/// The fitted stage kinds of the transform stages; artifacts can name these.
+let transformStageKinds: [any FittedTransformer.Type] = []

@@ -89,9 +89,49 @@ struct ThrowawayClusterTests {
         }
     }
 
+    @Test("the script and the Swift helper reuse each other's cluster")
+    func scriptSharesTheCluster() async throws {
+        try await withTemporaryCluster { cluster in
+            // Started by Swift, seen, reused and stopped by the script.
+            let server = try await cluster.start()
+            #expect(try script("url", cluster) == CommandResult(status: 0, output: server.connectionURL + "\n"))
+            #expect(try script("start", cluster).output == server.connectionURL + "\n")
+            #expect(try script("status", cluster).status == 0)
+            #expect(try script("stop", cluster).status == 0)
+            #expect(!processIsAlive(server.pid))
+            #expect(await cluster.status() == .absent)
+            #expect(try script("status", cluster).status == 3)
+            #expect(try script("url", cluster).status == 69)
+
+            // Started by the script, reused by Swift.
+            let started = try script("start", cluster)
+            #expect(started.status == 0, "\(started.output)")
+            let reused = try await cluster.start()
+            #expect(reused.reused)
+            #expect(started.output == reused.connectionURL + "\n")
+        }
+    }
+
+    @Test("two processes and this one starting at once share one server")
+    func concurrentProcesses() async throws {
+        try await withTemporaryCluster { cluster in
+            let path = Fixtures.repositoryRoot.appendingPathComponent("scripts/throwaway-pg").path
+            let twoStarts = ClusterCommand(executable: "/usr/bin/env", arguments: [
+                "SLUICE_PG_DIR=\(cluster.directory.path)", "/bin/bash", "-c",
+                "\"$0\" start & \"$0\" start & wait", path,
+            ])
+            async let fromSwift = cluster.start()
+            let fromScripts = try runCommand(twoStarts)
+            let server = try await fromSwift
+            let urls = fromScripts.output.split(separator: "\n").filter { $0.hasPrefix("postgresql://") }
+            #expect(urls == [Substring(server.connectionURL), Substring(server.connectionURL)], "\(fromScripts.output)")
+            #expect(try selectOne(server.connectionURL) == "1")
+        }
+    }
+
     @Test("stop without a cluster does nothing")
     func stopWithoutCluster() async throws {
-        let parent = try Fixtures.temporaryDirectory("pg")
+        let parent = try Fixtures.temporaryDirectory("pgtest")
         defer { try? FileManager.default.removeItem(at: parent) }
         let cluster = ThrowawayCluster(directory: parent.appendingPathComponent("pg"))
         try await cluster.stop()
@@ -146,7 +186,7 @@ struct DatabaseTargetTests {
 /// Runs `body` with a cluster in a fresh temporary directory, then stops the cluster and
 /// removes the directory whether or not `body` threw.
 func withTemporaryCluster(subpath: String = "pg", _ body: (ThrowawayCluster) async throws -> Void) async throws {
-    let parent = try Fixtures.temporaryDirectory("pg")
+    let parent = try Fixtures.temporaryDirectory("pgtest")
     chmod(parent.path, 0o755)  // the postgres user must enter it when the tests run as root
     var path = parent
     for component in subpath.split(separator: "/").dropLast() {
@@ -172,6 +212,20 @@ func expectStale(_ cluster: ThrowawayCluster, sourceLocation: SourceLocation = #
         Issue.record("expected a stale cluster, got \(status)", sourceLocation: sourceLocation)
         return
     }
+}
+
+/// Runs `scripts/throwaway-pg COMMAND` on the cluster's directory.
+func script(_ command: String, _ cluster: ThrowawayCluster) throws -> CommandResult {
+    let path = Fixtures.repositoryRoot.appendingPathComponent("scripts/throwaway-pg").path
+    let env = ClusterCommand(executable: "/usr/bin/env", arguments: [
+        "SLUICE_PG_DIR=\(cluster.directory.path)", "/bin/bash", path, command,
+    ])
+    var result = try runCommand(env)
+    // Keep stdout's URL line only; stderr carries messages.
+    if command == "url" || command == "start" {
+        result.output = result.output.split(separator: "\n").filter { $0.hasPrefix("postgresql://") }.map { $0 + "\n" }.joined()
+    }
+    return result
 }
 
 struct ConnectionFailed: Error, CustomStringConvertible {

@@ -42,7 +42,8 @@ public enum DatabaseTarget: Sendable, Equatable, CustomStringConvertible {
     ///
     /// - Parameters:
     ///   - environment: the variables to look at; the process environment by default.
-    ///   - projectRoot: the project whose cluster to use; by default
+    ///   - projectRoot: the project whose cluster to use (see
+    ///     ``ThrowawayCluster/forProject(at:environment:)``); by default
     ///     ``ThrowawayCluster/defaultProjectRoot(environment:)``.
     ///   - timeout: passed to ``ThrowawayCluster/start(timeout:)``.
     /// - Throws: ``ThrowawayClusterError`` when a throwaway cluster is needed and cannot be started.
@@ -56,6 +57,6 @@ public enum DatabaseTarget: Sendable, Equatable, CustomStringConvertible {
             return .libpqEnvironment
         }
         let root = projectRoot ?? ThrowawayCluster.defaultProjectRoot(environment: environment)
-        return .throwawayCluster(try await ThrowawayCluster.forProject(at: root).start(timeout: timeout))
+        return .throwawayCluster(try await ThrowawayCluster.forProject(at: root, environment: environment).start(timeout: timeout))
     }
 }

@@ -82,7 +82,7 @@ struct ServerAccount: Sendable {
     }
 }
 
-struct CommandResult: Sendable {
+struct CommandResult: Sendable, Equatable {
     var status: Int32
     var output: String
 }

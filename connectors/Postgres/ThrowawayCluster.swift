@@ -56,7 +56,7 @@ public struct ThrowawayCluster: Sendable, Equatable {
     /// When running as root, the `postgres` user must be able to search every ancestor of
     /// `directory`; ``start(timeout:)`` throws
     /// ``ThrowawayClusterError/directoryNotAccessible(path:user:)`` otherwise.
-    /// ``forProject(at:)`` picks a directory where this holds.
+    /// ``forProject(at:environment:)`` picks a directory where this holds.
     public init(directory: URL, binaries: PostgresBinaries? = nil) {
         self.directory = directory.standardizedFileURL
         self.binaries = binaries
@@ -96,8 +96,16 @@ public struct ThrowawayCluster: Sendable, Equatable {
     /// When running as root and the `postgres` user cannot enter `<root>` (for example a
     /// clone under `/root`, mode 0700), the cluster goes to `/tmp/sluice-pg-<N>/pg`
     /// instead, where `N` is the POSIX `cksum` of the canonical path of `root` (the same
-    /// rule as `scripts/throwaway-pg`, so both find the same cluster).
-    public static func forProject(at root: URL) -> ThrowawayCluster {
+    /// rule as `scripts/throwaway-pg`, so both find the same cluster). `SLUICE_PG_DIR`,
+    /// when set, overrides both.
+    ///
+    /// When running as root this runs `test` as the `postgres` user once, to check access.
+    public static func forProject(
+        at root: URL, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> ThrowawayCluster {
+        if let explicit = environment["SLUICE_PG_DIR"], !explicit.isEmpty {
+            return ThrowawayCluster(directory: URL(fileURLWithPath: explicit, isDirectory: true))
+        }
         let rootPath = canonicalPath(root.standardizedFileURL.path)
         let preferred = URL(fileURLWithPath: rootPath + "/.sluice/pg", isDirectory: true)
         guard geteuid() == 0, let account = try? ServerAccount.current() else {

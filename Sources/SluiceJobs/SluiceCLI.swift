@@ -6,7 +6,7 @@ public struct SluiceCLI: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "sluice",
         abstract: "Nightly batch machine learning: CSV and PostgreSQL in, predictions out, exactly once.",
-        subcommands: []
+        subcommands: [DatabaseCommand.self]
     )
 
     public init() {}

@@ -248,7 +248,11 @@ public struct ThrowawayCluster: Sendable, Equatable {
             throw .directoryNotAccessible(path: directoryPath, user: account.name)
         }
         let socketDirectory = socketDirectoryPath
-        if socketDirectory != directoryPath { try makeDirectory(socketDirectory, account: account) }
+        if socketDirectory != directoryPath {
+            // Named after this cluster and we hold its lock: whatever is there is left over.
+            try? FileManager.default.removeItem(atPath: socketDirectory)
+            try makeDirectory(socketDirectory, account: account)
+        }
 
         let initdb = account.wrap(ClusterCommand(executable: binaries.initdb, arguments: [
             "-D", dataDirectory.path, "-U", "postgres", "--auth=trust",

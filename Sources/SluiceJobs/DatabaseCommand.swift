@@ -8,6 +8,7 @@ import SluicePostgres
 /// Exit codes: 0 on success, 69 (`EX_UNAVAILABLE`) when the server cannot be started or,
 /// for `url`, is not running, 70 (`EX_SOFTWARE`) when it cannot be stopped.
 public struct DatabaseCommand: AsyncParsableCommand {
+    /// The command's name and help.
     public static let configuration = CommandConfiguration(
         commandName: "db",
         abstract: "Start, stop or inspect the project's throwaway PostgreSQL cluster.",
@@ -20,6 +21,7 @@ public struct DatabaseCommand: AsyncParsableCommand {
         subcommands: [Start.self, Stop.self, Status.self, URLCommand.self]
     )
 
+    /// Creates the command; ArgumentParser fills in its arguments.
     public init() {}
 
     /// Options shared by every `db` subcommand: which cluster.
@@ -33,8 +35,10 @@ public struct DatabaseCommand: AsyncParsableCommand {
                                    valueName: "path"))
         var directory: String?
 
+        /// Creates the options; ArgumentParser fills them in.
         public init() {}
 
+        /// The cluster these options name.
         var cluster: ThrowawayCluster {
             if let directory { return ThrowawayCluster(directory: URL(fileURLWithPath: directory, isDirectory: true)) }
             let root = projectRoot.map { URL(fileURLWithPath: $0, isDirectory: true) }
@@ -45,6 +49,7 @@ public struct DatabaseCommand: AsyncParsableCommand {
 
     /// `sluice db start`: start or reuse the cluster and print its URL.
     public struct Start: AsyncParsableCommand {
+        /// The command's name and help.
         public static let configuration = CommandConfiguration(
             abstract: "Start the cluster, or reuse the one already running, and print its URL.")
 
@@ -53,12 +58,15 @@ public struct DatabaseCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("Seconds to wait for the server to accept connections.", valueName: "seconds"))
         var timeout: Int = 30
 
+        /// Creates the command; ArgumentParser fills in its arguments.
         public init() {}
 
+        /// Rejects a timeout that is not positive.
         public func validate() throws {
             guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
         }
 
+        /// Starts or reuses the cluster and prints its URL; exits 69 if it cannot start.
         public func run() async throws {
             let cluster = location.cluster
             do {
@@ -74,13 +82,16 @@ public struct DatabaseCommand: AsyncParsableCommand {
 
     /// `sluice db stop`: stop the server and remove the cluster directory.
     public struct Stop: AsyncParsableCommand {
+        /// The command's name and help.
         public static let configuration = CommandConfiguration(
             abstract: "Stop the server and remove the cluster directory (nothing to do if there is none).")
 
         @OptionGroup var location: Location
 
+        /// Creates the command; ArgumentParser fills in its arguments.
         public init() {}
 
+        /// Stops the server and removes the directory; exits 70 if that fails.
         public func run() async throws {
             let cluster = location.cluster
             do {
@@ -94,13 +105,16 @@ public struct DatabaseCommand: AsyncParsableCommand {
 
     /// `sluice db status`: say whether the cluster runs.
     public struct Status: AsyncParsableCommand {
+        /// The command's name and help.
         public static let configuration = CommandConfiguration(
             abstract: "Say whether the cluster is running, stale or absent.")
 
         @OptionGroup var location: Location
 
+        /// Creates the command; ArgumentParser fills in its arguments.
         public init() {}
 
+        /// Prints one line: running (with pid and URL), stale (with the reason) or not running.
         public func run() async throws {
             let cluster = location.cluster
             switch await cluster.status() {
@@ -116,6 +130,7 @@ public struct DatabaseCommand: AsyncParsableCommand {
 
     /// `sluice db url`: print the URL of the running cluster.
     public struct URLCommand: AsyncParsableCommand {
+        /// The command's name and help.
         public static let configuration = CommandConfiguration(
             commandName: "url", abstract: "Print the URL of the running cluster.")
 
@@ -124,8 +139,10 @@ public struct DatabaseCommand: AsyncParsableCommand {
         @Flag(help: "Print the unix-socket URL instead of the TCP one.")
         var socket = false
 
+        /// Creates the command; ArgumentParser fills in its arguments.
         public init() {}
 
+        /// Prints the URL, or exits 69 when no cluster is running.
         public func run() async throws {
             let cluster = location.cluster
             guard case let .running(server) = await cluster.status() else {

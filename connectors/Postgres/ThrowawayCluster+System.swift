@@ -126,7 +126,10 @@ func runCommand(_ command: ClusterCommand, in directory: String? = nil) throws(T
     let words = directory.map { ["/bin/sh", "-c", "cd -- \"$0\" && exec \"$@\"", $0, command.executable] }
         ?? [command.executable]
     let argv = (words + command.arguments).map { strdup($0) } + [nil]
-    let envp = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    // LC_ALL=C: messages we look for ("Address already in use") stay in English.
+    var environment = ProcessInfo.processInfo.environment
+    environment["LC_ALL"] = "C"
+    let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
     defer { (argv + envp).forEach { free($0) } }
 
     var pid: pid_t = 0

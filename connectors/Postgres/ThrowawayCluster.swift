@@ -165,14 +165,13 @@ public struct ThrowawayCluster: Sendable, Equatable {
 
     /// What is in ``directory`` now, without changing anything or taking the lock.
     public func status() async -> Status {
-        let result: Result<Status, ThrowawayClusterError> = await offloadResult {
+        await offloadResult { () -> Result<Status, Never> in
             switch inspect(waitForStartup: .zero) {
             case .absent: return .success(.absent)
             case let .running(server): return .success(.running(server))
             case let .stale(reason, _): return .success(.stale(reason: reason))
             }
-        }
-        return (try? result.get()) ?? .absent
+        }.get()
     }
 
     // MARK: Inspecting
@@ -416,7 +415,7 @@ public struct ThrowawayCluster: Sendable, Equatable {
         return try result.get()
     }
 
-    private func offloadResult<T: Sendable>(_ work: @escaping @Sendable () -> Result<T, ThrowawayClusterError>) async -> Result<T, ThrowawayClusterError> {
+    private func offloadResult<T: Sendable, E: Error>(_ work: @escaping @Sendable () -> Result<T, E>) async -> Result<T, E> {
         await withCheckedContinuation { continuation in
             Thread { continuation.resume(returning: work()) }.start()
         }

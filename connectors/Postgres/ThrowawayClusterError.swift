@@ -37,6 +37,8 @@ public enum ThrowawayClusterError: Error, Sendable, Equatable, CustomStringConve
     /// `url` or `status` was asked of a cluster that is not running.
     case notRunning(directory: String)
 
+    /// What failed, then the command's output or the server log's tail, indented, on
+    /// the following lines.
     public var description: String {
         switch self {
         case let .binariesNotFound(searched):

@@ -87,6 +87,45 @@ def generate_churn(args):
     os.remove(out)
     return [figure("data.generate.churn_1m", "numpy+pandas (gen_churn.py)", s, 1_000_000, rss)]
 
+# --- pipeline -------------------------------------------------------------------------
+
+CHURN_NUMERIC = ["age", "tenure_months", "monthly_charges", "support_calls", "usage_gb", "late_payments"]
+CHURN_CATEGORICAL = ["plan", "region", "contract"]
+
+def churn_frame(args):
+    import pandas as pd
+    return pd.read_csv(os.path.join(args.data_dir, "churn_1m.csv"))
+
+def churn_preparation():
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+    return ColumnTransformer([
+        ("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), CHURN_NUMERIC),
+        ("cat", OneHotEncoder(handle_unknown="ignore", sparse_output=False), CHURN_CATEGORICAL)],
+        remainder="drop")
+
+def prep(args):
+    df = churn_frame(args)
+    s, rss = best(args.repeats, lambda: churn_preparation().fit_transform(df))
+    return [figure("pipeline.prep.churn_1m", "sklearn ColumnTransformer", s, len(df), rss)]
+
+def logreg(args):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    df = churn_frame(args)
+    df = df[df["churned"].notna()]
+    cut = len(df) * 8 // 10
+    train, test = df.iloc[:cut], df.iloc[cut:]
+    prep = churn_preparation().fit(train)
+    x, xt = prep.transform(train), prep.transform(test)
+    y, yt = train["churned"].to_numpy(), test["churned"].to_numpy()
+    model = []
+    s, rss = best(args.repeats, lambda: model.append(LogisticRegression().fit(x, y)))
+    auc = roc_auc_score(yt, model[-1].predict_proba(xt)[:, 1])
+    return [figure("fit.logreg.churn_1m", "sklearn lbfgs", s, len(x), rss, auc=auc)]
+
 PEERS = {
     **{f"gemm.{p}gemm.{n}": gemm(f"gemm.{p}gemm.{n}", n, dt)
        for n in (1024, 2048) for p, dt in (("s", "float32"), ("d", "float64"))},
@@ -94,6 +133,8 @@ PEERS = {
     "kernel.add.f64": add,
     "kernel.softmax.f64": softmax,
     "data.generate.churn_1m": generate_churn,
+    "pipeline.prep.churn_1m": prep,
+    "fit.logreg.churn_1m": logreg,
 }
 
 def main():

@@ -42,7 +42,9 @@ public struct CSVReader: Sendable {
 
     /// Reads the whole file at `path`: the frame and the rows a lenient read skipped.
     public func readResult(path: String) throws(CSVError) -> CSVReadResult {
+        Trace.mark("start")
         let file = try FileBytes.load(path)
+        Trace.mark("loaded")
         return try read(file.buffer, name: path)
     }
 
@@ -94,7 +96,9 @@ public struct CSVReader: Sendable {
         if options.badRows == .skip {
             return try readLenient(base, data, header: header, kinds: kinds, fixed: fixed, rules: rules, name: name)
         }
+        Trace.mark("header")
         var parts = parseChunks(base, data, kinds: kinds, fixed: fixed, rules: rules)
+        Trace.mark("parsed")
         if let (index, failure) = parts.enumerated().lazy.compactMap({ i, p in p.failure.map { (i, $0) } }).first {
             let rowsBefore = parts[..<index].reduce(0) { $0 + $1.rows }
             throw locate(failure, rowOffset: rowsBefore, base, start..<buf.count, name: name, rules: rules)
@@ -107,6 +111,7 @@ public struct CSVReader: Sendable {
         }
         do {
             let frame = try assemble(parts.map(\.builders), names: header.names)
+            Trace.mark("assembled")
             return CSVReadResult(frame: frame, badRows: [])
         } catch let problem {
             throw locate(problem, rowOffset: 0, base, start..<buf.count, name: name, rules: rules)
@@ -331,5 +336,20 @@ public struct CSVReader: Sendable {
             return CSVError(f.kind, file: name, line: line, column: column)
         }
         return CSVError(failure.kind, file: name)
+    }
+}
+
+/// Phase timings on stderr when `SLUICE_CSV_TRACE` is set (for performance work).
+enum Trace {
+    static let enabled = getenv("SLUICE_CSV_TRACE") != nil
+    nonisolated(unsafe) static var last = timespec()
+
+    static func mark(_ label: String) {
+        guard enabled else { return }
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        let ms = Double(now.tv_sec - last.tv_sec) * 1000 + Double(now.tv_nsec - last.tv_nsec) / 1e6
+        if label != "start" { let line = "csv \(label): \((ms * 10).rounded() / 10) ms\n"; _ = write(2, line, line.utf8.count) }
+        last = now
     }
 }

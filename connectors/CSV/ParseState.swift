@@ -56,6 +56,7 @@ struct ParseState {
     var maxColumns = Int.max
 
     // Line tracking (line-fed passes only).
+    var tracksLines = false
     var line = 1
     var recordStartLine = 0
     var lastFieldLine = 0
@@ -90,7 +91,7 @@ struct ParseState {
             if failure == nil, field < expected, let builders {
                 if !builders[field].append(p, n, rules) {
                     failure = ParseFailure(kind: .invalidValue(text: text(p, n), type: builders[field].columnType),
-                                           location: .row(rows, field: field))
+                                           location: tracksLines ? .place(line: line, column: field + 1) : .row(rows, field: field))
                 }
             }
         case .buffered:
@@ -119,7 +120,9 @@ struct ParseState {
         case .direct:
             if field != expected && failure == nil {
                 failure = ParseFailure(kind: .raggedRow(expected: expected, actual: field),
-                                       location: .row(rows, field: min(field, expected)))
+                                       location: tracksLines
+                                           ? .place(line: recordStartLine == 0 ? line : recordStartLine, column: min(field, expected) + 1)
+                                           : .row(rows, field: min(field, expected)))
             }
             rows &+= 1
             if batchRows > 0 && rows % batchRows == 0 && failure == nil, let builders {

@@ -104,6 +104,7 @@ final class CSVStream {
         state = .allocate(capacity: 1)
         state.initialize(to: ParseState(mode: .header, expected: 0, rules: rules))
         state.pointee.maxColumns = reader.options.maxColumns
+        state.pointee.maxFieldBytes = reader.options.maxFieldBytes
         state.pointee.tracksLines = true
         block = .allocate(capacity: Self.blockSize)
     }

@@ -241,6 +241,7 @@ public struct CSVReader: Sendable {
         let builders = UnsafeMutablePointer<ColumnBuilder>.allocate(capacity: kinds.count)
         for j in kinds.indices { (builders + j).initialize(to: ColumnBuilder(kind: kinds[j], fixed: fixed[j], reserve: reserve)) }
         var state = ParseState(mode: .direct, expected: kinds.count, rules: rules)
+        state.maxFieldBytes = options.maxFieldBytes
         state.builders = builders
         withUnsafeMutablePointer(to: &state) { CSVDriver.parseBlocks(parser, $0, base, range) }
         let part = Part(builders: Array(UnsafeBufferPointer(start: builders, count: kinds.count)),
@@ -275,6 +276,7 @@ public struct CSVReader: Sendable {
             let builders = UnsafeMutablePointer<ColumnBuilder>.allocate(capacity: kinds.count)
             for j in kinds.indices { (builders + j).initialize(to: ColumnBuilder(kind: kinds[j], fixed: fixed[j], reserve: 0)) }
             var state = ParseState(mode: .buffered, expected: kinds.count, rules: rules)
+            state.maxFieldBytes = options.maxFieldBytes
             state.builders = builders
             state.fixed = fixed
             state.record.reserveCapacity(256)

@@ -89,7 +89,10 @@ struct ParseState {
         switch mode {
         case .direct:
             if failure == nil, field < expected, let builders {
-                if !builders[field].append(p, n, rules) {
+                if n > maxFieldBytes {
+                    failure = ParseFailure(kind: .fieldTooLarge(limit: maxFieldBytes),
+                                           location: tracksLines ? .place(line: line, column: field + 1) : .row(rows, field: field))
+                } else if !builders[field].append(p, n, rules) {
                     failure = ParseFailure(kind: .invalidValue(text: text(p, n), type: builders[field].columnType),
                                            location: tracksLines ? .place(line: line, column: field + 1) : .row(rows, field: field))
                 }
@@ -164,6 +167,7 @@ struct ParseState {
                 if n < 0 { continue }
                 let p = base + starts[j]
                 let bytes = UnsafeBufferPointer(start: p, count: n)
+                if n > maxFieldBytes { problem = (.fieldTooLarge(limit: maxFieldBytes), j); break }
                 if n > 0 && memchr(p, 0, n) != nil { problem = (.nulByte, j); break }
                 if !isValidUTF8(bytes) { problem = (.invalidUTF8, j); break }
                 if fixed[j] {

@@ -112,6 +112,8 @@ final class CSVStream {
     deinit {
         close(fd)
         if let builders {
+            for j in kinds.indices { builders[j].release() }
+            for group in state.pointee.completed { for var b in group { b.release() } }
             builders.deinitialize(count: kinds.count)
             builders.deallocate()
         }
@@ -194,7 +196,8 @@ final class CSVStream {
         state.pointee.builders = b
         state.pointee.expected = kinds.count
         state.pointee.batchRows = batchRows
-        state.pointee.templates = kinds.indices.map { ColumnBuilder(kind: kinds[$0], fixed: fixed[$0], reserve: reserve) }
+        // Templates hold no memory (reserve 0), so copying them never shares a buffer.
+        state.pointee.templates = kinds.indices.map { ColumnBuilder(kind: kinds[$0], fixed: fixed[$0], reserve: 0) }
         state.pointee.mode = .direct
         state.pointee.field = 0
         if !reader.options.hasHeader {

@@ -43,7 +43,7 @@ public struct CSVReader: Sendable {
     /// Reads the whole file at `path`: the frame and the rows a lenient read skipped.
     public func readResult(path: String) throws(CSVError) -> CSVReadResult {
         Trace.mark("start")
-        let file = try FileBytes.load(path)
+        let file = try (getenv("SLUICE_CSV_NOMAP") != nil ? FileBytes.load(path) : FileBytes.map(path))
         Trace.mark("loaded")
         return try read(file.buffer, name: path)
     }
@@ -101,11 +101,14 @@ public struct CSVReader: Sendable {
         Trace.mark("parsed")
         if let (index, failure) = parts.enumerated().lazy.compactMap({ i, p in p.failure.map { (i, $0) } }).first {
             let rowsBefore = parts[..<index].reduce(0) { $0 + $1.rows }
+            Self.release(parts)
             throw locate(failure, rowOffset: rowsBefore, base, start..<buf.count, name: name, rules: rules)
         }
         if let finalKinds = needsReparse(parts.map(\.builders), kinds: kinds) {
+            Self.release(parts)
             parts = parseChunks(base, data, kinds: finalKinds, fixed: Array(repeating: true, count: kinds.count), rules: rules)
             if let failure = parts.lazy.compactMap(\.failure).first {
+                Self.release(parts)
                 throw locate(failure, rowOffset: 0, base, start..<buf.count, name: name, rules: rules)
             }
         }
@@ -161,10 +164,16 @@ public struct CSVReader: Sendable {
 
     // MARK: Chunks
 
+    /// One part's builders. They own `malloc` memory: ``assemble(_:names:)`` consumes
+    /// them, and every other path hands them to ``release(_:)``.
     struct Part {
         var builders: [ColumnBuilder]
         var rows: Int
         var failure: ParseFailure?
+    }
+
+    static func release(_ parts: [Part]) {
+        for p in parts { for var b in p.builders { b.release() } }
     }
 
     /// Splits `range` into up to `parts` ranges that each start at a record boundary.
@@ -291,6 +300,7 @@ public struct CSVReader: Sendable {
         }
         var (builders, bad) = pass(kinds, fixed)
         if let final = needsReparse([builders], kinds: kinds) {
+            for var b in builders { b.release() }
             (builders, bad) = pass(final, Array(repeating: true, count: kinds.count))
         }
         do {

@@ -175,6 +175,7 @@ struct ParseState {
                     if !probe.append(p, n, rules) {
                         problem = (.invalidValue(text: text(p, n), type: builders[j].columnType), j)
                     }
+                    probe.release()
                 }
             }
             if problem == nil {

@@ -43,7 +43,7 @@ public struct CSVReader: Sendable {
     /// Reads the whole file at `path`: the frame and the rows a lenient read skipped.
     public func readResult(path: String) throws(CSVError) -> CSVReadResult {
         Trace.mark("start")
-        let file = try (getenv("SLUICE_CSV_NOMAP") != nil ? FileBytes.load(path) : FileBytes.map(path))
+        let file = try FileBytes.map(path)
         Trace.mark("loaded")
         return try read(file.buffer, name: path)
     }

@@ -47,6 +47,9 @@ public struct InspectCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON instead of tables.")
     var json = false
 
+    @Flag(help: "Print how long reading the file took, on stderr.")
+    var timing = false
+
     public init() {}
 
     public func validate() throws {
@@ -89,10 +92,17 @@ public struct InspectCommand: AsyncParsableCommand {
 
     public func run() async throws {
         let result: CSVReadResult
+        let clock = ContinuousClock()
+        let started = clock.now
         do {
             result = try CSVReader(options()).readResult(path: file)
         } catch {
             throw ExitCodes.report(error)
+        }
+        if timing {
+            let d = clock.now - started
+            let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+            ExitCodes.printError("read \(file) in \((seconds * 1000).rounded() / 1000) s")
         }
         let report = InspectReport(file: file, result: result, rows: rows)
         if json {

@@ -24,7 +24,12 @@ extension CSVReader {
                 b.promote(to: kind)
                 column.append(b)
             }
-            columns.append(try Self.column(&column, kind: kind, field: j))
+            do {
+                columns.append(try Self.column(&column, kind: kind, field: j))
+            } catch {
+                for k in parts.indices { for jj in parts[k].indices { parts[k][jj].release() } }
+                throw error
+            }
             fields.append(Field(names[j], columns[j].type, nullable: nullable || columns[j].nullCount > 0))
         }
         do {
@@ -37,15 +42,20 @@ extension CSVReader {
     static func column(_ parts: inout [ColumnBuilder], kind: ColumnBuilder.Kind, field: Int) throws(ParseFailure) -> Column {
         let total = parts.reduce(0) { $0 + $1.count }
         let validity = mask(parts, total: total)
-        func join<T>(_ key: WritableKeyPath<ColumnBuilder, [T]>) -> [T] {
-            var out = parts[0][keyPath: key]
-            parts[0][keyPath: key] = []
-            if parts.count > 1 { out.reserveCapacity(total) }
-            for k in parts.indices.dropFirst() {
-                out.append(contentsOf: parts[k][keyPath: key])
-                parts[k][keyPath: key] = []
+        defer { for k in parts.indices { parts[k].release() } }
+        func join<T>(_ key: WritableKeyPath<ColumnBuilder, RawColumn<T>>) -> [T] {
+            Array(unsafeUninitializedCapacity: total) { out, initialized in
+                var at = 0
+                for k in parts.indices {
+                    let c = parts[k][keyPath: key]
+                    if let src = c.base, c.count > 0, let dst = out.baseAddress {
+                        (dst + at).initialize(from: src, count: c.count)
+                        at += c.count
+                    }
+                    parts[k][keyPath: key].release()
+                }
+                initialized = at
             }
-            return out
         }
         switch kind {
         case .double: return Column(.double(join(\.f64)), validity: validity)
@@ -55,8 +65,8 @@ extension CSVReader {
         case .date: return Column(.date(join(\.i32)), validity: validity)
         case .empty, .string:
             var dict = parts[0].dict
-            var codes = parts[0].i32
-            parts[0].i32 = []
+            var codes = parts[0].i32.array()
+            parts[0].i32.release()
             parts[0].dict = ByteDictionary()
             if parts.count > 1 { codes.reserveCapacity(total) }
             for k in parts.indices.dropFirst() {
@@ -66,8 +76,9 @@ extension CSVReader {
                         b.baseAddress.map { dict.intern($0, b.count) } ?? withUnsafePointer(to: 0) { dict.intern($0, 0) }
                     }
                 }
-                codes.append(contentsOf: parts[k].i32.lazy.map { $0 < 0 ? -1 : remap[Int($0)] })
-                parts[k].i32 = []
+                let part = parts[k].i32
+                for i in 0..<part.count { let c = part[i]; codes.append(c < 0 ? -1 : remap[Int(c)]) }
+                parts[k].i32.release()
                 parts[k].dict = ByteDictionary()
             }
             var strings: [String] = []

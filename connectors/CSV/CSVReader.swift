@@ -42,7 +42,9 @@ public struct CSVReader: Sendable {
 
     /// Reads the whole file at `path`: the frame and the rows a lenient read skipped.
     public func readResult(path: String) throws(CSVError) -> CSVReadResult {
-        let file = try FileBytes.load(path)
+        Trace.mark("start")
+        let file = try FileBytes.map(path)
+        Trace.mark("loaded")
         return try read(file.buffer, name: path)
     }
 
@@ -94,19 +96,25 @@ public struct CSVReader: Sendable {
         if options.badRows == .skip {
             return try readLenient(base, data, header: header, kinds: kinds, fixed: fixed, rules: rules, name: name)
         }
+        Trace.mark("header")
         var parts = parseChunks(base, data, kinds: kinds, fixed: fixed, rules: rules)
+        Trace.mark("parsed")
         if let (index, failure) = parts.enumerated().lazy.compactMap({ i, p in p.failure.map { (i, $0) } }).first {
             let rowsBefore = parts[..<index].reduce(0) { $0 + $1.rows }
+            Self.release(parts)
             throw locate(failure, rowOffset: rowsBefore, base, start..<buf.count, name: name, rules: rules)
         }
         if let finalKinds = needsReparse(parts.map(\.builders), kinds: kinds) {
+            Self.release(parts)
             parts = parseChunks(base, data, kinds: finalKinds, fixed: Array(repeating: true, count: kinds.count), rules: rules)
             if let failure = parts.lazy.compactMap(\.failure).first {
+                Self.release(parts)
                 throw locate(failure, rowOffset: 0, base, start..<buf.count, name: name, rules: rules)
             }
         }
         do {
             let frame = try assemble(parts.map(\.builders), names: header.names)
+            Trace.mark("assembled")
             return CSVReadResult(frame: frame, badRows: [])
         } catch let problem {
             throw locate(problem, rowOffset: 0, base, start..<buf.count, name: name, rules: rules)
@@ -156,10 +164,16 @@ public struct CSVReader: Sendable {
 
     // MARK: Chunks
 
+    /// One part's builders. They own `malloc` memory: ``assemble(_:names:)`` consumes
+    /// them, and every other path hands them to ``release(_:)``.
     struct Part {
         var builders: [ColumnBuilder]
         var rows: Int
         var failure: ParseFailure?
+    }
+
+    static func release(_ parts: [Part]) {
+        for p in parts { for var b in p.builders { b.release() } }
     }
 
     /// Splits `range` into up to `parts` ranges that each start at a record boundary.
@@ -236,6 +250,7 @@ public struct CSVReader: Sendable {
         let builders = UnsafeMutablePointer<ColumnBuilder>.allocate(capacity: kinds.count)
         for j in kinds.indices { (builders + j).initialize(to: ColumnBuilder(kind: kinds[j], fixed: fixed[j], reserve: reserve)) }
         var state = ParseState(mode: .direct, expected: kinds.count, rules: rules)
+        state.maxFieldBytes = options.maxFieldBytes
         state.builders = builders
         withUnsafeMutablePointer(to: &state) { CSVDriver.parseBlocks(parser, $0, base, range) }
         let part = Part(builders: Array(UnsafeBufferPointer(start: builders, count: kinds.count)),
@@ -270,6 +285,7 @@ public struct CSVReader: Sendable {
             let builders = UnsafeMutablePointer<ColumnBuilder>.allocate(capacity: kinds.count)
             for j in kinds.indices { (builders + j).initialize(to: ColumnBuilder(kind: kinds[j], fixed: fixed[j], reserve: 0)) }
             var state = ParseState(mode: .buffered, expected: kinds.count, rules: rules)
+            state.maxFieldBytes = options.maxFieldBytes
             state.builders = builders
             state.fixed = fixed
             state.record.reserveCapacity(256)
@@ -284,6 +300,7 @@ public struct CSVReader: Sendable {
         }
         var (builders, bad) = pass(kinds, fixed)
         if let final = needsReparse([builders], kinds: kinds) {
+            for var b in builders { b.release() }
             (builders, bad) = pass(final, Array(repeating: true, count: kinds.count))
         }
         do {
@@ -331,5 +348,20 @@ public struct CSVReader: Sendable {
             return CSVError(f.kind, file: name, line: line, column: column)
         }
         return CSVError(failure.kind, file: name)
+    }
+}
+
+/// Phase timings on stderr when `SLUICE_CSV_TRACE` is set (for performance work).
+enum Trace {
+    static let enabled = getenv("SLUICE_CSV_TRACE") != nil
+    nonisolated(unsafe) static var last = timespec()
+
+    static func mark(_ label: String) {
+        guard enabled else { return }
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        let ms = Double(now.tv_sec - last.tv_sec) * 1000 + Double(now.tv_nsec - last.tv_nsec) / 1e6
+        if label != "start" { let line = "csv \(label): \((ms * 10).rounded() / 10) ms\n"; _ = write(2, line, line.utf8.count) }
+        last = now
     }
 }

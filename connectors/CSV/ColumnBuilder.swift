@@ -13,11 +13,11 @@ struct ColumnBuilder {
     /// Whether the kind was given (no inference).
     let fixed: Bool
     var count = 0
-    var f64: [Double] = []
-    var i64: [Int64] = []
+    var f64 = RawColumn<Double>()
+    var i64 = RawColumn<Int64>()
     /// Dates (days) or string codes.
-    var i32: [Int32] = []
-    var b: [Bool] = []
+    var i32 = RawColumn<Int32>()
+    var b = RawColumn<Bool>()
     var words: [UInt64] = []
     var hasNulls = false
     var nullCount = 0
@@ -59,10 +59,10 @@ struct ColumnBuilder {
     private mutating func reserveStorage(for k: Kind) {
         switch k {
         case .empty: break
-        case .int64, .timestamp: i64.reserveCapacity(reserve)
-        case .double: f64.reserveCapacity(reserve)
-        case .bool: b.reserveCapacity(reserve)
-        case .date, .string: i32.reserveCapacity(reserve)
+        case .int64, .timestamp: i64.reserve(reserve)
+        case .double: f64.reserve(reserve)
+        case .bool: b.reserve(reserve)
+        case .date, .string: i32.reserve(reserve)
         }
     }
 
@@ -157,27 +157,27 @@ struct ColumnBuilder {
         case (.empty, _):
             reserveStorage(for: new)
             switch new {
-            case .int64, .timestamp: i64.append(contentsOf: repeatElement(0, count: count))
-            case .double: f64.append(contentsOf: repeatElement(.nan, count: count))
-            case .bool: b.append(contentsOf: repeatElement(false, count: count))
-            case .date: i32.append(contentsOf: repeatElement(0, count: count))
-            case .string: i32.append(contentsOf: repeatElement(-1, count: count))
+            case .int64, .timestamp: i64.append(repeating: 0, count: count)
+            case .double: f64.append(repeating: .nan, count: count)
+            case .bool: b.append(repeating: false, count: count)
+            case .date: i32.append(repeating: 0, count: count)
+            case .string: i32.append(repeating: -1, count: count)
             case .empty: break
             }
         case (.int64, .double):
-            f64.reserveCapacity(Swift.max(reserve, count))
+            f64.reserve(Swift.max(reserve, count))
             for i in 0..<count { f64.append(isValid(i) ? Double(i64[i]) : .nan) }
-            i64 = []
+            i64.release()
         case (.date, .timestamp):
-            i64.reserveCapacity(Swift.max(reserve, count))
-            for d in i32 { i64.append(Int64(d) * 86_400_000_000) }
-            i32 = []
+            i64.reserve(Swift.max(reserve, count))
+            for i in 0..<count { i64.append(Int64(i32[i]) * 86_400_000_000) }
+            i32.release()
         default:
             // To string with earlier values: their text is lost; the reader parses again.
             if count > nullCount { lossy = true }
-            f64 = []; i64 = []; b = []; i32 = []
-            i32.reserveCapacity(reserve)
-            i32.append(contentsOf: repeatElement(-1, count: count))
+            f64.release(); i64.release(); b.release(); i32.release()
+            i32.reserve(Swift.max(reserve, count))
+            i32.append(repeating: -1, count: count)
         }
     }
 
@@ -188,8 +188,14 @@ struct ColumnBuilder {
     /// Drops stored values, keeping the kind and flags (for a types-only pass).
     mutating func discardValues() {
         count = 0; nullCount = 0; hasNulls = false
-        words = []; f64 = []; i64 = []; i32 = []; b = []
+        words = []
+        release()
         dict.removeAll()
+    }
+
+    /// Frees the value buffers (the builder's owner calls this once).
+    mutating func release() {
+        f64.release(); i64.release(); i32.release(); b.release()
     }
 
     /// Removes the last `k` rows (lenient reads roll back a row found bad mid-way).

@@ -4,13 +4,39 @@ import Glibc
 final class FileBytes: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<UInt8>
     let count: Int
+    private let mapped: Bool
 
     init(count: Int) {
         self.count = count
         pointer = .allocate(capacity: max(count, 1))
+        mapped = false
     }
 
-    deinit { pointer.deallocate() }
+    private init(mapping: UnsafeMutablePointer<UInt8>, count: Int) {
+        pointer = mapping
+        self.count = count
+        mapped = true
+    }
+
+    deinit {
+        if mapped { munmap(pointer, count) } else { pointer.deallocate() }
+    }
+
+    /// Maps a regular file read-only (no copy: the pages are the page cache's), or reads it
+    /// when it cannot be mapped (pipes, empty files).
+    static func map(_ path: String) throws(CSVError) -> FileBytes {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw openError(path) }
+        defer { close(fd) }
+        var st = stat()
+        if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_size > 0,
+           let m = mmap(nil, Int(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0), m != MAP_FAILED {
+            _ = madvise(m, Int(st.st_size), MADV_SEQUENTIAL)
+            _ = madvise(m, Int(st.st_size), MADV_WILLNEED)
+            return FileBytes(mapping: m.assumingMemoryBound(to: UInt8.self), count: Int(st.st_size))
+        }
+        return try load(path)
+    }
 
     var buffer: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: pointer, count: count) }
 

@@ -30,7 +30,9 @@ final class LibCSVParser {
         self.delimiter = delimiter
         self.quote = quote
         self.trim = trim
-        cap = CapState(limit: max(maxFieldBytes, 1), hit: false)
+        // libcsv grows the buffer before it reads the byte after a full buffer, so a field of
+        // exactly `maxFieldBytes` needs one byte more.
+        cap = CapState(limit: max(maxFieldBytes, 1) &+ 1, hit: false)
         _ = csv_init(parser, opts)
         reset(spaceFree: false)
     }
@@ -73,7 +75,7 @@ final class LibCSVParser {
         switch csv_error(parser) {
         case Int32(CSV_EPARSE): return atEnd ? .unterminatedQuote : .strayQuote
         case Int32(CSV_ENOMEM):
-            return cap.hit ? .fieldTooLarge(limit: cap.limit) : .io("out of memory growing a field buffer")
+            return cap.hit ? .fieldTooLarge(limit: cap.limit - 1) : .io("out of memory growing a field buffer")
         default: return .io(String(cString: csv_strerror(csv_error(parser))))
         }
     }

@@ -56,6 +56,7 @@ struct ParseState {
     var maxColumns = Int.max
 
     // Line tracking (line-fed passes only).
+    var tracksLines = false
     var line = 1
     var recordStartLine = 0
     var lastFieldLine = 0
@@ -88,9 +89,12 @@ struct ParseState {
         switch mode {
         case .direct:
             if failure == nil, field < expected, let builders {
-                if !builders[field].append(p, n, rules) {
+                if n > maxFieldBytes {
+                    failure = ParseFailure(kind: .fieldTooLarge(limit: maxFieldBytes),
+                                           location: tracksLines ? .place(line: line, column: field + 1) : .row(rows, field: field))
+                } else if !builders[field].append(p, n, rules) {
                     failure = ParseFailure(kind: .invalidValue(text: text(p, n), type: builders[field].columnType),
-                                           location: .row(rows, field: field))
+                                           location: tracksLines ? .place(line: line, column: field + 1) : .row(rows, field: field))
                 }
             }
         case .buffered:
@@ -119,7 +123,9 @@ struct ParseState {
         case .direct:
             if field != expected && failure == nil {
                 failure = ParseFailure(kind: .raggedRow(expected: expected, actual: field),
-                                       location: .row(rows, field: min(field, expected)))
+                                       location: tracksLines
+                                           ? .place(line: recordStartLine == 0 ? line : recordStartLine, column: min(field, expected) + 1)
+                                           : .row(rows, field: min(field, expected)))
             }
             rows &+= 1
             if batchRows > 0 && rows % batchRows == 0 && failure == nil, let builders {
@@ -161,6 +167,7 @@ struct ParseState {
                 if n < 0 { continue }
                 let p = base + starts[j]
                 let bytes = UnsafeBufferPointer(start: p, count: n)
+                if n > maxFieldBytes { problem = (.fieldTooLarge(limit: maxFieldBytes), j); break }
                 if n > 0 && memchr(p, 0, n) != nil { problem = (.nulByte, j); break }
                 if !isValidUTF8(bytes) { problem = (.invalidUTF8, j); break }
                 if fixed[j] {
@@ -168,6 +175,7 @@ struct ParseState {
                     if !probe.append(p, n, rules) {
                         problem = (.invalidValue(text: text(p, n), type: builders[j].columnType), j)
                     }
+                    probe.release()
                 }
             }
             if problem == nil {

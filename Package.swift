@@ -45,6 +45,7 @@ let package = Package(
         ),
 
         .executableTarget(name: "sluice", dependencies: ["Sluice"], path: "pipelines"),
+        .executableTarget(name: "churn-example", dependencies: ["Sluice"], path: "examples/churn"),
         .executableTarget(
             name: "sluice-bench",
             dependencies: ["Sluice", .product(name: "ArgumentParser", package: "swift-argument-parser")],

@@ -209,7 +209,18 @@ public struct FittedPipeline<Model: PredictiveModel>: Codable, Sendable {
 
     /// Predictions for every row of `frame`, with the transform report.
     public func predict(_ frame: Frame, report: inout TransformReport) throws -> Predictions {
-        try model.predictions(Self.featureMatrix(transform(frame, report: &report)))
+        try model.predictions(features(frame, report: &report))
+    }
+
+    /// The feature matrix the model sees for `frame` (`rows × featureNames.count`).
+    public func features(_ frame: Frame) throws -> Matrix<Double> {
+        var report = TransformReport()
+        return try features(frame, report: &report)
+    }
+
+    /// The feature matrix the model sees for `frame`, with the transform report.
+    public func features(_ frame: Frame, report: inout TransformReport) throws -> Matrix<Double> {
+        try Self.featureMatrix(transform(frame, report: &report))
     }
 
     static func featureMatrix(_ frame: Frame) throws -> Matrix<Double> {

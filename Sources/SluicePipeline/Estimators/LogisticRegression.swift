@@ -22,7 +22,8 @@ public struct LogisticRegression: Classifier, Codable, Equatable {
     public var classWeight: ClassWeight
     /// The most Newton iterations.
     public var maxIterations: Int
-    /// Converged when the largest gradient entry is below `tolerance × max(1, its first value)`.
+    /// Converged when the largest gradient entry is below `tolerance × max(1, its first value)`,
+    /// or when the Newton decrement says the objective cannot improve beyond rounding noise.
     public var tolerance: Double
 
     public init(c: Double = 1, fitIntercept: Bool = true, classWeight: ClassWeight = .uniform,
@@ -282,8 +283,15 @@ struct NewtonProblem {
                     throw EstimatorError.numerical(estimator: "LogisticRegression", reason: "Newton step failed: \(error)")
                 }
             }
-            // Backtracking (Armijo) line search along -step.
+            // The Newton decrement gᵀH⁻¹g / 2 predicts the remaining decrease. Once it is
+            // below the objective's rounding noise, a line search can only compare noise:
+            // take the full step (Newton is quadratically convergent there) and stop.
             let slope = zip(g, step).reduce(0) { $0 + $1.0 * $1.1 }
+            if slope / 2 <= 1e-13 * max(1, abs(f)) {
+                theta = zip(theta, step).map { $0 - $1 }
+                return (theta, iteration, true)
+            }
+            // Backtracking (Armijo) line search along -step.
             var t = 1.0, accepted = false
             for _ in 0..<50 {
                 let candidate = zip(theta, step).map { $0 - t * $1 }

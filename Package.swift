@@ -64,6 +64,7 @@ let package = Package(
             exclude: ["Scripts"],
             resources: [.copy("Expectations")]
         ),
+        .testTarget(name: "SluiceJobsTests", dependencies: ["SluiceJobs", "SluiceCSV", "SluiceTestSupport", "sluice"]),
         .testTarget(name: "SluicePostgresTests", dependencies: ["SluicePostgres", "SluiceTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

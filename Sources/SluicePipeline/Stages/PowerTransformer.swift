@@ -34,7 +34,10 @@ public struct PowerTransformer: Transformer {
         var lambdas = [Double](), means = [Double](), scales = [Double]()
         for n in names {
             let raw = ColumnValues.doubles(try ColumnValues.column(frame, n, stage: name))
-            let v = try Quantiles.sortedFinite(raw, stage: name, column: n)
+            let v = raw.filter { !$0.isNaN }  // row order, as SciPy sees it
+            if v.contains(where: { !$0.isFinite }) {
+                throw PipelineError.invalidValue(stage: name, column: n, reason: "holds an infinite value; clip or drop it first")
+            }
             let (mean, variance) = Self.meanAndVariance(v)
             let lambda = v.isEmpty || Self.isConstant(variance: variance, mean: mean, count: v.count)
                 ? 1 : Self.optimalLambda(v)
@@ -79,16 +82,20 @@ public struct PowerTransformer: Transformer {
         return abs(lambda - 2) > eps ? -expm1((2 - lambda) * log1p(-x)) / (2 - lambda) : -log1p(-x)
     }
 
-    /// The λ maximising the Yeo-Johnson log-likelihood of `x` (finite, not empty), as
-    /// SciPy's `yeojohnson_normmax` with no bracket.
+    /// The λ maximising the Yeo-Johnson log-likelihood of `x` (finite, not empty, in row
+    /// order), as SciPy's `yeojohnson_normmax` with no bracket; sums are NumPy's pairwise
+    /// sums so the minimiser follows SciPy's path.
     static func optimalLambda(_ x: [Double]) -> Double {
         if x.allSatisfy({ $0 == 0 }) { return 1 }
         let n = Double(x.count)
-        let signedLogSum = x.reduce(0.0) { acc, v in acc + (v > 0 ? 1 : (v < 0 ? -1 : 0)) * log1p(abs(v)) }
+        let signedLogSum = Quantiles.pairwiseSum(x.map { ($0 > 0 ? 1 : ($0 < 0 ? -1 : 0)) * log1p(abs($0)) })
         var t = [Double](repeating: 0, count: x.count)
         func negativeLogLikelihood(_ lambda: Double) -> Double {
             for i in x.indices { t[i] = yeoJohnson(x[i], lambda) }
-            let (_, variance) = meanAndVarianceNumPy(t)
+            // NumPy's var: the mean by pairwise sum, then the pairwise sum of squared deviations.
+            let mean = Quantiles.pairwiseSum(t) / n
+            for i in t.indices { let d = t[i] - mean; t[i] = d * d }
+            let variance = Quantiles.pairwiseSum(t) / n
             let logSigma = variance >= Double.leastNormalMagnitude ? log(variance) : -.infinity
             let llf = -n / 2 * logSigma + (lambda - 1) * signedLogSum
             return llf.isInfinite ? .infinity : -llf
@@ -105,15 +112,6 @@ public struct PowerTransformer: Transformer {
             (lower, upper) = (Swift.max(2 - upper, lower), Swift.min(2 - lower, upper))
         }
         return BoundedMinimizer.minimize(negativeLogLikelihood, lower: lower, upper: upper, xatol: 1.48e-08)
-    }
-
-    /// NumPy's `var`: the mean of squared deviations from the mean (one pass each).
-    static func meanAndVarianceNumPy(_ v: [Double]) -> (Double, Double) {
-        let n = Double(v.count)
-        let mean = v.reduce(0, +) / n
-        var ss = 0.0
-        for x in v { let d = x - mean; ss += d * d }
-        return (mean, ss / n)
     }
 
     /// Fitted state: each column's λ and, with standardisation, the mean and scale of the

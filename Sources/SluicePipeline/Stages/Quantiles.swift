@@ -88,6 +88,36 @@ enum Quantiles {
         return out
     }
 
+    /// NumPy's pairwise summation of a contiguous float64 array (`np.sum`): blocks of at
+    /// most 128 summed with eight accumulators, larger arrays split in halves (multiples of
+    /// 8). Matching NumPy's rounding keeps optimisers on NumPy's path.
+    static func pairwiseSum(_ a: UnsafeBufferPointer<Double>) -> Double {
+        let n = a.count
+        if n < 8 {
+            var r = -0.0
+            for x in a { r += x }
+            return r
+        }
+        if n <= 128 {
+            var r = (a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7])
+            var i = 8
+            while i < n - (n % 8) {
+                r.0 += a[i]; r.1 += a[i + 1]; r.2 += a[i + 2]; r.3 += a[i + 3]
+                r.4 += a[i + 4]; r.5 += a[i + 5]; r.6 += a[i + 6]; r.7 += a[i + 7]
+                i += 8
+            }
+            var res = ((r.0 + r.1) + (r.2 + r.3)) + ((r.4 + r.5) + (r.6 + r.7))
+            while i < n { res += a[i]; i += 1 }
+            return res
+        }
+        var half = n / 2
+        half -= half % 8
+        return pairwiseSum(UnsafeBufferPointer(rebasing: a[0..<half])) + pairwiseSum(UnsafeBufferPointer(rebasing: a[half..<n]))
+    }
+
+    /// ``pairwiseSum(_:)`` of an array.
+    static func pairwiseSum(_ a: [Double]) -> Double { a.withUnsafeBufferPointer { pairwiseSum($0) } }
+
     /// scikit-learn's `_handle_zeros_in_scale`: a scale below `10·eps` becomes 1.
     static func nonZeroScale(_ s: Double) -> Double { s < 10 * Double.ulpOfOne ? 1 : s }
 }

@@ -91,3 +91,14 @@ extension Schema {
         }
     }
 }
+
+extension ColumnValues {
+    /// Checks that fitted per-column arrays (decoded from an artifact, say) have one entry
+    /// per column, so a transform never indexes past them.
+    static func checkState(_ stage: String, columns: Int, _ counts: Int...) throws {
+        guard counts.allSatisfy({ $0 == columns }) else {
+            throw PipelineError.invalidConfiguration(stage: stage,
+                reason: "fitted state is inconsistent: \(columns) columns, per-column arrays of \(counts)")
+        }
+    }
+}

@@ -100,6 +100,7 @@ public struct KBinsDiscretizer: Transformer {
 
         public func transform(_ frame: Frame, report: inout TransformReport) throws -> Frame {
             try inputSchema.check(frame, stage: Self.kind)
+            try ColumnValues.checkState(Self.kind, columns: columns.count, edges.count)
             var out = frame
             for (j, n) in columns.enumerated() {
                 let c = try ColumnValues.column(frame, n, stage: Self.kind)

@@ -67,6 +67,7 @@ public struct MinMaxScaler: Transformer {
 
         public func transform(_ frame: Frame, report: inout TransformReport) throws -> Frame {
             try inputSchema.check(frame, stage: Self.kind)
+            try ColumnValues.checkState(Self.kind, columns: columns.count, scales.count, offsets.count)
             return try ColumnValues.mapping(frame, columns, stage: Self.kind) { j, v in
                 let s = scales[j], o = offsets[j]
                 for i in v.indices { v[i] = v[i] * s + o }

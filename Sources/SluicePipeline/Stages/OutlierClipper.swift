@@ -71,6 +71,7 @@ public struct OutlierClipper: Transformer {
 
         public func transform(_ frame: Frame, report: inout TransformReport) throws -> Frame {
             try inputSchema.check(frame, stage: Self.kind)
+            try ColumnValues.checkState(Self.kind, columns: columns.count, lower.count, upper.count)
             return try ColumnValues.mapping(frame, columns, stage: Self.kind) { j, v in
                 let lo = lower[j], hi = upper[j]
                 for i in v.indices where !v[i].isNaN { v[i] = Swift.min(Swift.max(v[i], lo), hi) }

@@ -127,6 +127,7 @@ public struct PowerTransformer: Transformer {
 
         public func transform(_ frame: Frame, report: inout TransformReport) throws -> Frame {
             try inputSchema.check(frame, stage: Self.kind)
+            try ColumnValues.checkState(Self.kind, columns: columns.count, lambdas.count, means?.count ?? columns.count, scales?.count ?? columns.count)
             return try ColumnValues.mapping(frame, columns, stage: Self.kind) { j, v in
                 let lambda = lambdas[j]
                 for i in v.indices where !v[i].isNaN { v[i] = PowerTransformer.yeoJohnson(v[i], lambda) }

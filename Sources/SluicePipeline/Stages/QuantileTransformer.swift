@@ -87,6 +87,7 @@ public struct QuantileTransformer: Transformer {
 
         public func transform(_ frame: Frame, report: inout TransformReport) throws -> Frame {
             try inputSchema.check(frame, stage: Self.kind)
+            try ColumnValues.checkState(Self.kind, columns: columns.count, quantiles.count)
             let refs = references, negatedRefs = references.reversed().map { -$0 }
             let clipLow = NormalDistribution.quantile(Self.boundsThreshold - Double.ulpOfOne)
             let clipHigh = NormalDistribution.quantile(1 - (Self.boundsThreshold - Double.ulpOfOne))

@@ -69,6 +69,7 @@ public struct RobustScaler: Transformer {
 
         public func transform(_ frame: Frame, report: inout TransformReport) throws -> Frame {
             try inputSchema.check(frame, stage: Self.kind)
+            try ColumnValues.checkState(Self.kind, columns: columns.count, centers.count, scales.count)
             return try ColumnValues.mapping(frame, columns, stage: Self.kind) { j, v in
                 let c = centers[j], s = scales[j]
                 for i in v.indices { v[i] = (v[i] - c) / s }

@@ -89,6 +89,19 @@ struct ConformanceTests {
         ("ColumnTransformer", ColumnTransformer(remainder: .passthrough,
                                                 .init(.names("x", "y"), SimpleImputer(strategy: .median), StandardScaler()),
                                                 .init(.names("cat"), OneHotEncoder()))),
+        ("MinMaxScaler", MinMaxScaler()),
+        ("MaxAbsScaler", MaxAbsScaler()),
+        ("RobustScaler", RobustScaler()),
+        ("PowerTransformer", PowerTransformer(columns: .names("x", "y"))),
+        ("QuantileTransformer", QuantileTransformer(columns: .names("x", "y"), quantiles: 20)),
+        ("OutlierClipper", OutlierClipper()),
+        ("PolynomialFeatures", PolynomialFeatures(columns: .names("x", "y"))),
+        ("KBinsDiscretizer", KBinsDiscretizer(columns: .names("x", "y"), bins: 4)),
+        ("Log1pTransform", Log1pTransform(columns: .names("y"))),
+        ("PowerFeature", PowerFeature(columns: .names("y"), exponent: 0.5)),
+        ("DateParts", DateParts()),
+        ("ColumnRatio", ColumnRatio("x", "y")),
+        ("ColumnDifference", ColumnDifference("x", "y")),
     ]
 
     @Test("fit/transform contract", arguments: 0..<stages.count)

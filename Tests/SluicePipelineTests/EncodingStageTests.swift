@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+import SluiceCompute
+import SluiceFrame
+import SluicePipeline
+import SluiceTestSupport
+
+/// scikit-learn's results for the encoding, text, selection and k-NN stages, written by
+/// `Scripts/encoding.py`.
+enum EncodingExpectations {
+    nonisolated(unsafe) static let json = Expectations.load("encoding")
+    static func entry(_ k: String) -> [String: Any] { json[k] as? [String: Any] ?? [:] }
+    static func matrix(_ k: String, _ field: String) -> [[Double]] { entry(k)[field] as? [[Double]] ?? [] }
+    static func numbers(_ k: String, _ field: String) -> [Double] { entry(k)[field] as? [Double] ?? [] }
+    /// A row-major list of rows, with JSON nulls as NaN.
+    static func rows(_ value: Any?) -> [[Double]] {
+        (value as? [[Any]] ?? []).map { $0.map { ($0 as? Double) ?? .nan } }
+    }
+
+    /// The synthetic categorical frame: `city` (string with nulls) and `size` (int64).
+    static func categorical(scoring: Bool = false) throws -> Frame {
+        let c = entry("categorical")
+        let city = (c[scoring ? "score_city" : "city"] as? [Any] ?? []).map { $0 as? String }
+        let size = (c[scoring ? "score_size" : "size"] as? [Int] ?? []).map { Int64?(Int64($0)) }
+        return try Frame(["city": .string(city), "size": .int64(size)])
+    }
+
+    static func target(_ kind: String) -> Column {
+        let c = entry("categorical")
+        if kind == "continuous" { return .double((c["y_continuous"] as? [Double] ?? []).map { Optional($0) }) }
+        return .string((c["y_\(kind)"] as? [String] ?? []).map { Optional($0) })
+    }
+}
+
+/// The frame's columns `names` as rows (row-major), for comparing with scikit-learn's arrays.
+func rowsOf(_ frame: Frame, _ names: [String]) throws -> [[Double]] {
+    let m = try frame.matrix(columns: names)
+    return (0..<m.rows).map { m.row($0) }
+}
+
+func approx(_ a: [[Double]], _ b: [[Double]], tolerance: Double = 1e-9) -> Bool {
+    a.count == b.count && zip(a, b).allSatisfy { isApproximatelyEqual($0, $1, absolute: tolerance, relative: tolerance) }
+}
+
+@Suite("Encoders match scikit-learn")
+struct EncoderParityTests {
+    typealias E = EncodingExpectations
+
+    @Test("OrdinalEncoder: sorted categories, nulls stay null, unknowns get -1 and are counted")
+    func ordinal() throws {
+        var ctx = FitContext(seed: 0)
+        let fitted = try OrdinalEncoder(columns: .types(.string, .int64)).fit(E.categorical(), context: &ctx)
+        let expected = E.entry("ordinal")["categories"] as? [[String]] ?? []
+        #expect(fitted.categories == expected)
+        var report = TransformReport()
+        let out = try fitted.transform(E.categorical(scoring: true), report: &report)
+        let got = try rowsOf(out, ["city", "size"])
+        let want = E.rows(E.entry("ordinal")["score"])
+        #expect(got.count == want.count && zip(got, want).allSatisfy { isApproximatelyEqual($0, $1) })
+        #expect(out.schema["city"] == Field("city", .double, nullable: true))
+        #expect(try out.column("city").nullCount == 1)
+        #expect(report.unknownCategories == ["OrdinalEncoder.city": 2, "OrdinalEncoder.size": 2])
+    }
+
+    @Test("TargetEncoder: full-data encodings, cross-fitted training rows and scoring rows",
+          arguments: ["continuous", "binary", "multiclass"], [true, false])
+    func target(kind: String, auto: Bool) throws {
+        let key = "target_\(kind)_\(auto ? "auto" : "2.0")"
+        let encoder = TargetEncoder(columns: .types(.string, .int64),
+                                    targetKind: TargetEncoder.TargetKind(rawValue: kind) ?? .auto,
+                                    smoothing: auto ? .auto : .fixed(2), shuffle: false)
+        let frame = try E.categorical()
+        var ctx = FitContext(seed: 3, target: E.target(kind))
+        let (fitted, train) = try encoder.fitTransform(frame, context: &ctx)
+        #expect(isApproximatelyEqual(fitted.targetMeans, E.numbers(key, "target_mean"), absolute: 1e-12))
+        // scikit-learn lists encodings per column (then per class); ours per column, per output.
+        let ours = fitted.encodings.flatMap { e in e.values }
+        let theirs = E.entry(key)["encodings"] as? [[Double]] ?? []
+        #expect(approx(ours, theirs))
+        let names = train.columnNames
+        #expect(approx(try rowsOf(train, names), E.matrix(key, "fit_transform")))
+        #expect(approx(try rowsOf(fitted.transform(frame), names), E.matrix(key, "transform_train")))
+        var report = TransformReport()
+        let scored = try fitted.transform(E.categorical(scoring: true), report: &report)
+        #expect(approx(try rowsOf(scored, names), E.matrix(key, "transform_score")))
+        #expect(report.unknownCategories == ["TargetEncoder.city": 2, "TargetEncoder.size": 2])
+        if kind == "multiclass" {
+            #expect(names == ["city=high", "city=low", "city=mid", "size=high", "size=low", "size=mid"])
+        } else {
+            #expect(names == ["city", "size"])
+        }
+    }
+
+    @Test("FeatureHasher: MurmurHash3 buckets and signs as scikit-learn", arguments: [true, false])
+    func hasher(alternate: Bool) throws {
+        var ctx = FitContext(seed: 0)
+        let fitted = try FeatureHasher(columns: .names("city", "size"), features: 16, alternateSign: alternate).fit(E.categorical(), context: &ctx)
+        let out = try fitted.transform(E.categorical())
+        #expect(out.columnNames == (0..<16).map { "hash#\($0)" })
+        let want = E.json["hasher_\(alternate ? "True" : "False")"] as? [[Double]] ?? []
+        #expect(try rowsOf(out, out.columnNames) == want)
+    }
+}

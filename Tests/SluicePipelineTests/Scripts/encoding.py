@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""Writes the scikit-learn results the encoding, text, selection and k-NN imputation
+parity tests (EncodingStageTests.swift) compare against, into Expectations/encoding.json.
+Run from anywhere with scikit-learn installed (e.g. the peers venv):
+    ~/.cache/sluice-peers/bin/python Tests/SluicePipelineTests/Scripts/encoding.py
+Synthetic inputs are generated here and stored in the JSON, so the Swift tests read the
+very same rows."""
+import json, os, warnings
+import numpy as np, pandas as pd, sklearn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DATA = os.path.join(HERE, "..", "..", "Data")
+
+def load(name):
+    df = pd.read_csv(os.path.join(DATA, f"{name}.csv"))
+    return df.drop(columns="target").to_numpy(float), df["target"].to_numpy()
+
+def std(x):
+    return (x - x.mean(axis=0)) / x.std(axis=0)
+
+out = {"sklearn": sklearn.__version__}
+
+# --- categorical inputs --------------------------------------------------------------------
+r = np.random.default_rng(5)
+n = 240
+cities = ["Zürich", "bern", "Basel", "Genève", "chur", "Aarau", "Lugano"]
+city = [cities[i] for i in r.choice(len(cities), n, p=[.3, .2, .15, .12, .1, .08, .05])]
+city = [None if r.random() < 0.06 else c for c in city]
+size = r.integers(1, 6, n)
+latent = np.array([{"Zürich": 1.0, "bern": -0.5, "Basel": 0.3, "Genève": 0.8, "chur": -1.0,
+                    "Aarau": 0.0, "Lugano": 0.5}.get(c, 0.2) for c in city]) + 0.3 * size
+y_cont = latent + r.normal(0, 1, n)
+y_bin = np.where(latent + r.normal(0, 1, n) > 1.2, "yes", "no")
+y_multi = np.array(["low", "mid", "high"])[np.digitize(latent + r.normal(0, 1, n), [0.8, 1.8])]
+score_city = ["bern", "Luzern", None, "Zürich", "Aarau", "Sion"]
+score_size = [1, 7, 3, 5, 2, 9]
+out["categorical"] = {"city": city, "size": size.tolist(), "y_continuous": y_cont.tolist(),
+                      "y_binary": y_bin.tolist(), "y_multiclass": y_multi.tolist(),
+                      "score_city": score_city, "score_size": score_size}
+
+def frame(cities_, sizes):
+    return pd.DataFrame({"city": pd.Series(cities_, dtype=object), "size": np.asarray(sizes, dtype=np.int64)})
+
+X, Xs = frame(city, size), frame(score_city, score_size)
+
+from sklearn.preprocessing import OrdinalEncoder, TargetEncoder
+from sklearn.model_selection import KFold, StratifiedKFold
+# Missing as NaN: OrdinalEncoder keeps NaN missing (None would be a category of its own).
+nan_city = lambda cs: pd.Series([np.nan if c is None else c for c in cs], dtype=object)
+oe = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1)
+oe.fit(X.assign(city=nan_city(city)))
+oe_score = oe.transform(Xs.assign(city=nan_city(score_city)))
+out["ordinal"] = {"categories": [[str(c) for c in cats if not (isinstance(c, float) and np.isnan(c))]
+                                 for cats in oe.categories_],
+                  "score": np.where(np.isnan(oe_score), None, oe_score).tolist()}
+
+for key, y, cv in [("continuous", y_cont, KFold(5)), ("binary", y_bin, StratifiedKFold(5)),
+                   ("multiclass", y_multi, StratifiedKFold(5))]:
+    for smooth in ("auto", 2.0):
+        te = TargetEncoder(smooth=smooth, cv=cv, target_type=key)
+        train = te.fit_transform(X, y)
+        full = TargetEncoder(smooth=smooth, target_type=key).fit(X, y)
+        out[f"target_{key}_{smooth}"] = {
+            "target_mean": np.atleast_1d(te.target_mean_).tolist(),
+            "classes": None if te.classes_ is None else [str(c) for c in te.classes_],
+            "encodings": [e.tolist() for e in te.encodings_],
+            "fit_transform": train.tolist(),
+            "transform_train": full.transform(X).tolist(),
+            "transform_score": te.transform(Xs).tolist()}
+
+from sklearn.feature_extraction import FeatureHasher
+rows = [{k: v for k, v in (("city", c), ("size", str(s))) if v is not None} for c, s in zip(city, size)]
+for alt in (True, False):
+    fh = FeatureHasher(n_features=16, input_type="dict", alternate_sign=alt)
+    out[f"hasher_{alt}"] = fh.transform(rows).toarray().tolist()
+
+with open(os.path.join(HERE, "..", "Expectations", "encoding.json"), "w") as f:
+    json.dump(out, f, indent=0)

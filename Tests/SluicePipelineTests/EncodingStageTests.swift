@@ -101,3 +101,78 @@ struct EncoderParityTests {
         #expect(try rowsOf(out, out.columnNames) == want)
     }
 }
+
+@Suite("Text vectorizers match scikit-learn")
+struct TextParityTests {
+    typealias E = EncodingExpectations
+
+    static func docs(_ field: String = "docs") throws -> Frame {
+        let d = (E.entry("text")[field] as? [Any] ?? []).map { $0 as? String }
+        return try Frame(["id": .int64((0..<d.count).map { Int64($0) }), "body": .string(d)])
+    }
+
+    func check<F: FittedTransformer>(_ fitted: F, key: String, names: [String]) throws {
+        let train = try fitted.transform(Self.docs())
+        #expect(train.columnNames == ["id"] + names)
+        #expect(approx(try rowsOf(train, names), E.matrix(key, "train"), tolerance: 1e-12))
+        var report = TransformReport()
+        let scored = try fitted.transform(Self.docs("score_docs"), report: &report)
+        #expect(approx(try rowsOf(scored, names), E.matrix(key, "score"), tolerance: 1e-12))
+        #expect(report.totalUnknown == 0)
+    }
+
+    @Test("CountVectorizer: tokens, sorted vocabulary, pruning by document frequency and max features", arguments: [
+        ("text_count", CountVectorizer(columns: .names("body"))),
+        ("text_count_pruned", CountVectorizer(columns: .names("body"), minDF: .count(2), maxDF: .fraction(0.5))),
+        ("text_count_max", CountVectorizer(columns: .names("body"), maxFeatures: 5)),
+    ])
+    func count(key: String, vectorizer: CountVectorizer) throws {
+        var ctx = FitContext(seed: 0)
+        let fitted = try vectorizer.fit(Self.docs(), context: &ctx)
+        let vocabulary = E.entry(key)["vocabulary"] as? [String] ?? []
+        #expect(fitted.vocabularies == [vocabulary])
+        try check(fitted, key: key, names: vocabulary.map { "body=\($0)" })
+    }
+
+    @Test("TfidfVectorizer: idf, sublinear tf, l2 and l1 norms", arguments: [
+        ("text_tfidf", TfidfVectorizer(columns: .names("body"))),
+        ("text_tfidf_options", TfidfVectorizer(columns: .names("body"), minDF: .count(2), smoothIDF: false,
+                                               sublinearTF: true, norm: .l1)),
+    ])
+    func tfidf(key: String, vectorizer: TfidfVectorizer) throws {
+        var ctx = FitContext(seed: 0)
+        let fitted = try vectorizer.fit(Self.docs(), context: &ctx)
+        #expect(isApproximatelyEqual(fitted.idf.flatMap { $0 }, E.numbers(key, "idf"), relative: 1e-12))
+        let vocabulary = E.entry(key)["vocabulary"] as? [String] ?? []
+        try check(fitted, key: key, names: vocabulary.map { "body=\($0)" })
+    }
+
+    @Test("HashingVectorizer: MurmurHash3 of tokens, signs and norms", arguments: [
+        ("text_hashing", HashingVectorizer(columns: .names("body"), features: 32)),
+        ("text_hashing_plain", HashingVectorizer(columns: .names("body"), features: 32, alternateSign: false, norm: .none)),
+    ])
+    func hashing(key: String, vectorizer: HashingVectorizer) throws {
+        var ctx = FitContext(seed: 0)
+        let out = try vectorizer.fit(Self.docs(), context: &ctx).transform(Self.docs())
+        let names = (0..<32).map { "body#\($0)" }
+        #expect(try vectorizer.outputSchema(for: Self.docs().schema) == out.schema)
+        #expect(approx(try rowsOf(out, names), E.matrix(key, "train"), tolerance: 1e-12))
+    }
+
+    @Test("a vocabulary over the dense limit fails at fit, naming stage and column")
+    func densityLimit() throws {
+        var ctx = FitContext(seed: 0)
+        let many = try Frame(["t": .string((0..<300).map { "w\($0) common" })])
+        #expect(throws: PipelineError.self) {
+            try CountVectorizer(columns: .names("t"), vocabularyLimit: 100).fit(many, context: &ctx)
+        }
+        do {
+            _ = try CountVectorizer(columns: .names("t"), vocabularyLimit: 100).fit(many, context: &ctx)
+        } catch let PipelineError.invalidValue(stage, column, reason) {
+            #expect(stage == "CountVectorizer" && column == "t" && reason.contains("301 terms"))
+        }
+        let capped = try CountVectorizer(columns: .names("t"), maxFeatures: 50, vocabularyLimit: 100).fit(many, context: &ctx)
+        #expect(capped.vocabularies[0].count == 50 && capped.vocabularies[0].contains("common"))
+        #expect(try CountVectorizer(columns: .names("t")).outputSchema(for: many.schema).names == ["t=…"])
+    }
+}

@@ -74,5 +74,38 @@ for alt in (True, False):
     fh = FeatureHasher(n_features=16, input_type="dict", alternate_sign=alt)
     out[f"hasher_{alt}"] = fh.transform(rows).toarray().tolist()
 
+# --- text ----------------------------------------------------------------------------------
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer, HashingVectorizer
+words = ["data", "pipeline", "swift", "Swift", "night", "batch", "model", "score", "table", "rows",
+         "Straße", "café", "CAFÉ", "naïve", "İstanbul", "x", "a1", "snake_case", "42", "数据", "ü"]
+seps = [" ", " ", ", ", ". ", "-", "  ", "!", "'", "\t", "/"]
+docs = []
+for i in range(60):
+    k = int(r.integers(0, 9))
+    docs.append("".join(words[int(r.integers(0, len(words)))] + seps[int(r.integers(0, len(seps)))] for _ in range(k)))
+docs[3] = docs[7]                     # a repeated text
+docs[11] = None                       # a null row: an empty document
+docs[12] = ""                         # an empty text
+score_docs = ["Swift data, unseen words", None, "café CAFE cafés", "zzz"]
+sk = lambda ds: ["" if d is None else d for d in ds]
+out["text"] = {"docs": docs, "score_docs": score_docs}
+for key, vec in [("count", CountVectorizer()),
+                 ("count_pruned", CountVectorizer(min_df=2, max_df=0.5)),
+                 ("count_max", CountVectorizer(max_features=5)),
+                 ("tfidf", TfidfVectorizer()),
+                 ("tfidf_options", TfidfVectorizer(smooth_idf=False, sublinear_tf=True, norm="l1", min_df=2))]:
+    X = vec.fit_transform(sk(docs)).toarray()
+    entry = {"vocabulary": vec.get_feature_names_out().tolist(), "train": X.tolist(),
+             "score": vec.transform(sk(score_docs)).toarray().tolist()}
+    if hasattr(vec, "idf_"):
+        entry["idf"] = vec.idf_.tolist()
+    out[f"text_{key}"] = entry
+tfs = CountVectorizer().fit_transform(sk(docs)).sum(axis=0).A1
+out["text_count_max"]["tf_sorted"] = sorted(tfs.tolist(), reverse=True)[:8]   # no tie at the cut
+hv = HashingVectorizer(n_features=32)
+out["text_hashing"] = {"train": hv.transform(sk(docs)).toarray().tolist()}
+out["text_hashing_plain"] = {"train": HashingVectorizer(n_features=32, alternate_sign=False, norm=None)
+                             .transform(sk(docs)).toarray().tolist()}
+
 with open(os.path.join(HERE, "..", "Expectations", "encoding.json"), "w") as f:
     json.dump(out, f, indent=0)

@@ -176,3 +176,88 @@ struct TextParityTests {
         #expect(try CountVectorizer(columns: .names("t")).outputSchema(for: many.schema).names == ["t=…"])
     }
 }
+
+@Suite("Feature selection matches scikit-learn")
+struct SelectionParityTests {
+    typealias E = EncodingExpectations
+
+    func kept(_ names: [String], _ support: [Bool]) -> [String] { zip(names, support).filter(\.1).map(\.0) }
+
+    @Test("VarianceThreshold on digits: variances (range where smaller) and the columns kept", arguments: [0.0, 10.0])
+    func variance(threshold: Double) throws {
+        let data = try Dataset.load("digits")
+        var ctx = FitContext(seed: 0)
+        let fitted = try VarianceThreshold(threshold: threshold).fit(data.frame, context: &ctx)
+        let key = "variance_digits_\(threshold == 0 ? "0" : "10")"
+        #expect(isApproximatelyEqual(fitted.variances, E.numbers(key, "variances"), absolute: 1e-12, relative: 1e-12))
+        let support = E.entry(key)["support"] as? [Bool] ?? []
+        #expect(fitted.kept == kept(data.featureNames, support))
+        #expect(try fitted.transform(data.frame).columnNames == fitted.kept)
+    }
+
+    @Test("SelectKBest with ANOVA F: scores, p-values and the k kept", arguments: ["wine", "breast_cancer", "iris"])
+    func anova(name: String) throws {
+        let data = try Dataset.load(name)
+        let key = "kbest_\(name)"
+        let k = E.entry(key)["k"] as? Int ?? 0
+        var ctx = FitContext(seed: 0, target: .string(data.target.map { Optional($0) }))
+        let fitted = try SelectKBest(k: k).fit(data.frame, context: &ctx)
+        #expect(isApproximatelyEqual(fitted.scores, E.numbers(key, "scores"), relative: 1e-9))
+        #expect(isApproximatelyEqual(fitted.pValues ?? [], E.numbers(key, "pvalues"), relative: 1e-7))
+        #expect(fitted.kept == kept(data.featureNames, E.entry(key)["support"] as? [Bool] ?? []))
+        #expect(try fitted.transform(data.frame).columnNames == fitted.kept)
+    }
+
+    @Test("SelectKBest with mutual information: within scikit-learn's spread over seeds, deterministic under ours",
+          arguments: ["wine", "breast_cancer", "iris"])
+    func mutualInformation(name: String) throws {
+        let data = try Dataset.load(name)
+        let key = "kbest_\(name)"
+        let mean = E.numbers(key, "mi_mean"), low = E.numbers(key, "mi_min"), high = E.numbers(key, "mi_max")
+        let stage = SelectKBest(k: 3, score: .mutualInformation(neighbors: 3))
+        var ctx = FitContext(seed: 4, target: .string(data.target.map { Optional($0) }))
+        let fitted = try stage.fit(data.frame, context: &ctx)
+        var again = FitContext(seed: 4, target: .string(data.target.map { Optional($0) }))
+        #expect(try stage.fit(data.frame, context: &again) == fitted)
+        #expect(fitted.scores.count == mean.count)
+        // The jitter breaks ties in rounded data, so scikit-learn's own scores move with its
+        // seed; ours must land inside that spread (with a small margin).
+        for (j, s) in fitted.scores.enumerated() where j < low.count {
+            #expect(s >= 0 && s >= low[j] - 0.01 && s <= high[j] + 0.01, "column \(j): \(s) outside [\(low[j]), \(high[j])]")
+        }
+        if name == "breast_cancer" {  // few ties: close to the mean, and the same top three
+            #expect(isApproximatelyEqual(fitted.scores, mean, absolute: 0.01, relative: 0))
+            let top = Set(mean.indices.sorted { mean[$0] > mean[$1] }.prefix(3).map { data.featureNames[$0] })
+            #expect(Set(fitted.kept) == top)
+        }
+    }
+
+    @Test("SelectFromModel: |coefficients| of a fitted linear model against a threshold", arguments: [
+        ("logistic_breast_cancer", "breast_cancer"), ("logistic_iris_max2", "iris"), ("linear_diabetes_median", "diabetes"),
+    ])
+    func fromModel(key: String, name: String) throws {
+        let data = try Dataset.load(name)
+        let x = data.standardizedFeatures
+        let frame = try Frame(named: data.featureNames.enumerated().map { j, n in
+            (n, Column.double((0..<x.rows).map { Optional(x[$0, j]) }))
+        })
+        let expected = E.entry("from_model_\(key)")
+        let support = expected["support"] as? [Bool] ?? []
+        let importances = expected["importances"] as? [Double] ?? []
+        if name == "diabetes" {
+            var ctx = FitContext(seed: 0, target: .double(data.target.map { Double($0) }))
+            let fitted = try SelectFromModel(LinearRegression(), threshold: .median).fit(frame, context: &ctx)
+            #expect(isApproximatelyEqual(fitted.importances, importances, absolute: 1e-8, relative: 1e-9))
+            #expect(fitted.kept == kept(data.featureNames, support))
+        } else {
+            var ctx = FitContext(seed: 0, target: .string(data.target.map { Optional($0) }))
+            let stage = name == "iris"
+                ? SelectFromModel(LogisticRegression(tolerance: 1e-12), threshold: .value(0), maxFeatures: 2)
+                : SelectFromModel(LogisticRegression(tolerance: 1e-12))
+            let fitted = try stage.fit(frame, context: &ctx)
+            #expect(isApproximatelyEqual(fitted.importances, importances, absolute: 1e-6, relative: 1e-6))
+            #expect(isApproximatelyEqual(fitted.threshold, expected["threshold"] as? Double ?? .nan, absolute: 1e-6))
+            #expect(fitted.kept == kept(data.featureNames, support))
+        }
+    }
+}

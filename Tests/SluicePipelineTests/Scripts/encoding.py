@@ -107,5 +107,30 @@ out["text_hashing"] = {"train": hv.transform(sk(docs)).toarray().tolist()}
 out["text_hashing_plain"] = {"train": HashingVectorizer(n_features=32, alternate_sign=False, norm=None)
                              .transform(sk(docs)).toarray().tolist()}
 
+
+# --- feature selection ---------------------------------------------------------------------
+from sklearn.feature_selection import VarianceThreshold, SelectKBest, f_classif, mutual_info_classif, SelectFromModel
+from sklearn.linear_model import LogisticRegression, LinearRegression
+x, _ = load("digits")
+for t in (0.0, 10.0):
+    vt = VarianceThreshold(threshold=t).fit(x)
+    out[f"variance_digits_{t:g}"] = {"variances": vt.variances_.tolist(), "support": vt.get_support().tolist()}
+for name, k in (("wine", 5), ("breast_cancer", 10), ("iris", 2)):
+    x, y = load(name)
+    sk = SelectKBest(f_classif, k=k).fit(x, y)
+    # mutual_info_classif jitters with its random_state: record its spread over 20 seeds.
+    mi = np.array([mutual_info_classif(x, y, random_state=s) for s in range(20)])
+    out[f"kbest_{name}"] = {"k": k, "scores": sk.scores_.tolist(), "pvalues": sk.pvalues_.tolist(),
+                            "support": sk.get_support().tolist(), "mi_mean": mi.mean(axis=0).tolist(),
+                            "mi_min": mi.min(axis=0).tolist(), "mi_max": mi.max(axis=0).tolist()}
+for key, name, est, kwargs in [
+        ("logistic_breast_cancer", "breast_cancer", LogisticRegression(solver="newton-cholesky", tol=1e-12, max_iter=10000), {}),
+        ("logistic_iris_max2", "iris", LogisticRegression(solver="newton-cholesky", tol=1e-12, max_iter=10000), {"max_features": 2, "threshold": 0.0}),
+        ("linear_diabetes_median", "diabetes", LinearRegression(), {"threshold": "median"})]:
+    x, y = load(name)
+    sfm = SelectFromModel(est, **kwargs).fit(std(x), y.astype(float) if name == "diabetes" else y)
+    out[f"from_model_{key}"] = {"importances": np.abs(sfm.estimator_.coef_).reshape(-1, x.shape[1]).sum(axis=0).tolist(),
+                                "threshold": float(sfm.threshold_), "support": sfm.get_support().tolist()}
+
 with open(os.path.join(HERE, "..", "Expectations", "encoding.json"), "w") as f:
     json.dump(out, f, indent=0)

@@ -261,3 +261,58 @@ struct SelectionParityTests {
         }
     }
 }
+
+@Suite("KNNImputer matches scikit-learn")
+struct KNNImputerParityTests {
+    typealias E = EncodingExpectations
+
+    /// diabetes with the expectation script's holes and an entirely missing column `empty`;
+    /// scoring rows are shifted copies of the first 40.
+    static func frames() throws -> (train: Frame, score: Frame, names: [String]) {
+        let data = try Dataset.load("diabetes")
+        let x = data.features, p = x.columns
+        var train = [(String, Column)](), score = [(String, Column)]()
+        for (j, name) in data.featureNames.enumerated() {
+            train.append((name, .double((0..<x.rows).map { i in (i * p + j) % 7 == 0 ? nil : x[i, j] })))
+            // Scoring holes alternate between null and NaN: both are missing.
+            score.append((name, .double((0..<40).map { i -> Double? in
+                if i == 39 || (i * p + j) % 5 == 1 { return i % 2 == 0 ? nil : .nan }
+                return x[i, j] * 1.01 + 0.001
+            })))
+        }
+        train.append(("empty", .double([Double?](repeating: nil, count: x.rows))))
+        score.append(("empty", .double((0..<40).map { i in i == 39 ? nil : Double(i) })))
+        return (try Frame(named: train), try Frame(named: score), data.featureNames + ["empty"])
+    }
+
+    @Test("nan-Euclidean neighbours, uniform and distance weights, empty column kept as 0",
+          arguments: ["uniform", "distance"], [1, 5])
+    func parity(weights: String, k: Int) throws {
+        let (train, score, names) = try Self.frames()
+        let key = "knn_\(weights)_\(k)"
+        var ctx = FitContext(seed: 0)
+        let fitted = try KNNImputer(neighbors: k, weights: KNNImputer.Weights(rawValue: weights) ?? .uniform)
+            .fit(train, context: &ctx)
+        let done = try fitted.transform(train)
+        #expect(done.schema == fitted.outputSchema && done.columns.allSatisfy { $0.nullCount == 0 })
+        let p = names.count - 1
+        var filled = [Double]()
+        for i in 0..<train.rowCount {
+            for j in 0..<p where (i * p + j) % 7 == 0 { filled.append(try done.doubles(names[j])[i]) }
+        }
+        #expect(isApproximatelyEqual(filled, E.numbers(key, "train_filled"), absolute: 1e-12, relative: 1e-9))
+        #expect(try done.doubles("empty") == [Double](repeating: 0, count: train.rowCount))
+        #expect(approx(try rowsOf(fitted.transform(score), names), E.matrix(key, "score"), tolerance: 1e-9))
+    }
+
+    @Test("a duplicate of a training row is at distance exactly 0 and takes all the weight")
+    func duplicates() throws {
+        let train = try Frame(["a": .double([1, 2, 3, 10, nil]), "b": .double([5, 7, nil, 1, 4])])
+        var ctx = FitContext(seed: 0)
+        let fitted = try KNNImputer(neighbors: 3, weights: .distance).fit(train, context: &ctx)
+        let out = try fitted.transform(Frame(["a": .double([2, nil]), "b": .double([nil, nil])]))
+        #expect(try out.doubles("b")[0] == 7)           // row 1 exactly: the others get no weight
+        #expect(try out.doubles("a")[1] == 4)           // no shared column with anyone: the mean
+        #expect(try out.doubles("b")[1] == 4.25)
+    }
+}

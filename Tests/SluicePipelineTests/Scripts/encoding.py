@@ -132,5 +132,35 @@ for key, name, est, kwargs in [
     out[f"from_model_{key}"] = {"importances": np.abs(sfm.estimator_.coef_).reshape(-1, x.shape[1]).sum(axis=0).tolist(),
                                 "threshold": float(sfm.threshold_), "support": sfm.get_support().tolist()}
 
+# --- k-NN imputation -----------------------------------------------------------------------
+# diabetes with a NaN wherever (row·p + column) % 7 == 0 (as StageTests' holes), plus an
+# entirely missing column "empty"; scoring rows: the first 40 (shifted) with holes where
+# (row·p + column) % 5 == 1, a row missing everything, and "empty" given values.
+from sklearn.impute import KNNImputer
+x, _ = load("diabetes")
+n, p = x.shape
+train = x.copy()
+for i in range(n):
+    for j in range(p):
+        if (i * p + j) % 7 == 0:
+            train[i, j] = np.nan
+train = np.hstack([train, np.full((n, 1), np.nan)])
+# Scoring rows are shifted copies: an exact duplicate of a training row is at distance 0
+# mathematically but a few ulps away in scikit-learn's Gram-form distances (see the tests).
+score = np.hstack([x[:40] * 1.01 + 0.001, np.arange(40, dtype=float).reshape(-1, 1)])
+for i in range(40):
+    for j in range(p):
+        if (i * p + j) % 5 == 1:
+            score[i, j] = np.nan
+score[39, :] = np.nan
+for w in ("uniform", "distance"):
+    for k in (1, 5):
+        imp = KNNImputer(n_neighbors=k, weights=w, keep_empty_features=True).fit(train)
+        done = imp.transform(train)
+        # Only the filled cells (row-major order of the holes, "empty" left out) and the empty column.
+        holes = np.isnan(train[:, :p])
+        out[f"knn_{w}_{k}"] = {"train_filled": done[:, :p][holes].tolist(), "train_empty": done[:, p].tolist()[:5],
+                               "score": imp.transform(score).tolist()}
+
 with open(os.path.join(HERE, "..", "Expectations", "encoding.json"), "w") as f:
     json.dump(out, f, indent=0)

@@ -316,3 +316,107 @@ struct KNNImputerParityTests {
         #expect(try out.doubles("b")[1] == 4.25)
     }
 }
+
+@Suite("Encoding and selection stages in pipelines")
+struct EncodingPipelineTests {
+    /// churnLike plus a city (with nulls), a region code and a free-text note.
+    static func frame(rows: Int, seed: UInt64, unseen: Bool = false) throws -> Frame {
+        var f = try churnLike(rows: rows, seed: seed)
+        var rng = SeededGenerator(seed: seed &+ 100)
+        let cities = ["Bern", "Basel", "Chur", "Aarau"] + (unseen ? ["Sion"] : [])
+        let words = ["late", "payment", "happy", "call", "support", "slow", "network", "great"]
+        let city = (0..<rows).map { _ -> String? in rng.nextDouble() < 0.05 ? nil : cities[rng.nextInt(below: cities.count)] }
+        let region = (0..<rows).map { _ in Int64(rng.nextInt(below: unseen ? 5 : 4)) }
+        let note = (0..<rows).map { _ in (0..<rng.nextInt(below: 5)).map { _ in words[rng.nextInt(below: words.count)] }.joined(separator: " ") }
+        f = try f.setting("city", to: .string(city)).setting("region", to: .int64(region.map { $0 }))
+            .setting("note", to: .string(note.map { $0 }))
+        return f
+    }
+
+    static func pipeline() -> Pipeline<LogisticRegression> {
+        Pipeline(target: "churn", estimator: LogisticRegression()) {
+            KNNImputer(columns: .names("age", "calls"), neighbors: 3)
+            TargetEncoder(columns: .names("plan"))
+            OrdinalEncoder(columns: .names("region"))
+            FeatureHasher(columns: .names("city"), features: 4)
+            TfidfVectorizer(columns: .names("note"))
+            VarianceThreshold()
+            SelectKBest(k: 8)
+            SelectFromModel(LogisticRegression(), threshold: .value(0))
+        }
+    }
+
+    @Test("a pipeline of these stages fits, round-trips through an artifact and predicts identically")
+    func artifactRoundTrip() throws {
+        let train = try Self.frame(rows: 600, seed: 1), test = try Self.frame(rows: 150, seed: 2, unseen: true)
+        let fitted = try Self.pipeline().fit(train, seed: 9)
+        #expect(fitted.featureNames.count <= 8 && !fitted.featureNames.isEmpty)
+        let dir = try Fixtures.temporaryDirectory("encoding-artifact")
+        let a = dir.appendingPathComponent("a.sluice"), b = dir.appendingPathComponent("b.sluice")
+        try Artifact.save(fitted, to: a)
+        try Artifact.save(try Self.pipeline().fit(train, seed: 9), to: b)
+        #expect(try Data(contentsOf: a) == Data(contentsOf: b))
+        let loaded = try Artifact.load(LogisticRegression.Model.self, from: a, checking: test.schema)
+        var r1 = TransformReport(), r2 = TransformReport()
+        let p1 = try fitted.predict(test, report: &r1), p2 = try loaded.predict(test, report: &r2)
+        #expect(p1.probabilities == p2.probabilities)
+        #expect(r1 == r2 && r1.totalUnknown > 0)
+        #expect((r1.unknownCategories["OrdinalEncoder.region"] ?? 0) > 0)
+    }
+
+    @Test("the pipeline's schema check runs before data: a text stage on a number fails naming stage and column")
+    func schemaBeforeData() throws {
+        let bad = Pipeline(target: "churn", estimator: LogisticRegression()) { TfidfVectorizer(columns: .names("age")) }
+        #expect(throws: PipelineError.unsupportedType(stage: "TfidfVectorizer", column: "age", type: .double,
+                                                      expected: "a string (text) column")) {
+            try bad.outputSchema(for: Self.frame(rows: 5, seed: 1).schema)
+        }
+        let noTarget = TargetEncoder(columns: .names("plan"))
+        var ctx = FitContext(seed: 0)
+        #expect(throws: PipelineError.targetRequired(stage: "TargetEncoder")) {
+            try noTarget.fit(Self.frame(rows: 20, seed: 1), context: &ctx)
+        }
+    }
+
+    @Test("TargetEncoder cross-fits the training rows (seeded) and encodes later rows with all of them")
+    func crossFitting() throws {
+        let frame = try Self.frame(rows: 400, seed: 3)
+        let target = try frame.column("churn")
+        let stage = TargetEncoder(columns: .names("city"))
+        var c1 = FitContext(seed: 5, target: target), c2 = FitContext(seed: 5, target: target)
+        var c3 = FitContext(seed: 6, target: target)
+        let (f1, t1) = try stage.fitTransform(frame, context: &c1)
+        let (f2, t2) = try stage.fitTransform(frame, context: &c2)
+        let (f3, t3) = try stage.fitTransform(frame, context: &c3)
+        #expect(f1 == f2 && t1 == t2 && f1 == f3)                 // full-data state does not depend on folds
+        #expect(try t1.doubles("city") != t3.doubles("city"))     // folds do
+        #expect(try t1.doubles("city") != f1.transform(frame).doubles("city"))
+        #expect(Set(try f1.transform(frame).doubles("city")).count <= 5)  // four cities and null
+        #expect(f1.targetKind == .binary && f1.classes == ["no", "yes"])
+        // The drawn generator moves on: later stages see a different state than without shuffling.
+        #expect(c1.rng == c2.rng && c1.rng != FitContext(seed: 5).rng)
+    }
+
+    @Test("auto target kind: a multiclass text target must be asked for explicitly")
+    func multiclassNeedsAsking() throws {
+        let frame = try Frame(["c": .string(["a", "b", "a", "b", "a", "b"])])
+        var ctx = FitContext(seed: 0, target: .string(["x", "y", "z", "x", "y", "z"]))
+        #expect(throws: PipelineError.self) { try TargetEncoder().fit(frame, context: &ctx) }
+        let fitted = try TargetEncoder(targetKind: .multiclass).fit(frame, context: &ctx)
+        #expect(fitted.outputSchema.names == ["c=x", "c=y", "c=z"])
+        #expect(try TargetEncoder(targetKind: .multiclass).outputSchema(for: frame.schema).names == ["c=…"])
+    }
+
+    @Test("selectors refuse missing values and name the column; k larger than the columns is refused")
+    func selectorErrors() throws {
+        let frame = try Frame(["a": .double([1, 2, .nan, 4]), "b": .double([1, 0, 1, 0])])
+        var ctx = FitContext(seed: 0, target: .string(["p", "q", "p", "q"]))
+        #expect(throws: PipelineError.invalidValue(stage: "SelectKBest", column: "a",
+                                                   reason: "missing or non-finite value at row 2; impute before selecting")) {
+            try SelectKBest(k: 1).fit(frame, context: &ctx)
+        }
+        #expect(throws: PipelineError.self) { try SelectKBest(k: 3).fit(frame, context: &ctx) }
+        let constant = try Frame(["a": .double([3, 3, 3]), "b": .double([1, 2, 3])])
+        #expect(try VarianceThreshold().fit(constant, context: &ctx).kept == ["b"])
+    }
+}

@@ -153,9 +153,8 @@ public struct Pipeline<E: Estimator>: Sendable {
         for step in steps {
             switch step {
             case .transformer(let t):
-                let f = try t.fit(current, context: &context)
-                var report = TransformReport()
-                current = try f.transform(current, report: &report)
+                let (f, out) = try t.fitTransform(current, context: &context)
+                current = out
                 fitted.append(AnyFittedTransformer(f))
             case .sampler(let s):
                 if weights != nil {

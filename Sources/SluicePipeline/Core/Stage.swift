@@ -29,6 +29,19 @@ public protocol Transformer: Sendable {
     func outputSchema(for input: Schema) throws -> Schema
     /// Learns the stage's state from `frame`.
     func fit(_ frame: Frame, context: inout FitContext) throws -> Fitted
+    /// Fits on `frame` and returns the fitted stage together with the training rows as the
+    /// next stage must see them. The default is `fit` then `transform`; a stage whose
+    /// training output must differ from what it produces at scoring time (cross-fitted
+    /// target encoding, whose training rows are encoded out of fold) implements it.
+    func fitTransform(_ frame: Frame, context: inout FitContext) throws -> (Fitted, Frame)
+}
+
+extension Transformer {
+    public func fitTransform(_ frame: Frame, context: inout FitContext) throws -> (Fitted, Frame) {
+        let fitted = try fit(frame, context: &context)
+        var report = TransformReport()
+        return (fitted, try fitted.transform(frame, report: &report))
+    }
 }
 
 /// A fitted, row-preserving stage: Codable state, and the schemas it takes and makes.

@@ -51,8 +51,8 @@ public struct ColumnTransformer: Transformer {
             var part = try framing(name) { () throws(FrameError) in try frame.selecting(names) }
             var stages = [AnyFittedTransformer]()
             for s in r.stages {
-                let f = try s.fit(part, context: &context)
-                part = try f.transform(part)
+                let (f, out) = try s.fitTransform(part, context: &context)
+                part = out
                 stages.append(AnyFittedTransformer(f))
             }
             fittedRoutes.append(Fitted.FittedRoute(columns: names, stages: stages))

@@ -235,6 +235,20 @@ struct SamplingPropertyTests {
             let brute = (0..<x.rows).filter { $0 != i }.sorted { d[$0] < d[$1] }.prefix(k)
             #expect(Array(nn[(i * k)..<(i * k + k)]) == Array(brute))
         }
+        // With categories: the distance adds penalty² per differing code.
+        let small = Fixtures.matrix(700, 3, seed: 22)
+        let codes: [[Int32]] = [(0..<700).map { Int32($0 % 3) }, (0..<700).map { Int32(($0 / 7) % 2) }]
+        let penalty = 0.8
+        let nc = NearestNeighbors.search(small, k: k, categories: codes, penalty: penalty)
+        let srows = (0..<small.rows).map { small.row($0) }
+        for i in stride(from: 0, to: small.rows, by: 11) {
+            let d = srows.indices.map { j in
+                zip(srows[i], srows[j]).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+                    + penalty * penalty * Double(codes.filter { $0[i] != $0[j] }.count)
+            }
+            let brute = (0..<small.rows).filter { $0 != i }.sorted { d[$0] < d[$1] }.prefix(k)
+            #expect(Array(nc[(i * k)..<(i * k + k)]) == Array(brute))
+        }
     }
 
     @Test("samplers refuse what they cannot use, naming the stage and column")

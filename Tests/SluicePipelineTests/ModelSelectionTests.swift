@@ -113,7 +113,7 @@ struct ModelSelectionTests {
         #expect(result.bestIndex == best)
         #expect(result.candidates[result.bestIndex].rank == 1)
         // Every candidate's scores are those of cross-validating it alone with the same seed.
-        for (i, candidate) in search.candidates().enumerated() {
+        for (i, candidate) in try search.candidates().enumerated() {
             let alone = try crossValidate(candidate.pipeline, frame, folds: .stratifiedKFold(3), scoring: .balancedAccuracy, seed: 2)
             #expect(alone.scores == result.candidates[i].scores)
         }
@@ -135,7 +135,7 @@ struct ModelSelectionTests {
             .oneOf(\.estimator.fitIntercept, [true, false]),
             .integers(\.estimator.maxIterations, in: 20...60),
         ], iterations: 4, folds: .kFold(3), scoring: .rocAUC)
-        let a = search.candidates(seed: 1), b = search.candidates(seed: 1), c = search.candidates(seed: 2)
+        let a = try search.candidates(seed: 1), b = try search.candidates(seed: 1), c = try search.candidates(seed: 2)
         #expect(a.map(\.parameters) == b.map(\.parameters))
         #expect(a.map(\.parameters) != c.map(\.parameters))
         for candidate in a {
@@ -146,6 +146,38 @@ struct ModelSelectionTests {
         let r1 = try search.fit(frame, seed: 3), r2 = try search.fit(frame, seed: 3)
         #expect(r1.candidates == r2.candidates)
         #expect(r1.candidates[r1.bestIndex].mean == r1.candidates.map(\.mean).max())
+    }
+
+    /// What the sampler search below varies: settings of a sampler and of the estimator.
+    struct Setup: Sendable {
+        var neighbours = 5
+        var strategy = SamplingStrategy.auto
+        var c = 1.0
+    }
+
+    @Test("a search over a configuration of one's own reaches sampler settings, still by key path")
+    func samplerSearch() throws {
+        let frame = try churnWithIDs()
+        let log = RowLog()
+        let search = GridSearch(Setup(), parameters: [
+            Parameter(\.neighbours, [3, 7]),
+            Parameter(\.strategy, [.auto, .ratio(0.6)]),
+        ], folds: .stratifiedKFold(3), scoring: .f1) { setup in
+            Pipeline(target: "churn", estimator: LogisticRegression(c: setup.c)) {
+                SimpleImputer(columns: .names("age", "calls"), strategy: .median)
+                OneHotEncoder(columns: .types(.string))
+                RecordingSampler(log: log)
+                SMOTE(strategy: setup.strategy, kNeighbors: setup.neighbours)
+            }
+        }
+        let result = try search.fit(frame, seed: 4)
+        #expect(result.candidates.map(\.parameters) == [
+            "neighbours=3, strategy=auto", "neighbours=3, strategy=ratio 0.6",
+            "neighbours=7, strategy=auto", "neighbours=7, strategy=ratio 0.6",
+        ])
+        #expect(log.all.count == 4 * 3 + 1)          // every fold of every candidate, then the refit
+        #expect(log.all.last?.count == frame.rowCount)
+        #expect(result.candidates.allSatisfy { $0.mean > 0 })
     }
 
     @Test("a failing fold names the fold and the candidate")

@@ -122,6 +122,8 @@ public struct SearchResult<E: Estimator>: Sendable {
 /// varying fastest, as scikit-learn's `ParameterGrid`), each cross-validated on the same
 /// splits with the same fold seeds; the best mean score wins and is refitted on all rows.
 ///
+/// Parameters are key paths into the pipeline (its estimator's hyperparameters):
+///
 /// ```swift
 /// let search = GridSearch(pipeline, parameters: [
 ///     Parameter(\.estimator.c, [0.01, 0.1, 1, 10]),
@@ -129,74 +131,97 @@ public struct SearchResult<E: Estimator>: Sendable {
 /// ], folds: .stratifiedKFold(5), scoring: .rocAUC)
 /// let result = try search.fit(frame, seed: 7)
 /// ```
+///
+/// or, to search stage and sampler settings too, into a configuration value of your own
+/// that a closure turns into the pipeline:
+///
+/// ```swift
+/// struct Setup { var k = 5; var c = 1.0 }
+/// let search = GridSearch(Setup(), parameters: [Parameter(\.k, [3, 5, 9]), Parameter(\.c, [0.1, 1])],
+///                         scoring: .rocAUC) { s in
+///     Pipeline(target: "churned", estimator: LogisticRegression(c: s.c)) { SMOTE(kNeighbors: s.k) }
+/// }
+/// ```
 public struct GridSearch<E: Estimator>: Sendable {
-    public var pipeline: Pipeline<E>
-    public var parameters: [Parameter<Pipeline<E>>]
     public var folds: Folds
     public var scoring: Scoring
+    let list: @Sendable () throws -> [(pipeline: Pipeline<E>, parameters: String)]
 
+    /// A search over key paths into `pipeline`.
     public init(_ pipeline: Pipeline<E>, parameters: [Parameter<Pipeline<E>>],
                 folds: Folds = .stratifiedKFold(5), scoring: Scoring) {
-        self.pipeline = pipeline
-        self.parameters = parameters
+        self.init(pipeline, parameters: parameters, folds: folds, scoring: scoring) { $0 }
+    }
+
+    /// A search over key paths into `configuration`, each candidate turned into a pipeline by `build`.
+    public init<Root: Sendable>(_ configuration: Root, parameters: [Parameter<Root>], folds: Folds = .stratifiedKFold(5),
+                                scoring: Scoring, build: @escaping @Sendable (Root) throws -> Pipeline<E>) {
         self.folds = folds
         self.scoring = scoring
+        list = {
+            var out: [(root: Root, parameters: String)] = parameters.contains { $0.count == 0 } ? [] : [(configuration, "")]
+            for p in parameters {
+                out = out.flatMap { base, text in
+                    (0..<p.count).map { i in
+                        var next = base
+                        let value = p.apply(&next, i)
+                        return (next, (text.isEmpty ? "" : text + ", ") + "\(p.label)=\(value)")
+                    }
+                }
+            }
+            return try out.map { (try build($0.root), $0.parameters) }
+        }
     }
 
     /// The candidate configurations, with their parameters as text, in the order tried.
-    public func candidates() -> [(pipeline: Pipeline<E>, parameters: String)] {
-        guard !parameters.contains(where: { $0.count == 0 }) else { return [] }
-        var out: [(pipeline: Pipeline<E>, parameters: String)] = [(pipeline, "")]
-        for p in parameters {
-            out = out.flatMap { base, text in
-                (0..<p.count).map { i in
-                    var next = base
-                    let value = p.apply(&next, i)
-                    return (next, (text.isEmpty ? "" : text + ", ") + "\(p.label)=\(value)")
-                }
-            }
-        }
-        return out
-    }
+    public func candidates() throws -> [(pipeline: Pipeline<E>, parameters: String)] { try list() }
 
     /// Cross-validates every candidate, then refits the best on all of `frame`.
     public func fit(_ frame: Frame, seed: UInt64) throws -> SearchResult<E> {
-        let list = candidates()
-        guard !list.isEmpty else {
+        let candidates = try list()
+        guard let first = candidates.first else {
             throw PipelineError.invalidConfiguration(stage: "GridSearch", reason: "a parameter has no values to try")
         }
-        return try Search.run(list, frame: frame, target: pipeline.target, folds: folds, scoring: scoring, seed: seed)
+        return try Search.run(candidates, frame: frame, target: first.pipeline.target, folds: folds, scoring: scoring, seed: seed)
     }
 }
 
 /// Random search: `iterations` configurations, each parameter drawn from its distribution
 /// with the seeded generator, cross-validated on shared splits and fold seeds; the best mean
-/// score wins and is refitted on all rows.
+/// score wins and is refitted on all rows. Like ``GridSearch``, it searches key paths into
+/// the pipeline, or into a configuration value of your own turned into a pipeline by a closure.
 public struct RandomSearch<E: Estimator>: Sendable {
-    public var pipeline: Pipeline<E>
-    public var parameters: [ParameterDistribution<Pipeline<E>>]
     public var iterations: Int
     public var folds: Folds
     public var scoring: Scoring
+    let draw: @Sendable (_ seed: UInt64, _ count: Int) throws -> [(pipeline: Pipeline<E>, parameters: String)]
 
+    /// A search over key paths into `pipeline`.
     public init(_ pipeline: Pipeline<E>, parameters: [ParameterDistribution<Pipeline<E>>], iterations: Int,
                 folds: Folds = .stratifiedKFold(5), scoring: Scoring) {
-        self.pipeline = pipeline
-        self.parameters = parameters
+        self.init(pipeline, parameters: parameters, iterations: iterations, folds: folds, scoring: scoring) { $0 }
+    }
+
+    /// A search over key paths into `configuration`, each candidate turned into a pipeline by `build`.
+    public init<Root: Sendable>(_ configuration: Root, parameters: [ParameterDistribution<Root>], iterations: Int,
+                                folds: Folds = .stratifiedKFold(5), scoring: Scoring,
+                                build: @escaping @Sendable (Root) throws -> Pipeline<E>) {
         self.iterations = iterations
         self.folds = folds
         self.scoring = scoring
+        draw = { seed, count in
+            var rng = SeededGenerator(seed: seed)
+            return try (0..<max(0, count)).map { _ in
+                var root = configuration
+                let text = parameters.map { "\($0.label)=\($0.draw(&root, &rng))" }.joined(separator: ", ")
+                return (try build(root), text)
+            }
+        }
     }
 
-    /// The configurations the search tries under `seed`, with their parameters as text.
-    public func candidates(seed: UInt64) -> [(pipeline: Pipeline<E>, parameters: String)] {
-        var rng = SeededGenerator(seed: seed)
-        var drawRNG = rng.split()
-        return (0..<max(0, iterations)).map { _ in
-            var p = pipeline
-            let text = parameters.map { "\($0.label)=\($0.draw(&p, &drawRNG))" }.joined(separator: ", ")
-            return (p, text)
-        }
+    /// The configurations the search tries when its draws are seeded with `seed`.
+    public func candidates(seed: UInt64) throws -> [(pipeline: Pipeline<E>, parameters: String)] {
+        try draw(seed, iterations)
     }
 
     /// Cross-validates `iterations` drawn candidates, then refits the best on all of `frame`.
@@ -206,7 +231,8 @@ public struct RandomSearch<E: Estimator>: Sendable {
         }
         var rng = SeededGenerator(seed: seed)
         let drawSeed = rng.next(), cvSeed = rng.next()
-        return try Search.run(candidates(seed: drawSeed), frame: frame, target: pipeline.target,
+        let candidates = try candidates(seed: drawSeed)
+        return try Search.run(candidates, frame: frame, target: candidates[0].pipeline.target,
                               folds: folds, scoring: scoring, seed: cvSeed)
     }
 }

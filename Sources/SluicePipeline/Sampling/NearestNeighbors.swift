@@ -1,3 +1,4 @@
+import Foundation
 import SluiceCompute
 
 /// Exact k-nearest-neighbour search within one set of points, for SMOTE and SMOTE-NC.
@@ -12,8 +13,8 @@ import SluiceCompute
 /// its order), so every distance is computed once and serves both points. Each point keeps
 /// its `k` best candidates in a small sorted list; eight candidates at a time are dropped
 /// when their numeric part alone cannot beat either list's k-th, before any category is
-/// compared. Tile pairs are shared among the cores, each with its own lists, merged at the
-/// end. Candidates are ordered by (distance, row index), so the result does not depend on
+/// compared. The cores take tile pairs from a shared queue, a few at a time (so a core slowed
+/// by other work takes fewer), each into its own lists, merged at the end. Candidates are ordered by (distance, row index), so the result does not depend on
 /// the thread count or the order of work.
 enum NearestNeighbors {
     static let tile = 256
@@ -56,21 +57,24 @@ enum NearestNeighbors {
         centred.withUnsafeBufferPointer { xp in
             norms.withUnsafeBufferPointer { np in
                 guard let xBase = xp.baseAddress, let nBase = np.baseAddress else { return }
+                let queue = WorkQueue(count: pairs.count, step: 4)
                 Parallel.forEachChunk(of: workers, minimumChunk: 1) { range in
                     let c = UnsafeMutablePointer<Double>.allocate(capacity: tile * tile)
                     defer { c.deallocate() }
                     for w in range {
                         let lists = Lists(d: bestD + w * n * k, i: bestI + w * n * k, worst: worst + w * n)
-                        for p in (pairs.count * w / workers)..<(pairs.count * (w + 1) / workers) {
-                            let (a, b) = pairs[p]
-                            let a0 = a * tile, a1 = min(n, a0 + tile), b0 = b * tile, b1 = min(n, b0 + tile)
-                            if d > 0 {
-                                Double.gemm(false, true, a1 - a0, b1 - b0, d, -2, xBase + a0 * d, d, xBase + b0 * d, d,
-                                            0, c, tile)
-                            } else {
-                                for i in 0..<(a1 - a0) { (c + i * tile).initialize(repeating: 0, count: b1 - b0) }
+                        while let taken = queue.take() {
+                            for p in taken {
+                                let (a, b) = pairs[p]
+                                let a0 = a * tile, a1 = min(n, a0 + tile), b0 = b * tile, b1 = min(n, b0 + tile)
+                                if d > 0 {
+                                    Double.gemm(false, true, a1 - a0, b1 - b0, d, -2, xBase + a0 * d, d, xBase + b0 * d, d,
+                                                0, c, tile)
+                                } else {
+                                    for i in 0..<(a1 - a0) { (c + i * tile).initialize(repeating: 0, count: b1 - b0) }
+                                }
+                                scan.tilePair(c, rows: a0..<a1, columns: b0..<b1, norms: nBase, lists: lists)
                             }
-                            scan.tilePair(c, rows: a0..<a1, columns: b0..<b1, norms: nBase, lists: lists)
                         }
                     }
                 }
@@ -91,6 +95,27 @@ enum NearestNeighbors {
             for s in 0..<k { result[i * k + s] = candidates[s].1 }
         }
         return result
+    }
+
+    /// Hands out `0..<count` in steps, to whichever worker asks first.
+    final class WorkQueue: @unchecked Sendable {
+        private let lock = NSLock()
+        private var next = 0
+        private let count: Int, step: Int
+
+        init(count: Int, step: Int) {
+            self.count = count
+            self.step = step
+        }
+
+        func take() -> Range<Int>? {
+            lock.lock()
+            defer { lock.unlock() }
+            guard next < count else { return nil }
+            let r = next..<min(count, next + step)
+            next = r.upperBound
+            return r
+        }
     }
 
     /// One worker's candidate lists.

@@ -1,0 +1,146 @@
+import SluiceCompute
+import SluiceFrame
+
+/// Synthetic Minority Over-sampling (Chawla et al., 2002), as imbalanced-learn's `SMOTE`.
+///
+/// For each class to grow, every row's `kNeighbors` nearest rows of the same class are found
+/// (Euclidean distance over all columns, exact, with BLAS; see ``NearestNeighbors``). Each
+/// new row picks one (row, neighbour) pair uniformly among the `rows × k` pairs and a step
+/// `u` uniform in `[0, 1)`, and is `row + u · (neighbour − row)`: a point on the segment
+/// between them. The original rows come first, unchanged, then the new rows class by class
+/// (classes in ``ClassLabels`` order), as imbalanced-learn returns them.
+///
+/// Every column must be numeric and complete (impute and encode first, or use ``SMOTENC``
+/// for categorical columns): `double` columns get the interpolated value, `int64` and `bool`
+/// columns the value rounded to the nearest integer (imbalanced-learn would give floats; a
+/// typed frame keeps its schema). A class with fewer than `kNeighbors + 1` rows uses all its
+/// other rows as neighbours; a class of one row cannot be interpolated and is an error.
+/// The random draws come from the pipeline's seeded generator. A sampler: fit path only.
+public struct SMOTE: Sampler, Equatable {
+    public var strategy: SamplingStrategy
+    /// The number of nearest neighbours to interpolate towards (imbalanced-learn's `k_neighbors`).
+    public var kNeighbors: Int
+    public var name: String { "SMOTE" }
+
+    public init(strategy: SamplingStrategy = .auto, kNeighbors: Int = 5) {
+        self.strategy = strategy
+        self.kNeighbors = kNeighbors
+    }
+
+    public func resample(_ frame: Frame, target: Column, context: inout FitContext) throws -> (Frame, Column) {
+        guard kNeighbors >= 1 else {
+            throw PipelineError.invalidConfiguration(stage: name, reason: "kNeighbors \(kNeighbors) must be at least 1")
+        }
+        let labels = try Resampling.labels(target, frame: frame, stage: name)
+        let add = try strategy.rowsToAdd(labels, stage: name)
+        for f in frame.schema.fields where f.type != .double && f.type != .int64 && f.type != .bool {
+            throw PipelineError.unsupportedType(stage: name, column: f.name, type: f.type,
+                expected: "a numeric column (encode it first, or use SMOTENC for categorical columns)")
+        }
+        let names = frame.columnNames
+        let x = try framing(name) { () throws(FrameError) in try frame.matrix(columns: names, nulls: .nan) }
+        try Interpolation.requireFinite(x, names: names, stage: name)
+
+        var parts: [Matrix<Double>] = [], targets: [Column] = [target]
+        for (c, rows) in Resampling.rowsByClass(labels).enumerated() where add[c] > 0 {
+            let k = try Interpolation.neighbours(kNeighbors, classRows: rows.count, className: labels.classes[c], stage: name)
+            let xc = Interpolation.gather(x, rows: rows)
+            let nn = NearestNeighbors.search(xc, k: k)
+            let draws = Interpolation.draws(add[c], rows: rows.count, k: k, rng: &context.rng)
+            parts.append(Interpolation.interpolate(xc, neighbours: nn, k: k, draws: draws))
+            targets.append(target.taking([Int](repeating: rows[0], count: add[c])))
+        }
+        guard !parts.isEmpty else { return (frame, target) }
+        let columns = Interpolation.numericColumns(parts, fields: frame.schema.fields)
+        let synthetic = try framing(name) { () throws(FrameError) in try Frame(schema: frame.schema, columns: columns) }
+        return try framing(name) { () throws(FrameError) in
+            (try Frame.concatenating([frame, synthetic]), try Column.concatenating(targets, name: "target"))
+        }
+    }
+}
+
+/// The parts SMOTE and SMOTE-NC share.
+enum Interpolation {
+    /// One synthetic row: a row of the class, the slot of one of its neighbours, a step.
+    struct Draw {
+        var row: Int
+        var slot: Int
+        var step: Double
+    }
+
+    /// The neighbour count for a class of `classRows` rows.
+    static func neighbours(_ k: Int, classRows: Int, className: String, stage: String) throws -> Int {
+        guard classRows >= 2 else {
+            throw PipelineError.invalidValue(stage: stage, column: "target",
+                reason: "class '\(className)' has \(classRows) row; interpolation needs at least two")
+        }
+        return min(k, classRows - 1)
+    }
+
+    /// Throws naming the column and row of the first missing or non-finite value.
+    static func requireFinite(_ x: Matrix<Double>, names: [String], stage: String) throws {
+        let bad: Int? = x.withUnsafeBufferPointer { p in p.firstIndex { !$0.isFinite } }
+        if let i = bad, x.columns > 0 {
+            let row = i / x.columns, column = names[i % x.columns]
+            throw PipelineError.invalidValue(stage: stage, column: column,
+                reason: "missing or non-finite value at row \(row); impute before over-sampling")
+        }
+    }
+
+    /// The rows `rows` of `x`, as a new matrix.
+    static func gather(_ x: Matrix<Double>, rows: [Int]) -> Matrix<Double> {
+        let d = x.columns
+        return x.withUnsafeBufferPointer { src in
+            Matrix(rows: rows.count, columns: d) { out in
+                for (i, r) in rows.enumerated() {
+                    for j in 0..<d { out.initializeElement(at: i * d + j, to: src[r * d + j]) }
+                }
+            }
+        }
+    }
+
+    /// `count` draws as imbalanced-learn makes them: a uniform index into the `rows × k`
+    /// (row, neighbour) pairs, then a uniform step in `[0, 1)`.
+    static func draws(_ count: Int, rows: Int, k: Int, rng: inout SeededGenerator) -> [Draw] {
+        (0..<count).map { _ in
+            let pair = rng.nextInt(below: rows * k)
+            return Draw(row: pair / k, slot: pair % k, step: rng.nextDouble())
+        }
+    }
+
+    /// The synthetic rows `x[row] + step · (x[neighbour] − x[row])`, `draws.count × x.columns`.
+    static func interpolate(_ x: Matrix<Double>, neighbours nn: [Int], k: Int, draws: [Draw]) -> Matrix<Double> {
+        let d = x.columns
+        return x.withUnsafeBufferPointer { src in
+            Matrix(rows: draws.count, columns: d) { out in
+                for (i, draw) in draws.enumerated() {
+                    let a = draw.row * d, b = nn[draw.row * k + draw.slot] * d
+                    for j in 0..<d {
+                        out.initializeElement(at: i * d + j, to: src[a + j] + draw.step * (src[b + j] - src[a + j]))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Columns of the stacked `parts` (one matrix column per field) typed as `fields` say:
+    /// doubles as they are, `int64` and `bool` rounded to the nearest integer.
+    static func numericColumns(_ parts: [Matrix<Double>], fields: [Field]) -> [Column] {
+        let d = fields.count
+        let total = parts.reduce(0) { $0 + $1.rows }
+        return fields.enumerated().map { j, field in
+            var values = [Double]()
+            values.reserveCapacity(total)
+            for p in parts {
+                p.withUnsafeBufferPointer { b in
+                    for i in 0..<p.rows { values.append(b[i * d + j]) }
+                }
+            }
+            switch field.type {
+            case .int64: return Column(.int64(values.map { Int64(exactly: $0.rounded()) ?? ($0 < 0 ? .min : .max) }))
+            case .bool: return Column(.bool(values.map { $0 >= 0.5 }))
+            default: return Column(.double(values))
+            }
+        }
+    }
+}

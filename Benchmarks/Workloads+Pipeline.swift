@@ -54,3 +54,30 @@ private func logisticFigure(context: BenchContext) throws -> Figure {
     return Figure(workload: "fit.logreg.churn_1m", seconds: seconds, rows: x.rows, peakRSSMB: rss,
                   extra: [("auc", auc), ("iterations", Double(model!.iterations))])
 }
+
+/// SMOTE on the first 160 000 labelled churn rows, 6 numeric columns median-imputed
+/// (untimed); peer imbalanced-learn's SMOTE on the same rows.
+let balanceWorkloads: [Workload] = [
+    Workload(name: "balance.smote.churn_160k",
+             summary: "SMOTE (k=5) on 160k labelled churn rows × 6 numeric columns; peer imbalanced-learn") {
+        [try smoteFigure(context: $0)]
+    },
+]
+
+private func smoteFigure(context: BenchContext) throws -> Figure {
+    let raw = try CSVReader().read(path: context.churnCSV(rows: 1_000_000).path)
+    let label = try raw.column("churned")
+    let labelled = try raw.filtered(by: (0..<raw.rowCount).map { !label.isNull($0) })
+    let rows = try labelled.slice(0..<160_000).selecting(churnNumeric + ["churned"])
+    var fit = FitContext(seed: 7)
+    let features = try SimpleImputer(strategy: .median).fit(rows.dropping(["churned"]), context: &fit)
+        .transform(rows.dropping(["churned"]))
+    let target = try rows.column("churned")
+    var output = 0
+    let (seconds, rss) = try Measure.best(repeats: context.repeats) {
+        var c = FitContext(seed: 7)
+        output = try SMOTE().resample(features, target: target, context: &c).0.rowCount
+    }
+    return Figure(workload: "balance.smote.churn_160k", seconds: seconds, rows: features.rowCount, peakRSSMB: rss,
+                  extra: [("rows_out", Double(output))])
+}

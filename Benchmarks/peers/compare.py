@@ -58,7 +58,7 @@ def main():
         "| workload | rows | Sluice s | peer | peer s | speed-up | Sluice RSS MB | peer RSS MB | quality (Sluice / peer) |",
         "|---|---:|---:|---|---:|---:|---:|---:|---|",
     ]
-    quality_keys = ["gflops", "auc", "accuracy", "inertia", "r2"]
+    quality_keys = ["gflops", "auc", "accuracy", "inertia", "r2", "rows_out"]
     for o, t in rows:
         q = "; ".join(f"{k} {fmt(o.get(k), 4)} / {fmt(t.get(k), 4)}" for k in quality_keys if k in o or k in t)
         lines.append(f"| `{o['workload']}` | {o['rows']} | {fmt(o['seconds'])} | {t['peer']} | {fmt(t['seconds'])} | "

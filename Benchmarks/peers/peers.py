@@ -126,6 +126,17 @@ def logreg(args):
     auc = roc_auc_score(yt, model[-1].predict_proba(xt)[:, 1])
     return [figure("fit.logreg.churn_1m", "sklearn lbfgs", s, len(x), rss, auc=auc)]
 
+def smote(args):
+    from imblearn.over_sampling import SMOTE
+    from sklearn.impute import SimpleImputer
+    df = churn_frame(args)
+    df = df[df["churned"].notna()].iloc[:160_000]
+    x = SimpleImputer(strategy="median").fit_transform(df[CHURN_NUMERIC])
+    y = df["churned"].to_numpy()
+    out = []
+    s, rss = best(args.repeats, lambda: out.append(SMOTE(random_state=7).fit_resample(x, y)))
+    return [figure("balance.smote.churn_160k", "imbalanced-learn SMOTE", s, len(x), rss, rows_out=len(out[-1][0]))]
+
 PEERS = {
     **{f"gemm.{p}gemm.{n}": gemm(f"gemm.{p}gemm.{n}", n, dt)
        for n in (1024, 2048) for p, dt in (("s", "float32"), ("d", "float64"))},
@@ -135,6 +146,7 @@ PEERS = {
     "data.generate.churn_1m": generate_churn,
     "pipeline.prep.churn_1m": prep,
     "fit.logreg.churn_1m": logreg,
+    "balance.smote.churn_160k": smote,
 }
 
 def main():

@@ -147,7 +147,6 @@ public struct Pipeline<E: Estimator>: Sendable {
         var targetColumn = try framing("pipeline") { () throws(FrameError) in try frame.column(target) }
         var current = try framing("pipeline") { () throws(FrameError) in try frame.dropping([target]) }
         let inputSchema = current.schema
-        let weights = sampleWeights
         var context = FitContext(seed: seed, target: targetColumn)
         var fitted: [AnyFittedTransformer] = []
         for step in steps {
@@ -157,7 +156,7 @@ public struct Pipeline<E: Estimator>: Sendable {
                 current = out
                 fitted.append(AnyFittedTransformer(f))
             case .sampler(let s):
-                if weights != nil {
+                if sampleWeights != nil {
                     throw PipelineError.invalidConfiguration(stage: s.name,
                         reason: "sample weights cannot follow rows through a sampler; use class weights instead")
                 }
@@ -166,7 +165,7 @@ public struct Pipeline<E: Estimator>: Sendable {
             }
         }
         let x = try FittedPipeline<E.Model>.featureMatrix(current)
-        let model = try estimator.fit(features: x, target: targetColumn, sampleWeights: weights)
+        let model = try estimator.fit(features: x, target: targetColumn, sampleWeights: sampleWeights)
         return FittedPipeline(target: target, inputSchema: inputSchema, stages: fitted,
                               featureNames: current.columnNames, model: model, seed: seed,
                               dataFingerprint: Fingerprint.of(frame), hyperparameters: "\(estimator)")

@@ -26,7 +26,8 @@ extension PostgresConnection {
     ///   the commit and then see the new rows; before it, the old ones).
     /// - `.upsert`: copy into a temporary staging table, then `INSERT … SELECT … ON CONFLICT
     ///   (keys) DO UPDATE` every other column, in the same transaction. The table needs a
-    ///   unique index or primary key on `keys`; the same rows twice give the same table.
+    ///   unique index or primary key on `keys`; the same rows twice give the same table (rows
+    ///   whose values are unchanged are not rewritten, so a rerun writes, and counts, nothing).
     ///
     /// When no transaction is open, the write runs in its own (BEGIN … COMMIT, ROLLBACK on
     /// any failure). Inside ``transaction(_:)`` it joins the caller's transaction, so the
@@ -38,7 +39,7 @@ extension PostgresConnection {
     /// mapped ones (say `integer` or `numeric` for an `int64`/`double` column) are copied
     /// through a staging table and converted by the server's assignment casts.
     ///
-    /// - Returns: the number of rows written (inserted or updated).
+    /// - Returns: the number of rows written (inserted, or updated with new values).
     /// - Throws: ``PostgresError``; the table is then as it was. A COPY error names the
     ///   frame's row (`row`) and the column when the server says which.
     @discardableResult
@@ -113,12 +114,19 @@ extension PostgresConnection {
         let staging = try quote("sluice_staging_\(String(UInt64.random(in: 0...UInt64.max), radix: 16))")
         try createTable(staging, for: frame.schema, keys: [], temporary: true, operation: operation)
         _ = try copyIn(frame, into: staging, columns: columnList, operation: operation + " (staging)")
-        var insert = "INSERT INTO \(quoted) (\(columnList)) SELECT \(columnList) FROM \(staging)"
+        var insert = "INSERT INTO \(quoted) AS target (\(columnList)) SELECT \(columnList) FROM \(staging)"
         if mode == .upsert {
+            // Rows whose values are already there are left alone: a rerun writes nothing new.
             let keys = try options.keys.map { k throws(PostgresError) in try quote(k) }
             let others = try frame.columnNames.filter { !options.keys.contains($0) }.map { name throws(PostgresError) in try quote(name) }
             insert += " ON CONFLICT (\(keys.joined(separator: ", "))) DO "
-            insert += others.isEmpty ? "NOTHING" : "UPDATE SET " + others.map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
+            if others.isEmpty {
+                insert += "NOTHING"
+            } else {
+                insert += "UPDATE SET " + others.map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
+                insert += " WHERE (" + others.map { "target.\($0)" }.joined(separator: ", ") + ") IS DISTINCT FROM ("
+                    + others.map { "EXCLUDED.\($0)" }.joined(separator: ", ") + ")"
+            }
         }
         let written = try execute(insert)
         try execute("DROP TABLE \(staging)")

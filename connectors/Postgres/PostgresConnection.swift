@@ -60,6 +60,8 @@ public final class PostgresConnection {
                                 message: Self.scrub(message, password: password))
         }
         handle = connection
+        // Server notices (NOTICE: table … does not exist, skipping) are not printed on stderr.
+        PQsetNoticeProcessor(connection, { _, _ in }, nil)
         try applySessionDefaults()
     }
 

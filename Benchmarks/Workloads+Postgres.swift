@@ -106,7 +106,10 @@ private func writeFigure(context: BenchContext, upsert: Bool) async throws -> Fi
     let frame = try predictionFrame(rows: rows, shift: 0.01)
     let (seconds, rss) = try Measure.best(repeats: context.repeats, prepare: {
         _ = try? connection.execute("TRUNCATE \(name)")
-        if upsert { _ = try? connection.execute(previousNight(name, keys: 1_000_001...2_000_000)) }
+        if upsert {
+            _ = try? connection.execute(previousNight(name, keys: 1_000_001...2_000_000))
+            _ = try? connection.execute("VACUUM ANALYZE \(name)")   // last night's rows are settled
+        }
         _ = try? connection.execute("CHECKPOINT")
     }) {
         let written = try connection.write(frame, to: table, mode: upsert ? .upsert : .append, options: options)
@@ -116,6 +119,7 @@ private func writeFigure(context: BenchContext, upsert: Bool) async throws -> Fi
     if upsert {
         try connection.execute("TRUNCATE \(name)")
         try connection.execute(previousNight(name, keys: 1...1_000_000))
+        try connection.execute("VACUUM ANALYZE \(name)")
         try connection.execute("CHECKPOINT")
         let (updates, _) = try Measure.best(repeats: 1) { try connection.write(frame, to: table, mode: .upsert, options: options) }
         extra.append(("all_updates_seconds", updates))

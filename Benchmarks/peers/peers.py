@@ -206,6 +206,7 @@ def pg_write(upsert):
             conn.execute(f"TRUNCATE {table}")
             if upsert:
                 previous_night(1_000_001, 2_000_000)
+                conn.execute(f"VACUUM ANALYZE {table}")   # last night's rows are settled
             conn.execute("CHECKPOINT")
 
         def psycopg_write():
@@ -223,6 +224,7 @@ def pg_write(upsert):
         if upsert:   # the rerun case: every key exists, every row is updated
             conn.execute(f"TRUNCATE {table}")
             previous_night(1, 1_000_000)
+            conn.execute(f"VACUUM ANALYZE {table}")
             conn.execute("CHECKPOINT")
             t = time.perf_counter()
             psycopg_write()

@@ -36,43 +36,75 @@ struct CopyBuffer: ~Copyable {
     }
 }
 
-/// A frame's columns prepared for encoding rows in PostgreSQL's binary COPY format.
-struct CopyEncoder {
-    private enum Source {
-        case double([Double])
-        case int64([Int64])
-        case bool([Bool])
-        case date([Int32])
-        case timestamp([Int64])
-        /// Codes, and the dictionary's UTF-8 in one arena with entry `i` at `starts[i]..<starts[i+1]`.
-        case string(codes: [Int32], arena: [UInt8], starts: [Int])
+/// A frame's rows in PostgreSQL's binary COPY format, encoded a chunk of rows at a time.
+///
+/// For each chunk, every column's values and validity are first copied into raw scratch
+/// buffers (one `withUnsafeBufferPointer` per column), so the row-major loop that writes the
+/// tuples touches only raw pointers: no reference counting per value, and extra memory
+/// bounded by the chunk. Strings are written from one UTF-8 arena per column's dictionary.
+final class CopyEncoder {
+    private enum Kind { case double, int64, bool, date, timestamp, string }
+
+    /// Raw pointers only (trivial to copy).
+    private struct Plan {
+        var kind: Kind
+        /// `chunkRows` values: 8 bytes (double, int64, timestamp) or 4 (date, string code) or 1 (bool).
+        var values: UnsafeMutableRawPointer
+        /// `chunkRows` flags, 1 = valid.
+        var valid: UnsafeMutablePointer<UInt8>
+        /// String columns: the dictionary's UTF-8 and entry `i` at `starts[i]..<starts[i+1]`.
+        var arena: UnsafeMutableRawPointer?
+        var starts: UnsafeMutablePointer<Int>?
     }
 
-    private let sources: [Source]
-    private let validity: [ValidityMask]
+    static let chunkRows = 16_384
+    private let frame: Frame
+    private let plans: UnsafeMutablePointer<Plan>
+    private let columnCount: Int
+    /// The rows of the frame.
     let rowCount: Int
 
     init(_ frame: Frame) {
+        self.frame = frame
         rowCount = frame.rowCount
-        validity = frame.columns.map(\.validity)
-        sources = frame.columns.map { column -> Source in
+        columnCount = frame.columnCount
+        plans = .allocate(capacity: max(1, columnCount))
+        for (c, column) in frame.columns.enumerated() {
+            let kind: Kind, width: Int
+            var arena: UnsafeMutableRawPointer?, starts: UnsafeMutablePointer<Int>?
             switch column.data {
-            case let .double(v): return .double(v)
-            case let .int64(v): return .int64(v)
-            case let .bool(v): return .bool(v)
-            case let .date(v): return .date(v)
-            case let .timestamp(v): return .timestamp(v)
-            case let .string(s):
-                var arena: [UInt8] = []
-                var starts = [0]
-                starts.reserveCapacity(s.dictionary.count + 1)
-                for entry in s.dictionary {
-                    arena.append(contentsOf: entry.utf8)
-                    starts.append(arena.count)
+            case .double: (kind, width) = (.double, 8)
+            case .int64: (kind, width) = (.int64, 8)
+            case .timestamp: (kind, width) = (.timestamp, 8)
+            case .date: (kind, width) = (.date, 4)
+            case .bool: (kind, width) = (.bool, 1)
+            case let .string(strings):
+                (kind, width) = (.string, 4)
+                var bytes: [UInt8] = []
+                let offsets = UnsafeMutablePointer<Int>.allocate(capacity: strings.dictionary.count + 1)
+                offsets[0] = 0
+                for (i, entry) in strings.dictionary.enumerated() {
+                    bytes.append(contentsOf: entry.utf8)
+                    offsets[i + 1] = bytes.count
                 }
-                return .string(codes: s.codes, arena: arena, starts: starts)
+                let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, bytes.count), alignment: 8)
+                bytes.withUnsafeBytes { if let b = $0.baseAddress { raw.copyMemory(from: b, byteCount: $0.count) } }
+                (arena, starts) = (raw, offsets)
             }
+            (plans + c).initialize(to: Plan(
+                kind: kind, values: .allocate(byteCount: Self.chunkRows * width, alignment: 8),
+                valid: .allocate(capacity: Self.chunkRows), arena: arena, starts: starts))
         }
+    }
+
+    deinit {
+        for c in 0..<columnCount {
+            plans[c].values.deallocate()
+            plans[c].valid.deallocate()
+            plans[c].arena?.deallocate()
+            plans[c].starts?.deallocate()
+        }
+        plans.deallocate()
     }
 
     static func header(into buffer: inout CopyBuffer) {
@@ -88,50 +120,77 @@ struct CopyEncoder {
         buffer.int16(-1)
     }
 
-    /// Appends row `row` as one binary tuple.
-    @inline(__always) func encode(row: Int, into buffer: inout CopyBuffer) {
-        buffer.reserve(2 + 12 * sources.count)
-        buffer.int16(Int16(truncatingIfNeeded: sources.count))
-        for c in 0..<sources.count {
-            if validity[c].isNull(row) {
-                buffer.reserve(4)
-                buffer.int32(-1)
-                continue
+    /// Copies rows `range` of every column into the scratch buffers.
+    private func stage(_ range: Range<Int>) {
+        func copy<T>(_ array: [T], to destination: UnsafeMutableRawPointer) {
+            array.withUnsafeBufferPointer { b in
+                destination.copyMemory(from: b.baseAddress! + range.lowerBound, byteCount: range.count * MemoryLayout<T>.stride)
             }
-            switch sources[c] {
-            case let .double(v):
-                buffer.reserve(12)
-                buffer.int32(8)
-                buffer.int64(Int64(bitPattern: v[row].bitPattern))
-            case let .int64(v):
-                buffer.reserve(12)
-                buffer.int32(8)
-                buffer.int64(v[row])
+        }
+        for (c, column) in frame.columns.enumerated() {
+            let plan = plans[c]
+            switch column.data {
+            case let .double(v): copy(v, to: plan.values)
+            case let .int64(v), let .timestamp(v): copy(v, to: plan.values)
+            case let .date(v): copy(v, to: plan.values)
+            case let .string(s): copy(s.codes, to: plan.values)
             case let .bool(v):
-                buffer.reserve(5)
-                buffer.int32(1)
-                buffer.byte(v[row] ? 1 : 0)
-            case let .date(v):
-                let d = v[row]
-                buffer.reserve(8)
-                buffer.int32(4)
-                buffer.int32(d == .max || d == .min ? d : d &- PostgresType.epochDays)
-            case let .timestamp(v):
-                let t = v[row]
-                buffer.reserve(12)
-                buffer.int32(8)
-                buffer.int64(t == .max || t == .min ? t : t &- PostgresType.epochMicroseconds)
-            case let .string(codes, arena, starts):
-                let code = Int(codes[row])
-                guard code >= 0 else {
-                    buffer.reserve(4)
+                v.withUnsafeBufferPointer { b in
+                    for i in 0..<range.count { plan.values.storeBytes(of: b[range.lowerBound + i] ? 1 : 0, toByteOffset: i, as: UInt8.self) }
+                }
+            }
+            if let words = column.validity.words {
+                words.withUnsafeBufferPointer { w in
+                    for i in 0..<range.count {
+                        let row = range.lowerBound + i
+                        plan.valid[i] = UInt8(truncatingIfNeeded: (w[row &>> 6] &>> UInt64(row & 63)) & 1)
+                    }
+                }
+            } else {
+                plan.valid.update(repeating: 1, count: range.count)
+            }
+        }
+    }
+
+    /// Appends rows `range` (at most ``chunkRows``) as binary tuples.
+    func encode(_ range: Range<Int>, into buffer: inout CopyBuffer) {
+        stage(range)
+        let columns = columnCount
+        for i in 0..<range.count {
+            buffer.reserve(2 + 12 * columns)
+            buffer.int16(Int16(truncatingIfNeeded: columns))
+            for c in 0..<columns {
+                let plan = plans[c]
+                if plan.valid[i] == 0 {
                     buffer.int32(-1)
                     continue
                 }
-                let start = starts[code], length = starts[code + 1] - start
-                buffer.reserve(4 + length)
-                buffer.int32(Int32(length))
-                arena.withUnsafeBytes { if length > 0 { buffer.bytes($0.baseAddress! + start, length) } }
+                switch plan.kind {
+                case .double, .int64:
+                    buffer.int32(8)
+                    buffer.int64(plan.values.load(fromByteOffset: i &* 8, as: Int64.self))
+                case .timestamp:
+                    let t = plan.values.load(fromByteOffset: i &* 8, as: Int64.self)
+                    buffer.int32(8)
+                    buffer.int64(t == .max || t == .min ? t : t &- PostgresType.epochMicroseconds)
+                case .date:
+                    let d = plan.values.load(fromByteOffset: i &* 4, as: Int32.self)
+                    buffer.int32(4)
+                    buffer.int32(d == .max || d == .min ? d : d &- PostgresType.epochDays)
+                case .bool:
+                    buffer.int32(1)
+                    buffer.byte(plan.values.load(fromByteOffset: i, as: UInt8.self))
+                case .string:
+                    let code = Int(plan.values.load(fromByteOffset: i &* 4, as: Int32.self))
+                    guard code >= 0, let starts = plan.starts, let arena = plan.arena else {
+                        buffer.int32(-1)
+                        continue
+                    }
+                    let start = starts[code], length = starts[code &+ 1] &- start
+                    buffer.reserve(4 &+ length &+ 12 &* columns)
+                    buffer.int32(Int32(truncatingIfNeeded: length))
+                    buffer.bytes(arena + start, length)
+                }
             }
         }
     }

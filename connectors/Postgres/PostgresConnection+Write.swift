@@ -179,8 +179,8 @@ extension PostgresConnection {
         var buffer = CopyBuffer(capacity: chunk + 4096)
         CopyEncoder.header(into: &buffer)
         var sendFailed = false
-        for row in 0..<encoder.rowCount {
-            encoder.encode(row: row, into: &buffer)
+        for first in stride(from: 0, to: encoder.rowCount, by: CopyEncoder.chunkRows) {
+            encoder.encode(first..<min(first + CopyEncoder.chunkRows, encoder.rowCount), into: &buffer)
             if buffer.count >= chunk {
                 if PQputCopyData(handle, buffer.base.assumingMemoryBound(to: CChar.self), Int32(buffer.count)) != 1 {
                     sendFailed = true

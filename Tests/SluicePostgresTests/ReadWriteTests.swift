@@ -238,5 +238,15 @@ struct ReadWriteTests {
         }
         #expect(try connection.read(ledger).rowCount == 1)
         #expect(try connection.read(predictions).rowCount == 2)
+
+        // On one connection: a write and the caller's statement in one transaction; no nesting.
+        try connection.transaction { tx in
+            try tx.write(try Frame(["id": .int64([4]), "p": .double([0.4])]), to: predictions, mode: .upsert,
+                         options: PostgresWriteOptions(keys: ["id"]))
+            try tx.execute("INSERT INTO \(ledgerName) VALUES ($1)", [.string("run-3")])
+            #expect(throws: PostgresError.self) { try tx.transaction { _ in } }
+        }
+        #expect(try connection.read(ledger).rowCount == 2)
+        #expect(try connection.read(predictions).rowCount == 3)
     }
 }

@@ -129,8 +129,12 @@ public final class PostgresConnection {
     /// Runs `body` in a transaction: BEGIN, then COMMIT when `body` returns, ROLLBACK when it
     /// throws (and the error is rethrown). Writes inside `body` join this transaction.
     ///
-    /// - Throws: what `body` throws, or ``PostgresError`` from BEGIN or COMMIT.
+    /// - Throws: what `body` throws, or ``PostgresError`` from BEGIN or COMMIT, or of kind
+    ///   `.configuration` when a transaction is already open (transactions do not nest).
     public func transaction<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+        if inTransaction {
+            throw PostgresError(.configuration, operation: "BEGIN", message: "a transaction is already open on this connection; transactions do not nest")
+        }
         try execute("BEGIN")
         let value: T
         do {

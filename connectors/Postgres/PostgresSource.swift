@@ -122,7 +122,7 @@ public struct PostgresBatches: AsyncSequence, Sendable {
 
     /// The connection and reader behind an iterator. Only one `next()` runs at a time (an
     /// async iterator is not used concurrently), which is what makes it safe to share.
-    public final class ReaderState: @unchecked Sendable {
+    final class ReaderState: @unchecked Sendable {
         private let configuration: PostgresConfiguration
         private let origin: PostgresSource.Origin
         private let options: PostgresReadOptions

@@ -132,6 +132,20 @@ struct FaultTests {
         #expect(!connection.inTransaction)
     }
 
+    @Test("a refused value names its row and column from the COPY context")
+    func badValueNamesRowAndColumn() async throws {
+        let connection = try await SharedServer.connect()
+        let table = uniqueTable("badvalue")
+        try connection.execute("CREATE TABLE \(try table.quoted(connection)) (id bigint, label varchar(3) NOT NULL)")
+        let frame = try Frame(["id": .int64([1, 2, 3]), "label": .string(["ok", "too long", "ok"])])
+        let error = #expect(throws: PostgresError.self) { try connection.write(frame, to: table, mode: .append) }
+        #expect(error?.kind == .badData && error?.row == 1 && error?.column == "label", "\(String(describing: error))")
+        let nulls = try Frame(["id": .int64([1, 2]), "label": .string(["ok", nil])])
+        let nullError = #expect(throws: PostgresError.self) { try connection.write(nulls, to: table, mode: .append) }
+        #expect(nullError?.sqlState == "23502" && nullError?.row == 1 && nullError?.column == "label", "\(String(describing: nullError))")
+        #expect(try await count(table) == 0)
+    }
+
     @Test("the server stopped: connecting fails as unavailable, a live connection as lost; nothing half-written")
     func serverStopped() async throws {
         try await withTemporaryCluster { cluster in

@@ -214,9 +214,10 @@ public final class PostgresConnection {
         var row: Int? = nil
         if let context, let rowOffset, let line = Self.copyLine(in: context) { row = rowOffset + line - 1 }
         let table = field("t").map { t in field("s").map { "\($0).\(t)" } ?? t }
+        let column = field("c") ?? context.flatMap(Self.copyColumn(in:))
         return PostgresError(kind, operation: operation, message: scrub(message), sqlState: state,
                              detail: field("D").map(scrub), hint: field("H"), context: context.map(scrub),
-                             table: table, column: field("c"), constraint: field("n"), row: row)
+                             table: table, column: column, constraint: field("n"), row: row)
     }
 
     /// The error for a call that returned no result or failed outside a result.
@@ -253,6 +254,14 @@ public final class PostgresConnection {
         guard let range = context.range(of: ", line ") else { return nil }
         let digits = context[range.upperBound...].prefix { $0.isNumber }
         return Int(digits)
+    }
+
+    /// The `column NAME` of a COPY error's context (`COPY t, line 4, column b: …`).
+    static func copyColumn(in context: String) -> String? {
+        guard context.hasPrefix("COPY "), let range = context.range(of: ", column ") else { return nil }
+        let rest = context[range.upperBound...]
+        let name = rest.range(of: ": ").map { rest[..<$0.lowerBound] } ?? rest
+        return name.isEmpty ? nil : String(name)
     }
 
     static func classifyConnectFailure(_ message: String) -> PostgresError.Kind {

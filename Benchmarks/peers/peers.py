@@ -136,6 +136,168 @@ def smote(args):
     out = []
     s, rss = best(args.repeats, lambda: out.append(SMOTE(random_state=7).fit_resample(x, y)))
     return [figure("balance.smote.churn_160k", "imbalanced-learn SMOTE", s, len(x), rss, rows_out=len(out[-1][0]))]
+# --- postgres ------------------------------------------------------------------------
+
+CHURN_DDL = """(customer_id bigint, age double precision, tenure_months double precision,
+  monthly_charges double precision, support_calls double precision, usage_gb double precision,
+  late_payments double precision, plan text, region text, contract text, signup_date date,
+  churned double precision)"""
+PREDICTION_DDL = """(customer_id bigint PRIMARY KEY, churn_probability double precision, predicted boolean,
+  model_version text, run_id text, scored_at timestamptz)"""
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+def database_url():
+    """DATABASE_URL, else the project's throwaway cluster (as sluice-bench uses)."""
+    import subprocess
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    out = subprocess.run([os.path.join(ROOT, "scripts", "throwaway-pg"), "start"], check=True,
+                         capture_output=True, text=True).stdout
+    return [l for l in out.splitlines() if l.startswith("postgres")][-1]
+
+def ensure_churn_table(url, data_dir):
+    """bench_churn_1m with the column types Sluice gives it, loaded from the churn CSV if missing."""
+    import psycopg
+    with psycopg.connect(url, autocommit=True) as conn:
+        exists = conn.execute("SELECT to_regclass('bench_churn_1m') IS NOT NULL").fetchone()[0]
+        if exists and conn.execute("SELECT count(*) FROM bench_churn_1m").fetchone()[0] == 1_000_000:
+            return
+        conn.execute("DROP TABLE IF EXISTS bench_churn_1m")
+        conn.execute("CREATE TABLE bench_churn_1m " + CHURN_DDL)
+        with conn.cursor().copy("COPY bench_churn_1m FROM STDIN (FORMAT csv, HEADER)") as copy, \
+                open(os.path.join(data_dir, "churn_1m.csv"), "rb") as f:
+            while chunk := f.read(1 << 20):
+                copy.write(chunk)
+        conn.execute("VACUUM ANALYZE bench_churn_1m")
+
+CHURN_TYPES = ["int8", "float8", "float8", "float8", "float8", "float8", "float8",
+               "text", "text", "text", "date", "float8"]
+
+def pg_read(args):
+    import subprocess, psycopg
+    url = database_url()
+    ensure_churn_table(url, args.data_dir)
+    figs = []
+
+    def psycopg_copy():
+        with psycopg.connect(url) as conn, conn.cursor() as cur:
+            with cur.copy("COPY bench_churn_1m TO STDOUT (FORMAT BINARY)") as copy:
+                copy.set_types(CHURN_TYPES)
+                rows = list(copy.rows())
+        assert len(rows) == 1_000_000
+    s, rss = best(args.repeats, psycopg_copy)
+    figs.append(figure("pg.read.churn_1m", "psycopg binary COPY (tuples)", s, 1_000_000, rss))
+
+    import polars as pl
+    def polars_psycopg():
+        with psycopg.connect(url) as conn:
+            df = pl.read_database("SELECT * FROM bench_churn_1m", connection=conn)
+        assert df.height == 1_000_000
+    s, rss = best(args.repeats, polars_psycopg)
+    figs.append(figure("pg.read.churn_1m", "polars.read_database (psycopg)", s, 1_000_000, rss))
+
+    cx_url = url.replace("postgres://", "postgresql://", 1)
+    def polars_connectorx():
+        df = pl.read_database_uri("SELECT * FROM bench_churn_1m", cx_url, engine="connectorx")
+        assert df.height == 1_000_000
+    s, rss = best(args.repeats, polars_connectorx)
+    figs.append(figure("pg.read.churn_1m", "polars.read_database_uri (connectorx)", s, 1_000_000, rss))
+
+    import pandas as pd, warnings
+    def pandas_read_sql():
+        with psycopg.connect(url) as conn, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            df = pd.read_sql("SELECT * FROM bench_churn_1m", conn)
+        assert len(df) == 1_000_000
+    s, rss = best(args.repeats, pandas_read_sql)
+    figs.append(figure("pg.read.churn_1m", "pandas.read_sql (psycopg)", s, 1_000_000, rss))
+
+    def psql_copy():
+        subprocess.run(["psql", url, "-X", "-q", "-c", "\\copy bench_churn_1m TO '/dev/null' (FORMAT binary)"], check=True)
+    s, rss = best(args.repeats, psql_copy)
+    figs.append(figure("pg.read.churn_1m", "psql \\copy binary to /dev/null (server limit)", s, 1_000_000, rss))
+    return figs
+
+def prediction_rows(n, shift=0.0):
+    """The rows sluice-bench writes (the same shapes; values from numpy's generator)."""
+    import numpy as np, datetime
+    p = np.minimum(1.0, np.random.default_rng(11).random(n) + shift)
+    at = datetime.datetime(2025, 11, 21, tzinfo=datetime.timezone.utc)
+    return [(i + 1, float(p[i]), bool(p[i] >= 0.5), "churn-logreg-2026.11.21", "run-0001", at) for i in range(n)]
+
+PREDICTION_TYPES = ["int8", "float8", "bool", "text", "text", "timestamptz"]
+
+def pg_write(upsert):
+    name = "pg.write.upsert_1m" if upsert else "pg.write.append_1m"
+    def run(args):
+        import subprocess, tempfile, psycopg
+        url = database_url()
+        table = "peer_predictions_upsert" if upsert else "peer_predictions_append"
+        n = 1_000_000
+        conn = psycopg.connect(url, autocommit=True)
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
+        conn.execute(f"CREATE TABLE {table} " + PREDICTION_DDL)
+
+        def copy_rows(cur, target, rows):
+            with cur.copy(f"COPY {target} FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(PREDICTION_TYPES)
+                for r in rows:
+                    copy.write_row(r)
+        rows = prediction_rows(n, 0.01)
+
+        def previous_night(lo, hi):
+            conn.execute(f"""INSERT INTO {table} SELECT g, 0.5, false, 'churn-logreg-2026.11.20', 'run-0000',
+                '2026-11-20T00:00:00Z' FROM generate_series({lo}, {hi}) g""")
+
+        def prepare():
+            # As sluice-bench: append into an empty table; upsert new keys over the previous night's rows.
+            conn.execute(f"TRUNCATE {table}")
+            if upsert:
+                previous_night(1_000_001, 2_000_000)
+                conn.execute(f"VACUUM ANALYZE {table}")   # last night's rows are settled
+            conn.execute("CHECKPOINT")
+
+        def psycopg_write():
+            with psycopg.connect(url) as c, c.cursor() as cur:   # one transaction, committed on exit
+                if upsert:
+                    cur.execute(f"CREATE TEMP TABLE staging (LIKE {table}) ON COMMIT DROP")
+                    copy_rows(cur, "staging", rows)
+                    cur.execute(f"""INSERT INTO {table} SELECT * FROM staging ON CONFLICT (customer_id) DO UPDATE SET
+                        churn_probability = EXCLUDED.churn_probability, predicted = EXCLUDED.predicted,
+                        model_version = EXCLUDED.model_version, run_id = EXCLUDED.run_id, scored_at = EXCLUDED.scored_at""")
+                else:
+                    copy_rows(cur, table, rows)
+        s, rss = best(args.repeats, psycopg_write, prepare)
+        extra = {}
+        if upsert:   # the rerun case: every key exists, every row is updated
+            conn.execute(f"TRUNCATE {table}")
+            previous_night(1, 1_000_000)
+            conn.execute(f"VACUUM ANALYZE {table}")
+            conn.execute("CHECKPOINT")
+            t = time.perf_counter()
+            psycopg_write()
+            extra["all_updates_seconds"] = time.perf_counter() - t
+        figs = [figure(name, "psycopg binary COPY" + (" + INSERT ON CONFLICT" if upsert else ""), s, n, rss, **extra)]
+
+        if not upsert:
+            # psql \copy of the same rows from a binary file (made once, untimed).
+            path = os.path.join(tempfile.gettempdir(), "sluice_peer_predictions.bin")
+            conn.execute(f"TRUNCATE {table}")
+            with conn.cursor() as cur:
+                copy_rows(cur, table, rows)
+                with cur.copy(f"COPY {table} TO STDOUT (FORMAT BINARY)") as copy, open(path, "wb") as f:
+                    for chunk in copy:
+                        f.write(chunk)
+            def psql_copy():
+                subprocess.run(["psql", url, "-X", "-q", "-c", f"\\copy {table} FROM '{path}' (FORMAT binary)"], check=True)
+            s, rss = best(args.repeats, psql_copy, prepare)
+            figs.append(figure(name, "psql \\copy binary from file", s, n, rss))
+            os.remove(path)
+        conn.execute(f"DROP TABLE {table}")
+        conn.close()
+        return figs
+    return run
 
 PEERS = {
     **{f"gemm.{p}gemm.{n}": gemm(f"gemm.{p}gemm.{n}", n, dt)
@@ -147,6 +309,9 @@ PEERS = {
     "pipeline.prep.churn_1m": prep,
     "fit.logreg.churn_1m": logreg,
     "balance.smote.churn_160k": smote,
+    "pg.read.churn_1m": pg_read,
+    "pg.write.append_1m": pg_write(False),
+    "pg.write.upsert_1m": pg_write(True),
 }
 
 def main():

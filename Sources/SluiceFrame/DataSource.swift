@@ -25,6 +25,9 @@ public enum WriteMode: String, Sendable, Codable, CaseIterable {
     case replace
     /// Add rows after the target's existing rows (the schema must match).
     case append
+    /// Insert rows whose key is new and update the rows whose key exists; the sink says
+    /// which columns are the key (a sink without keys refuses this mode).
+    case upsert
 }
 
 /// Where frames are written: a CSV file, a PostgreSQL table, ….

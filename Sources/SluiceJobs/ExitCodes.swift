@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SluiceCSV
 import SluiceFrame
+import SluicePostgres
 
 /// The process exit statuses of the `sluice` command line (BSD sysexits, as DESIGN.md fixes).
 public enum SysExit: Int32, Sendable, CaseIterable {
@@ -38,6 +39,16 @@ public enum ExitCodes {
             default: return .dataError
             }
         case is FrameError: return .dataError
+        case let e as PostgresError:
+            switch e.kind {
+            case .unavailable, .connectionLost: return .unavailable
+            case .authentication, .configuration: return .configuration
+            case .badData, .invalidIdentifier, .schema: return .dataError
+            case .timeout: return .temporaryFailure
+            case .server, .protocolViolation: return .software
+            }
+        case is ThrowawayClusterError: return .unavailable
+        case is CocoaError: return .cannotCreate
         case is DatasetError: return .cannotCreate
         case is ValidationError: return .usage
         default: return .software

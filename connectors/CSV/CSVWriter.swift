@@ -35,18 +35,23 @@ public struct CSVWriter: Sendable {
         self.options = options
     }
 
+    /// The header record alone for columns `names`, as bytes (for a stream of batches that
+    /// may turn out empty).
+    public func encodeHeader(_ names: [String]) -> [UInt8] {
+        var out: [UInt8] = []
+        for (j, name) in names.enumerated() {
+            if j > 0 { out.append(options.delimiter) }
+            appendField(Array(name.utf8), to: &out)
+        }
+        return out + Array(options.lineEnding.utf8)
+    }
+
     /// The CSV text of `frame`, as bytes.
     public func encode(_ frame: Frame, header: Bool? = nil) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(frame.rowCount * max(frame.columnCount, 1) * 8 + 64)
         let nl = Array(options.lineEnding.utf8)
-        if header ?? options.header {
-            for (j, name) in frame.columnNames.enumerated() {
-                if j > 0 { out.append(options.delimiter) }
-                appendField(Array(name.utf8), to: &out)
-            }
-            out += nl
-        }
+        if header ?? options.header { out += encodeHeader(frame.columnNames) }
         let nullBytes = Array(options.nullText.utf8)
         let strings: [[[UInt8]]?] = frame.columns.map { c in
             if case let .string(s) = c.data { return s.dictionary.map { Array($0.utf8) } }
@@ -94,6 +99,8 @@ public struct CSVWriter: Sendable {
     ///   adds rows (and a header only if the file is new or empty).
     public func write(_ frame: Frame, to path: String, mode: WriteMode = .replace) throws(CSVError) {
         switch mode {
+        case .upsert:
+            throw CSVError(.invalidOption("a CSV file cannot be upserted: write with create, append or replace"), file: path)
         case .create:
             let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
             if fd < 0 { throw CSVError(.io(String(cString: strerror(errno))), file: path) }

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import SluiceCSV
+import SluiceFrame
+import SluicePostgres
+
+/// `sluice export (--table NAME | --query SQL) --output FILE.csv`: a table or query into a
+/// CSV file, streamed in batches (memory holds one batch), written to a temporary file
+/// that replaces `FILE.csv` only when every row is written.
+///
+/// Exit statuses: 0; 64 bad options; 65 an unknown table or a type Sluice cannot read (use
+/// `--text-fallback`); 69 database unreachable or connection lost; 73 the output cannot be
+/// created; 75 statement timeout; 78 wrong credentials or connection string.
+public struct ExportCommand: AsyncParsableCommand {
+    /// The command's name and help.
+    public static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Export a PostgreSQL table or query to a CSV file."
+    )
+
+    @Option(help: "The table to export (used exactly as written).")
+    var table: String?
+
+    @Option(help: "The table's schema (default: the search path).")
+    var schema: String?
+
+    @Option(help: "A query to export instead of a table.")
+    var query: String?
+
+    @Option(help: "The CSV file to write.")
+    var output: String
+
+    @Flag(help: "Export columns of types Sluice does not map (jsonb, interval, arrays, …) as their text.")
+    var textFallback = false
+
+    @Option(help: "Rows per batch.")
+    var batchRows: Int = 100_000
+
+    @OptionGroup var database: DatabaseOptions
+
+    /// Creates the command; ArgumentParser fills in its arguments.
+    public init() {}
+
+    /// Exactly one of --table and --query.
+    public func validate() throws {
+        if (table == nil) == (query == nil) { throw ValidationError("give exactly one of --table and --query") }
+        if batchRows < 1 { throw ValidationError("--batch-rows must be positive") }
+    }
+
+    /// Streams the rows into a temporary file next to the output, then renames it.
+    public func run() async throws {
+        let temporary = output + ".sluice-\(UUID().uuidString).tmp"
+        do {
+            let configuration = try await database.configuration()
+            let options = PostgresReadOptions(textFallback: textFallback)
+            let source = table.map { PostgresSource(configuration, table: TableName($0, schema: self.schema), options: options) }
+                ?? PostgresSource(configuration, query: query ?? "", options: options)
+            let columns = try await source.schema()
+            guard FileManager.default.createFile(atPath: temporary, contents: nil),
+                  let handle = FileHandle(forWritingAtPath: temporary) else {
+                ExitCodes.printError("sluice export: cannot create \(output)")
+                throw ExitCode(SysExit.cannotCreate.rawValue)
+            }
+            defer { try? handle.close() }
+            let writer = CSVWriter()
+            var rows = 0
+            try handle.write(contentsOf: writer.encodeHeader(columns.names))
+            for try await batch in try await source.batches(of: batchRows) {
+                try handle.write(contentsOf: writer.encode(batch, header: false))
+                rows += batch.rowCount
+            }
+            try handle.close()
+            if FileManager.default.fileExists(atPath: output) { try FileManager.default.removeItem(atPath: output) }
+            try FileManager.default.moveItem(atPath: temporary, toPath: output)
+            printError("sluice export: \(rows) rows to \(output)")
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw ExitCodes.report(error)
+        }
+    }
+}

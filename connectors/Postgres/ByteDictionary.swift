@@ -1,0 +1,86 @@
+import Glibc
+
+/// (A copy of SluiceCSV's internal dictionary.) Interns byte strings into dense `Int32` codes, first appearance first: an arena of bytes
+/// and an open-addressing hash table, so a repeated category costs a hash and a compare,
+/// never a `String`.
+struct ByteDictionary {
+    private(set) var bytes: [UInt8] = []
+    /// End offset in `bytes` of entry `i` (its start is the previous entry's end).
+    private(set) var ends: [Int] = []
+    private var hashes: [UInt32] = []
+    /// Entry index + 1 per slot; 0 is empty.
+    private var slots: [Int32] = [Int32](repeating: 0, count: 64)
+
+    var count: Int { ends.count }
+
+    @inline(__always) static func hash(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt32 {
+        var h: UInt32 = 2_166_136_261
+        for i in 0..<n { h = (h ^ UInt32(p[i])) &* 16_777_619 }
+        return h
+    }
+
+    /// The code of the `n` bytes at `p`, adding them if new.
+    @inline(__always)
+    mutating func intern(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int32 {
+        let h = Self.hash(p, n)
+        let mask = slots.count &- 1
+        var s = Int(h) & mask
+        while true {
+            let e = Int(slots[s])
+            if e == 0 { break }
+            let idx = e &- 1
+            if hashes[idx] == h {
+                let start = idx == 0 ? 0 : ends[idx &- 1]
+                if ends[idx] &- start == n && (n == 0 || bytes.withUnsafeBufferPointer({ b in
+                    b.baseAddress.map { memcmp($0 + start, p, n) == 0 } ?? false })) {
+                    return Int32(idx)
+                }
+            }
+            s = (s &+ 1) & mask
+        }
+        let code = ends.count
+        bytes.append(contentsOf: UnsafeBufferPointer(start: p, count: n))
+        ends.append(bytes.count)
+        hashes.append(h)
+        slots[s] = Int32(code &+ 1)
+        if ends.count &* 2 > slots.count { grow() }
+        return Int32(code)
+    }
+
+    private mutating func grow() {
+        var new = [Int32](repeating: 0, count: slots.count * 2)
+        let mask = new.count - 1
+        for (i, h) in hashes.enumerated() {
+            var s = Int(h) & mask
+            while new[s] != 0 { s = (s + 1) & mask }
+            new[s] = Int32(i + 1)
+        }
+        slots = new
+    }
+
+    /// The bytes of entry `i`.
+    func entry(_ i: Int) -> ArraySlice<UInt8> {
+        bytes[(i == 0 ? 0 : ends[i - 1])..<ends[i]]
+    }
+
+    /// Forgets every entry (keeps the table size).
+    mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
+        hashes.removeAll(keepingCapacity: true)
+        for i in slots.indices { slots[i] = 0 }
+    }
+}
+
+extension ByteDictionary {
+    /// Calls `body` with the bytes of every entry, in code order.
+    func withEntries(_ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        bytes.withUnsafeBufferPointer { all in
+            var start = 0
+            for end in ends {
+                body(UnsafeBufferPointer(rebasing: all[start..<end]))
+                start = end
+            }
+        }
+    }
+}

@@ -1,6 +1,6 @@
 /// Every workload `sluice-bench` knows, by name. Each area adds its list here.
 enum Registry {
-    static let all: [Workload] = computeWorkloads + dataWorkloads + pipelineWorkloads
+    static let all: [Workload] = computeWorkloads + dataWorkloads + csvWorkloads + pipelineWorkloads
 
     static func workload(named name: String) -> Workload? { all.first { $0.name == name } }
 }

@@ -28,6 +28,9 @@ import SluiceFrame
 public struct CSVReader: Sendable {
     /// The options every read uses.
     public var options: CSVReadOptions
+    /// Whether whole-file reads split quote-free records themselves (``CSVDriver/parseFast``)
+    /// rather than through libcsv; the records are the same (tests compare both).
+    var useFastPath = true
 
     /// A reader with `options` (the defaults read RFC 4180 with a header).
     public init(_ options: CSVReadOptions = CSVReadOptions()) {
@@ -252,7 +255,13 @@ public struct CSVReader: Sendable {
         var state = ParseState(mode: .direct, expected: kinds.count, rules: rules)
         state.maxFieldBytes = options.maxFieldBytes
         state.builders = builders
-        withUnsafeMutablePointer(to: &state) { CSVDriver.parseBlocks(parser, $0, base, range) }
+        if useFastPath && CSVDriver.fastPathApplies(delimiter: options.delimiter, quote: options.quote, trim: options.trimSpaces) {
+            withUnsafeMutablePointer(to: &state) {
+                CSVDriver.parseFast(parser, $0, base, range, delimiter: options.delimiter, quote: options.quote)
+            }
+        } else {
+            withUnsafeMutablePointer(to: &state) { CSVDriver.parseBlocks(parser, $0, base, range) }
+        }
         let part = Part(builders: Array(UnsafeBufferPointer(start: builders, count: kinds.count)),
                         rows: state.rows, failure: state.failure)
         builders.deinitialize(count: kinds.count)

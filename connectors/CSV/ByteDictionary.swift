@@ -19,6 +19,23 @@ struct ByteDictionary {
         return h
     }
 
+    /// Whether the `n` bytes at `a` and `b` are equal; inline, since categories are short.
+    @inline(__always) static func equal(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        if n > 32 { return memcmp(a, b, n) == 0 }
+        var i = 0
+        while i &+ 8 <= n {
+            if UnsafeRawPointer(a + i).loadUnaligned(as: UInt64.self) != UnsafeRawPointer(b + i).loadUnaligned(as: UInt64.self) {
+                return false
+            }
+            i &+= 8
+        }
+        while i < n {
+            if a[i] != b[i] { return false }
+            i &+= 1
+        }
+        return true
+    }
+
     /// The code of the `n` bytes at `p`, adding them if new.
     @inline(__always)
     mutating func intern(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int32 {
@@ -32,7 +49,7 @@ struct ByteDictionary {
             if hashes[idx] == h {
                 let start = idx == 0 ? 0 : ends[idx &- 1]
                 if ends[idx] &- start == n && (n == 0 || bytes.withUnsafeBufferPointer({ b in
-                    b.baseAddress.map { memcmp($0 + start, p, n) == 0 } ?? false })) {
+                    b.baseAddress.map { Self.equal($0 + start, p, n) } ?? false })) {
                     return Int32(idx)
                 }
             }

@@ -82,14 +82,14 @@ enum CSVDriver {
             if j == end {
                 // The last record without a line end (csv_fini's part).
                 if inRow || j > fieldStart {
-                    state.pointee.field(j > fieldStart ? base + fieldStart : nil, j &- fieldStart)
+                    state.pointee.directField(j > fieldStart ? base + fieldStart : nil, j &- fieldStart)
                     state.pointee.row()
                 }
                 return
             }
             let c = base[j]
             if c == delimiter {
-                state.pointee.field(j > fieldStart ? base + fieldStart : nil, j &- fieldStart)
+                state.pointee.directField(j > fieldStart ? base + fieldStart : nil, j &- fieldStart)
                 inRow = true
             } else if c == quote {
                 // libcsv takes the record over from the start of this field.
@@ -101,7 +101,7 @@ enum CSVDriver {
                 continue
             } else {
                 if inRow || j > fieldStart {
-                    state.pointee.field(j > fieldStart ? base + fieldStart : nil, j &- fieldStart)
+                    state.pointee.directField(j > fieldStart ? base + fieldStart : nil, j &- fieldStart)
                     state.pointee.row()
                     if state.pointee.failure != nil { return }
                 }

@@ -248,14 +248,17 @@ public struct CSVReader: Sendable {
                    rules: ValueRules, reserve: Int) -> Part {
         let parser = makeParser()
         let n = range.count
-        let spaceFree = n == 0 || (memchr(base + range.lowerBound, 0x20, n) == nil && memchr(base + range.lowerBound, 0x09, n) == nil)
+        let fast = useFastPath && CSVDriver.fastPathApplies(delimiter: options.delimiter, quote: options.quote, trim: options.trimSpaces)
+        // The fast path gives libcsv only records with quotes: keeping its space function
+        // there costs less than scanning the whole range for spaces.
+        let spaceFree = !fast && (n == 0 || (memchr(base + range.lowerBound, 0x20, n) == nil && memchr(base + range.lowerBound, 0x09, n) == nil))
         parser.reset(spaceFree: spaceFree)
         let builders = UnsafeMutablePointer<ColumnBuilder>.allocate(capacity: kinds.count)
         for j in kinds.indices { (builders + j).initialize(to: ColumnBuilder(kind: kinds[j], fixed: fixed[j], reserve: reserve)) }
         var state = ParseState(mode: .direct, expected: kinds.count, rules: rules)
         state.maxFieldBytes = options.maxFieldBytes
         state.builders = builders
-        if useFastPath && CSVDriver.fastPathApplies(delimiter: options.delimiter, quote: options.quote, trim: options.trimSpaces) {
+        if fast {
             withUnsafeMutablePointer(to: &state) {
                 CSVDriver.parseFast(parser, $0, base, range, delimiter: options.delimiter, quote: options.quote)
             }

@@ -84,3 +84,35 @@ func fastPathMatchesLibcsvOnRandomText(seed: Int) {
         #expect(outcome(bytes, fast: true) { $0.threads = threads } == slow)
     }
 }
+
+/// A split point inside a long quoted field: the speculative split guesses a line end in
+/// the field, the parts' quote counts show it, and the read falls back to counting quotes.
+@Test func splitPointInsideAQuotedFieldFallsBackToCountingQuotes() throws {
+    var lines = ["id,note,v"]
+    for i in 0..<20_000 { lines.append("\(i),plain,\(i)") }
+    lines.append("20000,\"" + String(repeating: "line, with \"\"quotes\"\"\n", count: 80_000) + "\",1")
+    for i in 20_001..<40_000 { lines.append("\(i),\"q\",\(i)") }
+    let bytes = Array((lines.joined(separator: "\n") + "\n").utf8)
+    let slow = outcome(bytes, fast: false) { $0.threads = 1 }
+    #expect(!slow.hasPrefix("error"))
+    for threads in [2, 3, 4] {
+        #expect(outcome(bytes, fast: true) { $0.threads = threads } == slow)
+    }
+    // The same file cut short inside the field: an unterminated quote, named at its line.
+    let cut = Array(bytes[..<(bytes.count * 2 / 3)])
+    for threads in [1, 2, 3] {
+        #expect(outcome(cut, fast: true) { $0.threads = threads } == outcome(cut, fast: false) { $0.threads = 1 })
+    }
+}
+
+@Test func countingBytesEightAtATime() {
+    var rng = SeededGenerator(seed: 5)
+    for n in [0, 1, 7, 8, 9, 63, 64, 65, 1000] {
+        let alphabet: [UInt8] = [0x22, 0x00, 0x80, 0xA2, 0xA2, 0xFF, 0x21, 0x23]
+        var bytes: [UInt8] = []
+        for _ in 0..<n { bytes.append(alphabet[Int.random(in: 0..<alphabet.count, using: &rng)]) }
+        let expected = bytes.filter { $0 == 0x22 }.count
+        let counted = bytes.withUnsafeBufferPointer { b in b.baseAddress.map { CSVReader.count(0x22, $0, n) } ?? 0 }
+        #expect(counted == expected)
+    }
+}

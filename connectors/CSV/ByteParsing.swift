@@ -307,6 +307,8 @@ struct DateTimePattern: Sendable, Hashable {
 /// The value rules of one read, prepared once: tokens as bytes, formats parsed.
 struct ValueRules: Sendable {
     let nullTokens: [[UInt8]]
+    /// Whether there are null tokens (a stored flag: the hot path asks for every field).
+    let hasNullTokens: Bool
     let trueTokens: [[UInt8]]
     let falseTokens: [[UInt8]]
     let datePattern: DateTimePattern?
@@ -314,6 +316,7 @@ struct ValueRules: Sendable {
 
     init(_ o: CSVReadOptions) throws(CSVError) {
         nullTokens = o.nullTokens.map { Array($0.utf8) }
+        hasNullTokens = !o.nullTokens.isEmpty
         trueTokens = o.trueTokens.map { Array($0.utf8) }
         falseTokens = o.falseTokens.map { Array($0.utf8) }
         if case let .pattern(s) = o.dateFormat { datePattern = try DateTimePattern(s) } else { datePattern = nil }
@@ -321,7 +324,7 @@ struct ValueRules: Sendable {
     }
 
     @inline(__always) func isNull(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
-        !nullTokens.isEmpty && ByteParsing.matchesAny(p, n, nullTokens)
+        hasNullTokens && ByteParsing.matchesAny(p, n, nullTokens)
     }
 
     @inline(__always) func bool(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool? {

@@ -93,7 +93,7 @@ enum CSVDriver {
                 inRow = true
             } else if c == quote {
                 // libcsv takes the record over from the start of this field.
-                guard let resume = handOver(parser, state, base, fieldStart..<end) else { return }
+                guard let resume = handOver(parser, state, base, fieldStart..<end, quote: quote) else { return }
                 i = resume
                 fieldStart = resume
                 inRow = false
@@ -116,7 +116,7 @@ enum CSVDriver {
     /// at the end of a line; returns where the fast path resumes, or `nil` when the input
     /// ended (libcsv finished it) or libcsv failed (the failure is recorded).
     private static func handOver(_ parser: LibCSVParser, _ state: UnsafeMutablePointer<ParseState>,
-                                 _ base: UnsafePointer<UInt8>, _ range: Range<Int>) -> Int? {
+                                 _ base: UnsafePointer<UInt8>, _ range: Range<Int>, quote: UInt8) -> Int? {
         var i = range.lowerBound
         let end = range.upperBound
         let rowsBefore = state.pointee.rows
@@ -124,6 +124,7 @@ enum CSVDriver {
             var j = i
             while j < end && base[j] != lf && base[j] != cr { j &+= 1 }
             let stop = j < end ? j &+ 1 : end
+            state.pointee.quotes &+= CSVReader.count(quote, base + i, stop &- i)
             let used = parser.parse(base + i, stop &- i, state)
             if used < stop &- i {
                 if state.pointee.failure == nil {

@@ -173,6 +173,8 @@ public struct CSVReader: Sendable {
         var builders: [ColumnBuilder]
         var rows: Int
         var failure: ParseFailure?
+        /// The quote bytes in the part's range, when the fast path parsed all of it.
+        var quotes: Int?
     }
 
     static func release(_ parts: [Part]) {
@@ -183,19 +185,20 @@ public struct CSVReader: Sendable {
     ///
     /// Quote parity decides where a record may end: in a file libcsv accepts in strict mode,
     /// a line end is outside quotes exactly when an even number of quotes precede it. The
-    /// quotes before each nominal split point are counted in parallel.
-    func split(_ base: UnsafePointer<UInt8>, _ range: Range<Int>, parts: Int) -> [Range<Int>] {
+    /// quotes before each nominal split point are counted in parallel. A `speculative` split
+    /// counts nothing and assumes an even number of quotes before every split point; the
+    /// caller must check that assumption (the parts' ``Part/quotes``) before trusting it.
+    func split(_ base: UnsafePointer<UInt8>, _ range: Range<Int>, parts: Int, speculative: Bool = false) -> [Range<Int>] {
         guard parts > 1, strict, range.count >= 1 << 20 else { return [range] }
         let lo = range.lowerBound, hi = range.upperBound, n = range.count
         let cuts = (0...parts).map { lo + n * $0 / parts }
         let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: parts)
         defer { counts.deallocate() }
         let quote = options.quote
-        Parallel.forEachChunk(of: parts, minimumChunk: 1) { r in
-            for k in r {
-                var c = 0
-                for i in cuts[k]..<cuts[k + 1] { c &+= base[i] == quote ? 1 : 0 }
-                counts[k] = c
+        counts.initialize(repeating: 0)
+        if !speculative {
+            Parallel.forEachChunk(of: parts, minimumChunk: 1) { r in
+                for k in r { counts[k] = Self.count(quote, base + cuts[k], cuts[k + 1] - cuts[k]) }
             }
         }
         var bounds = [lo]
@@ -220,11 +223,53 @@ public struct CSVReader: Sendable {
         return (0..<parts).map { bounds[$0]..<bounds[$0 + 1] }
     }
 
+    /// How many bytes equal to `byte` the `n` bytes at `p` hold (8 at a time).
+    static func count(_ byte: UInt8, _ p: UnsafePointer<UInt8>, _ n: Int) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101, lows: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        let pattern = ones &* UInt64(byte)
+        var c = 0, i = 0
+        while i &+ 8 <= n {
+            let x = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self) ^ pattern
+            // The high bit of each byte of `nonzero` is set exactly when that byte of x is not 0.
+            let nonzero = ((x & lows) &+ lows) | x
+            c &+= (~nonzero & ~lows).nonzeroBitCount
+            i &+= 8
+        }
+        while i < n { c &+= p[i] == byte ? 1 : 0; i &+= 1 }
+        return c
+    }
+
+    /// Whether whole-range parses of these options use ``CSVDriver/parseFast``.
+    var usesFastPath: Bool {
+        useFastPath && CSVDriver.fastPathApplies(delimiter: options.delimiter, quote: options.quote, trim: options.trimSpaces)
+    }
+
     /// Parses `range` on every core (strict mode), one libcsv parser per part.
+    ///
+    /// With the fast path the split is first speculative (no pass over the input to count
+    /// quotes): the parts count the quotes they meet, and when a split point turns out to
+    /// have an odd number of quotes before it (inside a quoted field), or a part failed, the
+    /// parts are dropped and the range is split again with the quotes counted first.
     func parseChunks(_ base: UnsafePointer<UInt8>, _ range: Range<Int>, kinds: [ColumnBuilder.Kind],
                      fixed: [Bool], rules: ValueRules) -> [Part] {
         let threads = max(1, options.threads ?? Parallel.threadCount)
-        let ranges = split(base, range, parts: threads)
+        let speculative = usesFastPath
+        let ranges = split(base, range, parts: threads, speculative: speculative)
+        let parts = parseRanges(base, range, ranges, kinds: kinds, fixed: fixed, rules: rules)
+        guard speculative && ranges.count > 1 else { return parts }
+        var quotes = 0
+        for p in parts.dropLast() {
+            guard let q = p.quotes else { quotes = 1; break }
+            quotes &+= q
+            if quotes & 1 == 1 { break }
+        }
+        if quotes & 1 == 0 { return parts }
+        Self.release(parts)
+        return parseRanges(base, range, split(base, range, parts: threads), kinds: kinds, fixed: fixed, rules: rules)
+    }
+
+    func parseRanges(_ base: UnsafePointer<UInt8>, _ range: Range<Int>, _ ranges: [Range<Int>],
+                     kinds: [ColumnBuilder.Kind], fixed: [Bool], rules: ValueRules) -> [Part] {
         // Rows per byte, from the first 64 KiB, to reserve column storage once.
         let sample = min(range.count, 1 << 16)
         var newlines = 0
@@ -248,7 +293,7 @@ public struct CSVReader: Sendable {
                    rules: ValueRules, reserve: Int) -> Part {
         let parser = makeParser()
         let n = range.count
-        let fast = useFastPath && CSVDriver.fastPathApplies(delimiter: options.delimiter, quote: options.quote, trim: options.trimSpaces)
+        let fast = usesFastPath
         // The fast path gives libcsv only records with quotes: keeping its space function
         // there costs less than scanning the whole range for spaces.
         let spaceFree = !fast && (n == 0 || (memchr(base + range.lowerBound, 0x20, n) == nil && memchr(base + range.lowerBound, 0x09, n) == nil))
@@ -266,7 +311,8 @@ public struct CSVReader: Sendable {
             withUnsafeMutablePointer(to: &state) { CSVDriver.parseBlocks(parser, $0, base, range) }
         }
         let part = Part(builders: Array(UnsafeBufferPointer(start: builders, count: kinds.count)),
-                        rows: state.rows, failure: state.failure)
+                        rows: state.rows, failure: state.failure,
+                        quotes: fast && state.failure == nil ? state.quotes : nil)
         builders.deinitialize(count: kinds.count)
         builders.deallocate()
         return part

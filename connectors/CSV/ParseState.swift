@@ -48,6 +48,8 @@ struct ParseState {
     var field = 0
     var rows = 0
     var failure: ParseFailure?
+    /// Quote bytes the fast path handed to libcsv (all the quotes of its range).
+    var quotes = 0
 
     // Header mode.
     var header: [[UInt8]] = []

@@ -116,3 +116,37 @@ func fastPathMatchesLibcsvOnRandomText(seed: Int) {
         #expect(counted == expected)
     }
 }
+
+/// Reading a mapped file hands the pages already parsed back to the kernel; the frame, a
+/// second pass (a late promotion to text) and an error's place, which read those pages
+/// again, must all be as from memory.
+@Test func mappedFileReadsTheSameAfterItsPagesAreReleased() throws {
+    var lines = ["id,x,s,d"]
+    for i in 0..<300_000 { lines.append("\(i),\(Double(i) / 4),c\(i % 17),2021-03-\(String(format: "%02d", i % 28 + 1))") }
+    var text = lines.joined(separator: "\n") + "\n"
+    #expect(text.utf8.count > 8 << 20)
+    for threads in [1, 2] {
+        var o = CSVReadOptions()
+        o.threads = threads
+        let path = try temporaryFile(Array(text.utf8), name: "mapped.csv")
+        #expect(try CSVReader(o).read(path: path) == CSVReader(o).read(text: text))
+    }
+    // x becomes text on the last row: the whole file is parsed again.
+    text += "300000,late,c1,2021-03-01\n"
+    var o = CSVReadOptions()
+    o.threads = 2
+    let promoted = try temporaryFile(Array(text.utf8), name: "promoted.csv")
+    let frame = try CSVReader(o).read(path: promoted)
+    #expect(frame == (try CSVReader(o).read(text: text)))
+    #expect(frame.schema.fields.map(\.type) == [.int64, .string, .string, .date])
+    // A ragged last row: its line is found by reading the file again from the start.
+    text += "1,2\n"
+    let ragged = try temporaryFile(Array(text.utf8), name: "ragged.csv")
+    do {
+        _ = try CSVReader(o).read(path: ragged)
+        Issue.record("expected an error")
+    } catch {
+        #expect(error.kind == .raggedRow(expected: 4, actual: 2))
+        #expect(error.line == 300_003)
+    }
+}

@@ -49,7 +49,8 @@ enum CSVDriver {
     /// change (quoted fields, doubled quotes, newlines inside quotes, stray quotes and their
     /// errors in strict mode) stays libcsv's. Only for settings ``fastPathApplies(delimiter:quote:trim:)``.
     static func parseFast(_ parser: LibCSVParser, _ state: UnsafeMutablePointer<ParseState>,
-                          _ base: UnsafePointer<UInt8>, _ range: Range<Int>, delimiter: UInt8, quote: UInt8) {
+                          _ base: UnsafePointer<UInt8>, _ range: Range<Int>, delimiter: UInt8, quote: UInt8,
+                          releasesInput: Bool = false) {
         let end = range.upperBound
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
@@ -77,7 +78,18 @@ enum CSVDriver {
         var i = range.lowerBound
         var fieldStart = i
         var inRow = false
+        // With `releasesInput` (a file mapping), the pages already read are handed back every
+        // 4 MiB, so the file does not stay resident beside the columns built from it.
+        let releaseStep = 4 << 20
+        var released = range.lowerBound
+        var nextRelease = releasesInput ? released + releaseStep : Int.max
+        defer { if releasesInput { FileBytes.releasePages(base, released..<range.upperBound) } }
         while true {
+            if i >= nextRelease {
+                FileBytes.releasePages(base, released..<fieldStart)
+                released = fieldStart
+                nextRelease = fieldStart + releaseStep
+            }
             let j = nextSpecial(i)
             if j == end {
                 // The last record without a line end (csv_fini's part).

@@ -48,7 +48,7 @@ public struct CSVReader: Sendable {
         Trace.mark("start")
         let file = try FileBytes.map(path)
         Trace.mark("loaded")
-        return try read(file.buffer, name: path)
+        return try read(file.buffer, name: path, mapped: file.isMapped)
     }
 
     /// Reads CSV text held in memory; `name` stands for the file in errors.
@@ -88,7 +88,9 @@ public struct CSVReader: Sendable {
         buf.count >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF ? 3 : 0
     }
 
-    func read(_ buf: UnsafeBufferPointer<UInt8>, name: String) throws(CSVError) -> CSVReadResult {
+    /// `mapped`: the bytes are a read-only file mapping, whose pages the parse may hand back
+    /// to the kernel once read (``CSVDriver/parseFast``); touching them again reads the file.
+    func read(_ buf: UnsafeBufferPointer<UInt8>, name: String, mapped: Bool = false) throws(CSVError) -> CSVReadResult {
         guard let base = buf.baseAddress, buf.count > 0 else { throw CSVError(.emptyFile, file: name) }
         let rules = try ValueRules(options)
         let start = Self.bodyStart(buf)
@@ -100,7 +102,7 @@ public struct CSVReader: Sendable {
             return try readLenient(base, data, header: header, kinds: kinds, fixed: fixed, rules: rules, name: name)
         }
         Trace.mark("header")
-        var parts = parseChunks(base, data, kinds: kinds, fixed: fixed, rules: rules)
+        var parts = parseChunks(base, data, kinds: kinds, fixed: fixed, rules: rules, mapped: mapped)
         Trace.mark("parsed")
         if let (index, failure) = parts.enumerated().lazy.compactMap({ i, p in p.failure.map { (i, $0) } }).first {
             let rowsBefore = parts[..<index].reduce(0) { $0 + $1.rows }
@@ -109,7 +111,8 @@ public struct CSVReader: Sendable {
         }
         if let finalKinds = needsReparse(parts.map(\.builders), kinds: kinds) {
             Self.release(parts)
-            parts = parseChunks(base, data, kinds: finalKinds, fixed: Array(repeating: true, count: kinds.count), rules: rules)
+            parts = parseChunks(base, data, kinds: finalKinds, fixed: Array(repeating: true, count: kinds.count), rules: rules,
+                                mapped: mapped)
             if let failure = parts.lazy.compactMap(\.failure).first {
                 Self.release(parts)
                 throw locate(failure, rowOffset: 0, base, start..<buf.count, name: name, rules: rules)
@@ -251,11 +254,11 @@ public struct CSVReader: Sendable {
     /// have an odd number of quotes before it (inside a quoted field), or a part failed, the
     /// parts are dropped and the range is split again with the quotes counted first.
     func parseChunks(_ base: UnsafePointer<UInt8>, _ range: Range<Int>, kinds: [ColumnBuilder.Kind],
-                     fixed: [Bool], rules: ValueRules) -> [Part] {
+                     fixed: [Bool], rules: ValueRules, mapped: Bool = false) -> [Part] {
         let threads = max(1, options.threads ?? Parallel.threadCount)
         let speculative = usesFastPath
         let ranges = split(base, range, parts: threads, speculative: speculative)
-        let parts = parseRanges(base, range, ranges, kinds: kinds, fixed: fixed, rules: rules)
+        let parts = parseRanges(base, range, ranges, kinds: kinds, fixed: fixed, rules: rules, mapped: mapped)
         guard speculative && ranges.count > 1 else { return parts }
         var quotes = 0
         for p in parts.dropLast() {
@@ -265,11 +268,12 @@ public struct CSVReader: Sendable {
         }
         if quotes & 1 == 0 { return parts }
         Self.release(parts)
-        return parseRanges(base, range, split(base, range, parts: threads), kinds: kinds, fixed: fixed, rules: rules)
+        return parseRanges(base, range, split(base, range, parts: threads), kinds: kinds, fixed: fixed, rules: rules,
+                           mapped: mapped)
     }
 
     func parseRanges(_ base: UnsafePointer<UInt8>, _ range: Range<Int>, _ ranges: [Range<Int>],
-                     kinds: [ColumnBuilder.Kind], fixed: [Bool], rules: ValueRules) -> [Part] {
+                     kinds: [ColumnBuilder.Kind], fixed: [Bool], rules: ValueRules, mapped: Bool) -> [Part] {
         // Rows per byte, from the first 64 KiB, to reserve column storage once.
         let sample = min(range.count, 1 << 16)
         var newlines = 0
@@ -281,7 +285,7 @@ public struct CSVReader: Sendable {
             for c in r {
                 let estimate = Int(Double(ranges[c].count) / bytesPerRow * 1.05) + 16
                 results.initializeElement(at: c, to: parsePart(base, ranges[c], kinds: kinds, fixed: fixed,
-                                                               rules: rules, reserve: estimate))
+                                                               rules: rules, reserve: estimate, mapped: mapped))
             }
         }
         let parts = Array(results)
@@ -290,7 +294,7 @@ public struct CSVReader: Sendable {
     }
 
     func parsePart(_ base: UnsafePointer<UInt8>, _ range: Range<Int>, kinds: [ColumnBuilder.Kind], fixed: [Bool],
-                   rules: ValueRules, reserve: Int) -> Part {
+                   rules: ValueRules, reserve: Int, mapped: Bool = false) -> Part {
         let parser = makeParser()
         let n = range.count
         let fast = usesFastPath
@@ -305,7 +309,8 @@ public struct CSVReader: Sendable {
         state.builders = builders
         if fast {
             withUnsafeMutablePointer(to: &state) {
-                CSVDriver.parseFast(parser, $0, base, range, delimiter: options.delimiter, quote: options.quote)
+                CSVDriver.parseFast(parser, $0, base, range, delimiter: options.delimiter, quote: options.quote,
+                                    releasesInput: mapped)
             }
         } else {
             withUnsafeMutablePointer(to: &state) { CSVDriver.parseBlocks(parser, $0, base, range) }
@@ -419,7 +424,20 @@ enum Trace {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
         let ms = Double(now.tv_sec - last.tv_sec) * 1000 + Double(now.tv_nsec - last.tv_nsec) / 1e6
-        if label != "start" { let line = "csv \(label): \((ms * 10).rounded() / 10) ms\n"; _ = write(2, line, line.utf8.count) }
+        if label != "start" {
+            var rss = 0
+            let fd = open("/proc/self/statm", O_RDONLY)
+            if fd >= 0 {
+                var buf = [UInt8](repeating: 0, count: 128)
+                let n = read(fd, &buf, 127)
+                close(fd)
+                if n > 0, let text = String(validating: buf[..<n], as: UTF8.self) {
+                    rss = (Int(text.split(separator: " ").dropFirst().first ?? "") ?? 0) * 4096 / 1_048_576
+                }
+            }
+            let line = "csv \(label): \((ms * 10).rounded() / 10) ms, RSS \(rss) MB\n"
+            _ = write(2, line, line.utf8.count)
+        }
         last = now
     }
 }

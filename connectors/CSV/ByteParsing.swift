@@ -119,7 +119,8 @@ enum ByteParsing {
             if mantissa == 0 { return negative ? -0.0 : 0.0 }
             let e = exponent &- fracDigits
             if e >= -22 && e <= 22 {
-                var v = Double(mantissa)
+                // mantissa <= 2^53: the signed conversion is exact and one instruction.
+                var v = Double(Int64(bitPattern: mantissa))
                 v = e < 0 ? v / exactPowerOfTen(-e) : v * exactPowerOfTen(e)
                 return negative ? -v : v
             }
@@ -185,10 +186,20 @@ enum ByteParsing {
     /// An ISO 8601 date `YYYY-MM-DD`.
     @inline(__always)
     static func isoDate(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int32? {
-        guard n == 10, p[4] == 0x2D, p[7] == 0x2D,
-              let y = digits(p, 0, 4), let m = digits(p, 5, 2), let d = digits(p, 8, 2),
-              let days = days(y, m, d) else { return nil }
-        return Int32(days)
+        guard n == 10, p[4] == 0x2D, p[7] == 0x2D else { return nil }
+        let y0 = p[0] &- 0x30, y1 = p[1] &- 0x30, y2 = p[2] &- 0x30, y3 = p[3] &- 0x30
+        let m0 = p[5] &- 0x30, m1 = p[6] &- 0x30, d0 = p[8] &- 0x30, d1 = p[9] &- 0x30
+        guard y0 <= 9, y1 <= 9, y2 <= 9, y3 <= 9, m0 <= 9, m1 <= 9, d0 <= 9, d1 <= 9 else { return nil }
+        let y = Int(y0) &* 1000 &+ Int(y1) &* 100 &+ Int(y2) &* 10 &+ Int(y3)
+        let m = Int(m0) &* 10 &+ Int(m1), d = Int(d0) &* 10 &+ Int(d1)
+        guard m >= 1 && m <= 12 && d >= 1 && d <= CalendarDate.daysInMonth(year: y, month: m) else { return nil }
+        // CalendarDate.days (days from the civil date, proleptic Gregorian), inline; y >= 0.
+        let yy = m <= 2 ? y &- 1 : y
+        let era = (yy >= 0 ? yy : yy &- 399) / 400
+        let yoe = yy &- era &* 400
+        let doy = (153 &* ((m &+ 9) % 12) &+ 2) / 5 &+ d &- 1
+        let doe = yoe &* 365 &+ yoe / 4 &- yoe / 100 &+ doy
+        return Int32(era &* 146_097 &+ doe &- 719_468)
     }
 
     /// An ISO 8601 timestamp, in microseconds since the epoch (UTC).

@@ -45,6 +45,9 @@ private func expectSame(_ text: String, _ configure: (inout CSVReadOptions) -> V
         expectSame(text) { $0.nullTokens = ["1"] }
         expectSame(text.replacingOccurrences(of: ",", with: "\t")) { $0.delimiter = UInt8(ascii: "\t") }
         expectSame(text.replacingOccurrences(of: "\"", with: "'")) { $0.quote = UInt8(ascii: "'") }
+        // Delimiters above '0' take the four-byte test instead of the "below a bound" one.
+        expectSame(text.replacingOccurrences(of: ",", with: ";")) { $0.delimiter = UInt8(ascii: ";") }
+        expectSame(text.replacingOccurrences(of: ",", with: "|")) { $0.delimiter = UInt8(ascii: "|") }
     }
 }
 
@@ -59,6 +62,9 @@ func fastPathMatchesLibcsvOnRandomText(seed: Int) {
         }
         let fast = outcome(bytes, fast: true), slow = outcome(bytes, fast: false)
         #expect(fast == slow, "\(bytes)")
+        let semicolons = bytes.map { $0 == UInt8(ascii: ",") ? UInt8(ascii: ";") : $0 }
+        #expect(outcome(semicolons, fast: true) { $0.delimiter = UInt8(ascii: ";") }
+                == outcome(semicolons, fast: false) { $0.delimiter = UInt8(ascii: ";") }, "\(semicolons)")
         let fastLenient = outcome(bytes, fast: true) { $0.quoting = .lenient }
         let slowLenient = outcome(bytes, fast: false) { $0.quoting = .lenient }
         #expect(fastLenient == slowLenient, "\(bytes)")

@@ -56,15 +56,27 @@ enum CSVDriver {
         let highs: UInt64 = 0x8080_8080_8080_8080
         let dMask = ones &* UInt64(delimiter), qMask = ones &* UInt64(quote)
         let lfMask = ones &* UInt64(lf), crMask = ones &* UInt64(cr)
-        /// The first delimiter, quote, CR or LF at or after `from`, or `end`.
+        // When all four special bytes are below '0' (with ',' or a tab and '"' or '\'', the
+        // usual case), one test per word finds every byte below a bound: digits and letters
+        // never stop the scan, and a space or '+' that does is simply stepped over below.
+        let bound = max(delimiter, quote, lf, cr) &+ 1
+        let below = bound <= 0x30
+        let bMask = ones &* UInt64(bound)
+        /// The first byte at or after `from` that may be a delimiter, quote, CR or LF (every
+        /// one of them, and with `below` other small bytes too), or `end`.
         @inline(__always) func nextSpecial(_ from: Int) -> Int {
             var i = from
             while i &+ 8 <= end {
                 let x = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self).littleEndian
-                let a = x ^ dMask, b = x ^ qMask, c = x ^ lfMask, d = x ^ crMask
-                // The lowest set bit of each term marks that term's first zero byte exactly.
-                let z = ((a &- ones) & ~a) | ((b &- ones) & ~b) | ((c &- ones) & ~c) | ((d &- ones) & ~d)
-                let hit = z & highs
+                let hit: UInt64
+                if below {
+                    // The lowest set bit marks the first byte < bound exactly (bytes >= 0x80 never).
+                    hit = (x &- bMask) & ~x & highs
+                } else {
+                    let a = x ^ dMask, b = x ^ qMask, c = x ^ lfMask, d = x ^ crMask
+                    // The lowest set bit of each term marks that term's first zero byte exactly.
+                    hit = (((a &- ones) & ~a) | ((b &- ones) & ~b) | ((c &- ones) & ~c) | ((d &- ones) & ~d)) & highs
+                }
                 if hit != 0 { return i &+ (hit.trailingZeroBitCount &>> 3) }
                 i &+= 8
             }
@@ -103,6 +115,9 @@ enum CSVDriver {
             if c == delimiter {
                 state.pointee.directField(j > fieldStart ? base + fieldStart : nil, j &- fieldStart)
                 inRow = true
+            } else if c != quote && c != lf && c != cr {
+                i = j &+ 1   // a small byte that is nothing special: part of the field
+                continue
             } else if c == quote {
                 // libcsv takes the record over from the start of this field.
                 guard let resume = handOver(parser, state, base, fieldStart..<end, quote: quote) else { return }

@@ -87,6 +87,35 @@ def generate_churn(args):
     os.remove(out)
     return [figure("data.generate.churn_1m", "numpy+pandas (gen_churn.py)", s, 1_000_000, rss)]
 
+# --- csv -----------------------------------------------------------------------------
+
+CSV_READERS = {
+    "pandas.read_csv": lambda path: __import__("pandas").read_csv(path),
+    "polars.read_csv": lambda path: __import__("polars").read_csv(path),
+}
+
+def csv_read_one(args, peer):
+    """One reader, in this process: the file is read once untimed (imports, page cache)."""
+    path = os.path.join(args.data_dir, "churn_1m.csv")
+    read = CSV_READERS[peer]
+    frame = read(path)
+    holder = [frame]
+    def prepare():
+        holder.clear()           # the previous frame is freed before the next read
+    s, rss = best(args.repeats, lambda: holder.append(read(path)), prepare)
+    return figure("csv.read.churn_1m", peer, s, len(holder[-1]), rss)
+
+def csv_read(args):
+    """Each reader in its own process, so one's memory does not count against the other."""
+    import subprocess
+    out = []
+    for peer in CSV_READERS:
+        cmd = [sys.executable, os.path.abspath(__file__), "csv.read.churn_1m", "--csv-peer", peer,
+               "--data-dir", args.data_dir, "--repeats", str(args.repeats)]
+        lines = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.splitlines()
+        out += [json.loads(l) for l in lines if l.startswith("{")]
+    return out
+
 # --- pipeline -------------------------------------------------------------------------
 
 CHURN_NUMERIC = ["age", "tenure_months", "monthly_charges", "support_calls", "usage_gb", "late_payments"]
@@ -306,6 +335,7 @@ PEERS = {
     "kernel.add.f64": add,
     "kernel.softmax.f64": softmax,
     "data.generate.churn_1m": generate_churn,
+    "csv.read.churn_1m": csv_read,
     "pipeline.prep.churn_1m": prep,
     "fit.logreg.churn_1m": logreg,
     "balance.smote.churn_160k": smote,
@@ -320,7 +350,11 @@ def main():
     ap.add_argument("--list", action="store_true")
     ap.add_argument("--data-dir", default="bench-data")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--csv-peer", choices=list(CSV_READERS), help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.csv_peer:
+        print(json.dumps(csv_read_one(args, args.csv_peer)))
+        return
     if args.list or not args.workload:
         print("\n".join(PEERS))
         return

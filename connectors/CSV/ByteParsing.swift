@@ -4,11 +4,34 @@ import SluiceFrame
 /// Byte-level parsers for field values. Each takes a pointer and a length (fields are not
 /// NUL-terminated) and returns `nil` when the text is not a value of its type.
 enum ByteParsing {
-    /// Exact powers of ten for the fast float path.
-    static let powersOfTen: [Double] = (0...22).map { e in
-        var v = 1.0
-        for _ in 0..<e { v *= 10 }
-        return v
+    /// The exact power of ten `10^e` for `0 <= e <= 22` (a constant table, no lazy global).
+    @inline(__always)
+    static func exactPowerOfTen(_ e: Int) -> Double {
+        switch e {
+        case 0: 1e0
+        case 1: 1e1
+        case 2: 1e2
+        case 3: 1e3
+        case 4: 1e4
+        case 5: 1e5
+        case 6: 1e6
+        case 7: 1e7
+        case 8: 1e8
+        case 9: 1e9
+        case 10: 1e10
+        case 11: 1e11
+        case 12: 1e12
+        case 13: 1e13
+        case 14: 1e14
+        case 15: 1e15
+        case 16: 1e16
+        case 17: 1e17
+        case 18: 1e18
+        case 19: 1e19
+        case 20: 1e20
+        case 21: 1e21
+        default: 1e22
+        }
     }
 
     /// A decimal integer: optional sign, digits. With `leadingZeros == false` (inference),
@@ -36,8 +59,11 @@ enum ByteParsing {
     }
 
     /// A decimal float (`1.5`, `-.5`, `5.`, `1e-3`), or `nan` / `inf` / `infinity` (any
-    /// case, optional sign). Exact (correctly rounded): short inputs take Clinger's fast path,
-    /// the rest go to `strtod` after the syntax is checked here.
+    /// case, optional sign). Exact (correctly rounded, the same bits as `strtod`): up to 19
+    /// digits with a mantissa of at most 2^53 and a decimal exponent within ±22 take
+    /// Clinger's fast path (one exact conversion and one correctly rounded multiplication or
+    /// division by an exact power of ten); the rest go to `strtod` after the syntax is
+    /// checked here.
     @inline(__always)
     static func double(_ p: UnsafePointer<UInt8>, _ n: Int, leadingZeros: Bool) -> Double? {
         var i = 0
@@ -45,42 +71,36 @@ enum ByteParsing {
         if n > 0 && (p[0] == 0x2D || p[0] == 0x2B) { negative = p[0] == 0x2D; i = 1 }
         if i >= n { return nil }
         let c0 = p[i] | 0x20
-        if c0 == UInt8(ascii: "n") || c0 == UInt8(ascii: "i") { return special(p + i, n - i, negative) }
+        if c0 == UInt8(ascii: "n") || c0 == UInt8(ascii: "i") { return special(p + i, n &- i, negative) }
+        // Digits before and after the point, all into one mantissa (exact up to 19 digits;
+        // more wrap and are sent to strtod below).
         var mantissa: UInt64 = 0
-        var significant = 0
-        var exponent = 0
-        var digitsSeen = 0
-        var truncated = false
         let intStart = i
         while i < n {
             let d = p[i] &- 0x30
             if d > 9 { break }
-            if significant < 19 {
-                if mantissa != 0 || d != 0 { significant &+= 1 }
-                mantissa = mantissa &* 10 &+ UInt64(d)
-            } else { exponent &+= 1; truncated = true }
+            mantissa = mantissa &* 10 &+ UInt64(d)
             i &+= 1
         }
         let intDigits = i &- intStart
-        digitsSeen = intDigits
         if !leadingZeros && intDigits > 1 && p[intStart] == 0x30 { return nil }
+        var fracDigits = 0
         if i < n && p[i] == 0x2E {
             i &+= 1
             let fracStart = i
             while i < n {
                 let d = p[i] &- 0x30
                 if d > 9 { break }
-                if significant < 19 {
-                    if mantissa != 0 || d != 0 { significant &+= 1 }
-                    mantissa = mantissa &* 10 &+ UInt64(d)
-                    exponent &-= 1
-                } else { truncated = true }
+                mantissa = mantissa &* 10 &+ UInt64(d)
                 i &+= 1
             }
-            digitsSeen &+= i &- fracStart
+            fracDigits = i &- fracStart
         }
-        if digitsSeen == 0 { return nil }
-        if i < n && (p[i] | 0x20) == UInt8(ascii: "e") {
+        let digits = intDigits &+ fracDigits
+        if digits == 0 { return nil }
+        var exponent = 0
+        if i < n {
+            guard (p[i] | 0x20) == UInt8(ascii: "e") else { return nil }
             i &+= 1
             var expNegative = false
             if i < n && (p[i] == 0x2D || p[i] == 0x2B) { expNegative = p[i] == 0x2D; i &+= 1 }
@@ -92,21 +112,23 @@ enum ByteParsing {
                 if e < 100_000 { e = e &* 10 &+ Int(d) }
                 i &+= 1
             }
-            if i == expStart { return nil }
-            exponent &+= expNegative ? -e : e
+            if i == expStart || i != n { return nil }
+            exponent = expNegative ? -e : e
         }
-        if i != n { return nil }
-        if !truncated && mantissa <= (1 << 53) {
+        if digits <= 19 && mantissa <= 1 << 53 {
             if mantissa == 0 { return negative ? -0.0 : 0.0 }
-            if exponent >= -22 && exponent <= 22 {
-                var v = Double(mantissa)
-                v = exponent < 0 ? v / powersOfTen[-exponent] : v * powersOfTen[exponent]
+            let e = exponent &- fracDigits
+            if e >= -22 && e <= 22 {
+                // mantissa <= 2^53: the signed conversion is exact and one instruction.
+                var v = Double(Int64(bitPattern: mantissa))
+                v = e < 0 ? v / exactPowerOfTen(-e) : v * exactPowerOfTen(e)
                 return negative ? -v : v
             }
         }
         return slow(p, n)
     }
 
+    @inline(never)
     private static func special(_ p: UnsafePointer<UInt8>, _ n: Int, _ negative: Bool) -> Double? {
         func matches(_ word: StaticString) -> Bool {
             guard n == word.utf8CodeUnitCount else { return false }
@@ -120,6 +142,7 @@ enum ByteParsing {
     }
 
     /// `strtod` on a NUL-terminated copy, for long mantissas and large exponents.
+    @inline(never)
     private static func slow(_ p: UnsafePointer<UInt8>, _ n: Int) -> Double? {
         withUnsafeTemporaryAllocation(of: CChar.self, capacity: n + 1) { buf -> Double? in
             guard let base = buf.baseAddress else { return nil }
@@ -163,10 +186,20 @@ enum ByteParsing {
     /// An ISO 8601 date `YYYY-MM-DD`.
     @inline(__always)
     static func isoDate(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int32? {
-        guard n == 10, p[4] == 0x2D, p[7] == 0x2D,
-              let y = digits(p, 0, 4), let m = digits(p, 5, 2), let d = digits(p, 8, 2),
-              let days = days(y, m, d) else { return nil }
-        return Int32(days)
+        guard n == 10, p[4] == 0x2D, p[7] == 0x2D else { return nil }
+        let y0 = p[0] &- 0x30, y1 = p[1] &- 0x30, y2 = p[2] &- 0x30, y3 = p[3] &- 0x30
+        let m0 = p[5] &- 0x30, m1 = p[6] &- 0x30, d0 = p[8] &- 0x30, d1 = p[9] &- 0x30
+        guard y0 <= 9, y1 <= 9, y2 <= 9, y3 <= 9, m0 <= 9, m1 <= 9, d0 <= 9, d1 <= 9 else { return nil }
+        let y = Int(y0) &* 1000 &+ Int(y1) &* 100 &+ Int(y2) &* 10 &+ Int(y3)
+        let m = Int(m0) &* 10 &+ Int(m1), d = Int(d0) &* 10 &+ Int(d1)
+        guard m >= 1 && m <= 12 && d >= 1 && d <= CalendarDate.daysInMonth(year: y, month: m) else { return nil }
+        // CalendarDate.days (days from the civil date, proleptic Gregorian), inline; y >= 0.
+        let yy = m <= 2 ? y &- 1 : y
+        let era = (yy >= 0 ? yy : yy &- 399) / 400
+        let yoe = yy &- era &* 400
+        let doy = (153 &* ((m &+ 9) % 12) &+ 2) / 5 &+ d &- 1
+        let doe = yoe &* 365 &+ yoe / 4 &- yoe / 100 &+ doy
+        return Int32(era &* 146_097 &+ doe &- 719_468)
     }
 
     /// An ISO 8601 timestamp, in microseconds since the epoch (UTC).
@@ -285,6 +318,8 @@ struct DateTimePattern: Sendable, Hashable {
 /// The value rules of one read, prepared once: tokens as bytes, formats parsed.
 struct ValueRules: Sendable {
     let nullTokens: [[UInt8]]
+    /// Whether there are null tokens (a stored flag: the hot path asks for every field).
+    let hasNullTokens: Bool
     let trueTokens: [[UInt8]]
     let falseTokens: [[UInt8]]
     let datePattern: DateTimePattern?
@@ -292,6 +327,7 @@ struct ValueRules: Sendable {
 
     init(_ o: CSVReadOptions) throws(CSVError) {
         nullTokens = o.nullTokens.map { Array($0.utf8) }
+        hasNullTokens = !o.nullTokens.isEmpty
         trueTokens = o.trueTokens.map { Array($0.utf8) }
         falseTokens = o.falseTokens.map { Array($0.utf8) }
         if case let .pattern(s) = o.dateFormat { datePattern = try DateTimePattern(s) } else { datePattern = nil }
@@ -299,7 +335,7 @@ struct ValueRules: Sendable {
     }
 
     @inline(__always) func isNull(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
-        !nullTokens.isEmpty && ByteParsing.matchesAny(p, n, nullTokens)
+        hasNullTokens && ByteParsing.matchesAny(p, n, nullTokens)
     }
 
     @inline(__always) func bool(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool? {

@@ -13,6 +13,9 @@ enum CSVDriver {
             let n = min(1 << 20, range.upperBound - i)
             let used = parser.parse(base + i, n, state)
             if used < n {
+                // libcsv went on past a failure found earlier in the block (a ragged row, a
+                // bad value): that one comes first and is kept.
+                if state.pointee.failure != nil { return }
                 state.pointee.failure = ParseFailure(kind: parser.errorKind(atEnd: false),
                                                      location: .row(state.pointee.rows, field: state.pointee.field),
                                                      needsLocating: true)
@@ -25,6 +28,150 @@ enum CSVDriver {
                                                  location: .row(state.pointee.rows, field: state.pointee.field),
                                                  needsLocating: true)
         }
+    }
+
+    /// Whether ``parseFast(_:_:_:_:delimiter:quote:)`` gives the same records as libcsv for
+    /// these settings: spaces kept (no trimming), and delimiter, quote and line ends all
+    /// different bytes.
+    static func fastPathApplies(delimiter: UInt8, quote: UInt8, trim: Bool) -> Bool {
+        !trim && delimiter != quote && delimiter != lf && delimiter != cr && quote != lf && quote != cr
+    }
+
+    /// The fast path for ``parseBlocks(_:_:_:_:)``: records without a quote byte are split
+    /// here, straight from the input (no copy, no callback through C); a record with a quote
+    /// byte is handed to libcsv from the start of the field holding it, one physical line at
+    /// a time, until libcsv ends the record at a line end; then splitting resumes here.
+    ///
+    /// Unquoted records follow libcsv's rules as Sluice configures it (spaces kept,
+    /// `CSV_EMPTY_IS_NULL`): the delimiter ends a field, CR or LF ends a record, an empty
+    /// unquoted field is null, a line with no bytes is no record, a trailing delimiter is one
+    /// more (null) field, and a last record without a line end is kept. Everything quotes can
+    /// change (quoted fields, doubled quotes, newlines inside quotes, stray quotes and their
+    /// errors in strict mode) stays libcsv's. Only for settings ``fastPathApplies(delimiter:quote:trim:)``.
+    static func parseFast(_ parser: LibCSVParser, _ state: UnsafeMutablePointer<ParseState>,
+                          _ base: UnsafePointer<UInt8>, _ range: Range<Int>, delimiter: UInt8, quote: UInt8,
+                          releasesInput: Bool = false) {
+        let end = range.upperBound
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let dMask = ones &* UInt64(delimiter), qMask = ones &* UInt64(quote)
+        let lfMask = ones &* UInt64(lf), crMask = ones &* UInt64(cr)
+        // When all four special bytes are below '0' (with ',' or a tab and '"' or '\'', the
+        // usual case), one test per word finds every byte below a bound: digits and letters
+        // never stop the scan, and a space or '+' that does is simply stepped over below.
+        let bound = max(delimiter, quote, lf, cr) &+ 1
+        let below = bound <= 0x30
+        let bMask = ones &* UInt64(bound)
+        /// The first byte at or after `from` that may be a delimiter, quote, CR or LF (every
+        /// one of them, and with `below` other small bytes too), or `end`.
+        @inline(__always) func nextSpecial(_ from: Int) -> Int {
+            var i = from
+            while i &+ 8 <= end {
+                let x = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self).littleEndian
+                let hit: UInt64
+                if below {
+                    // The lowest set bit marks the first byte < bound exactly (bytes >= 0x80 never).
+                    hit = (x &- bMask) & ~x & highs
+                } else {
+                    let a = x ^ dMask, b = x ^ qMask, c = x ^ lfMask, d = x ^ crMask
+                    // The lowest set bit of each term marks that term's first zero byte exactly.
+                    hit = (((a &- ones) & ~a) | ((b &- ones) & ~b) | ((c &- ones) & ~c) | ((d &- ones) & ~d)) & highs
+                }
+                if hit != 0 { return i &+ (hit.trailingZeroBitCount &>> 3) }
+                i &+= 8
+            }
+            while i < end {
+                let c = base[i]
+                if c == delimiter || c == quote || c == lf || c == cr { return i }
+                i &+= 1
+            }
+            return end
+        }
+        var i = range.lowerBound
+        var fieldStart = i
+        var inRow = false
+        // With `releasesInput` (a file mapping), the pages already read are handed back every
+        // 4 MiB, so the file does not stay resident beside the columns built from it.
+        let releaseStep = 4 << 20
+        var released = range.lowerBound
+        var nextRelease = releasesInput ? released + releaseStep : Int.max
+        defer { if releasesInput { FileBytes.releasePages(base, released..<range.upperBound) } }
+        while true {
+            if i >= nextRelease {
+                FileBytes.releasePages(base, released..<fieldStart)
+                released = fieldStart
+                nextRelease = fieldStart + releaseStep
+            }
+            let j = nextSpecial(i)
+            if j == end {
+                // The last record without a line end (csv_fini's part).
+                if inRow || j > fieldStart {
+                    state.pointee.directField(j > fieldStart ? base + fieldStart : nil, j &- fieldStart)
+                    state.pointee.row()
+                }
+                return
+            }
+            let c = base[j]
+            if c == delimiter {
+                state.pointee.directField(j > fieldStart ? base + fieldStart : nil, j &- fieldStart)
+                inRow = true
+            } else if c != quote && c != lf && c != cr {
+                i = j &+ 1   // a small byte that is nothing special: part of the field
+                continue
+            } else if c == quote {
+                // libcsv takes the record over from the start of this field.
+                guard let resume = handOver(parser, state, base, fieldStart..<end, quote: quote) else { return }
+                i = resume
+                fieldStart = resume
+                inRow = false
+                if state.pointee.failure != nil { return }
+                continue
+            } else {
+                if inRow || j > fieldStart {
+                    state.pointee.directField(j > fieldStart ? base + fieldStart : nil, j &- fieldStart)
+                    state.pointee.row()
+                    if state.pointee.failure != nil { return }
+                }
+                inRow = false
+            }
+            i = j &+ 1
+            fieldStart = i
+        }
+    }
+
+    /// Feeds libcsv from `range.lowerBound` one physical line at a time until it ends a record
+    /// at the end of a line; returns where the fast path resumes, or `nil` when the input
+    /// ended (libcsv finished it) or libcsv failed (the failure is recorded).
+    private static func handOver(_ parser: LibCSVParser, _ state: UnsafeMutablePointer<ParseState>,
+                                 _ base: UnsafePointer<UInt8>, _ range: Range<Int>, quote: UInt8) -> Int? {
+        var i = range.lowerBound
+        let end = range.upperBound
+        let rowsBefore = state.pointee.rows
+        while i < end {
+            var j = i
+            while j < end && base[j] != lf && base[j] != cr { j &+= 1 }
+            let stop = j < end ? j &+ 1 : end
+            state.pointee.quotes &+= CSVReader.count(quote, base + i, stop &- i)
+            let used = parser.parse(base + i, stop &- i, state)
+            if used < stop &- i {
+                if state.pointee.failure == nil {
+                    state.pointee.failure = ParseFailure(kind: parser.errorKind(atEnd: false),
+                                                         location: .row(state.pointee.rows, field: state.pointee.field),
+                                                         needsLocating: true)
+                }
+                return nil
+            }
+            i = stop
+            // A record ends only at a line end outside quotes, the last byte fed: libcsv is
+            // back at the start of a row.
+            if state.pointee.rows != rowsBefore { return i }
+        }
+        if state.pointee.failure == nil && !parser.finish(state) {
+            state.pointee.failure = ParseFailure(kind: parser.errorKind(atEnd: true),
+                                                 location: .row(state.pointee.rows, field: state.pointee.field),
+                                                 needsLocating: true)
+        }
+        return nil
     }
 
     /// Line position carried from one block to the next.

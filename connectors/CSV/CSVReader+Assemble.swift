@@ -1,39 +1,66 @@
 import Glibc
+import SluiceCompute
 import SluiceFrame
 
 extension CSVReader {
     /// Joins the parts' builders column by column into a frame: unifies kinds, concatenates
     /// values and validity bits, merges string dictionaries (first appearance first) and
-    /// checks each distinct string once for UTF-8 and NUL. A part's storage is released as
-    /// soon as its column is copied.
+    /// checks each distinct string once for UTF-8 and NUL. Columns are joined on every core;
+    /// a part's storage is released as soon as its column is copied. When several columns
+    /// fail, the first column's failure is the one thrown.
     func assemble(_ parts: [[ColumnBuilder]], names: [String]) throws(ParseFailure) -> Frame {
-        var parts = parts
+        let width = names.count, count = parts.count
+        // Column-major: the builders of column j are grid[j * count ..< (j + 1) * count].
+        let grid = UnsafeMutablePointer<ColumnBuilder>.allocate(capacity: max(1, width * count))
+        for k in 0..<count { for j in 0..<width { (grid + j * count + k).initialize(to: parts[k][j]) } }
+        let columns = UnsafeMutablePointer<Column?>.allocate(capacity: max(1, width))
+        let failures = UnsafeMutablePointer<ParseFailure?>.allocate(capacity: max(1, width))
+        columns.initialize(repeating: nil, count: width)
+        failures.initialize(repeating: nil, count: width)
+        defer {
+            grid.deinitialize(count: width * count); grid.deallocate()
+            columns.deinitialize(count: width); columns.deallocate()
+            failures.deinitialize(count: width); failures.deallocate()
+        }
+        var nullable = [Bool](repeating: false, count: width)
+        var kinds = [ColumnBuilder.Kind](repeating: .empty, count: width)
+        for j in 0..<width {
+            for k in 0..<count {
+                kinds[j] = KindLattice.join(kinds[j], grid[j * count + k].kind)
+                nullable[j] = nullable[j] || grid[j * count + k].sawNull
+            }
+            if kinds[j] == .empty { kinds[j] = .string }
+        }
+        Parallel.forEachChunk(of: width, minimumChunk: 1) { range in
+            for j in range {
+                var column: [ColumnBuilder] = (0..<count).map { k in
+                    var b = grid[j * count + k]
+                    grid[j * count + k] = ColumnBuilder(kind: .empty, fixed: false, reserve: 0)
+                    b.promote(to: kinds[j])
+                    return b
+                }
+                do throws(ParseFailure) {
+                    columns[j] = try Self.column(&column, kind: kinds[j], field: j)
+                } catch {
+                    failures[j] = error
+                }
+            }
+        }
+        if let failure = (0..<width).lazy.compactMap({ failures[$0] }).first { throw failure }
         var fields: [Field] = []
-        var columns: [Column] = []
-        fields.reserveCapacity(names.count)
-        columns.reserveCapacity(names.count)
-        for j in names.indices {
-            var kind = ColumnBuilder.Kind.empty
-            var nullable = false
-            for p in parts { kind = KindLattice.join(kind, p[j].kind); nullable = nullable || p[j].sawNull }
-            if kind == .empty { kind = .string }
-            var column: [ColumnBuilder] = []
-            for k in parts.indices {
-                var b = parts[k][j]
-                parts[k][j] = ColumnBuilder(kind: .empty, fixed: false, reserve: 0)
-                b.promote(to: kind)
-                column.append(b)
+        var built: [Column] = []
+        fields.reserveCapacity(width)
+        built.reserveCapacity(width)
+        for j in 0..<width {
+            guard let c = columns[j] else {
+                throw ParseFailure(kind: .io("internal error assembling the frame"), location: .place(line: 0, column: 0))
             }
-            do {
-                columns.append(try Self.column(&column, kind: kind, field: j))
-            } catch {
-                for k in parts.indices { for jj in parts[k].indices { parts[k][jj].release() } }
-                throw error
-            }
-            fields.append(Field(names[j], columns[j].type, nullable: nullable || columns[j].nullCount > 0))
+            columns[j] = nil
+            built.append(c)
+            fields.append(Field(names[j], c.type, nullable: nullable[j] || c.nullCount > 0))
         }
         do {
-            return try Frame(schema: Schema(fields), columns: columns)
+            return try Frame(schema: Schema(fields), columns: built)
         } catch {
             throw ParseFailure(kind: .io("internal error assembling the frame: \(error)"), location: .place(line: 0, column: 0))
         }

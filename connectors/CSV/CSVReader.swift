@@ -18,16 +18,24 @@ import SluiceFrame
 /// never half one type and half another. Integers with leading zeros (`00123`) are text;
 /// `NaN`, `inf`, `-inf` are doubles. A column with no value at all is a nullable String.
 ///
-/// **Speed.** ``read(path:)`` reads the file at once and, in strict mode, parses it on every
-/// core: it splits the data at record boundaries found by quote parity and runs one libcsv
-/// parser per part. Numbers are parsed from bytes (exact, correctly rounded). Peak memory is
-/// about the file plus the frame. Lenient reads and ``batches(path:rowsPerBatch:)`` use one core.
+/// **Speed.** ``read(path:)`` maps the file and, in strict mode, parses it on every core.
+/// Records without a quote byte are split by the reader itself, 8 bytes at a time, straight
+/// from the mapping; a record with a quote goes to libcsv, which keeps every quoting rule
+/// (both give the same records: tests compare them). The split points between cores are
+/// first taken at line ends without a pass over the file; if the parts' quote counts show
+/// a split point inside a quoted field, the file is split again by quote parity. Numbers are
+/// parsed from bytes (exact, correctly rounded: the same bits as `strtod`). Pages of the
+/// mapping are handed back as they are read, so peak memory is about twice the frame.
+/// Lenient reads and ``batches(path:rowsPerBatch:)`` use one core and libcsv throughout.
 ///
 /// **Errors.** Every bad input fails with a ``CSVError`` naming `file:line:column`, and
 /// nothing partial is returned, unless ``CSVReadOptions/badRows`` is `.skip`.
 public struct CSVReader: Sendable {
     /// The options every read uses.
     public var options: CSVReadOptions
+    /// Whether whole-file reads split quote-free records themselves (``CSVDriver/parseFast``)
+    /// rather than through libcsv; the records are the same (tests compare both).
+    var useFastPath = true
 
     /// A reader with `options` (the defaults read RFC 4180 with a header).
     public init(_ options: CSVReadOptions = CSVReadOptions()) {
@@ -45,7 +53,7 @@ public struct CSVReader: Sendable {
         Trace.mark("start")
         let file = try FileBytes.map(path)
         Trace.mark("loaded")
-        return try read(file.buffer, name: path)
+        return try read(file.buffer, name: path, mapped: file.isMapped)
     }
 
     /// Reads CSV text held in memory; `name` stands for the file in errors.
@@ -85,7 +93,9 @@ public struct CSVReader: Sendable {
         buf.count >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF ? 3 : 0
     }
 
-    func read(_ buf: UnsafeBufferPointer<UInt8>, name: String) throws(CSVError) -> CSVReadResult {
+    /// `mapped`: the bytes are a read-only file mapping, whose pages the parse may hand back
+    /// to the kernel once read (``CSVDriver/parseFast``); touching them again reads the file.
+    func read(_ buf: UnsafeBufferPointer<UInt8>, name: String, mapped: Bool = false) throws(CSVError) -> CSVReadResult {
         guard let base = buf.baseAddress, buf.count > 0 else { throw CSVError(.emptyFile, file: name) }
         let rules = try ValueRules(options)
         let start = Self.bodyStart(buf)
@@ -97,7 +107,7 @@ public struct CSVReader: Sendable {
             return try readLenient(base, data, header: header, kinds: kinds, fixed: fixed, rules: rules, name: name)
         }
         Trace.mark("header")
-        var parts = parseChunks(base, data, kinds: kinds, fixed: fixed, rules: rules)
+        var parts = parseChunks(base, data, kinds: kinds, fixed: fixed, rules: rules, mapped: mapped)
         Trace.mark("parsed")
         if let (index, failure) = parts.enumerated().lazy.compactMap({ i, p in p.failure.map { (i, $0) } }).first {
             let rowsBefore = parts[..<index].reduce(0) { $0 + $1.rows }
@@ -106,7 +116,8 @@ public struct CSVReader: Sendable {
         }
         if let finalKinds = needsReparse(parts.map(\.builders), kinds: kinds) {
             Self.release(parts)
-            parts = parseChunks(base, data, kinds: finalKinds, fixed: Array(repeating: true, count: kinds.count), rules: rules)
+            parts = parseChunks(base, data, kinds: finalKinds, fixed: Array(repeating: true, count: kinds.count), rules: rules,
+                                mapped: mapped)
             if let failure = parts.lazy.compactMap(\.failure).first {
                 Self.release(parts)
                 throw locate(failure, rowOffset: 0, base, start..<buf.count, name: name, rules: rules)
@@ -170,6 +181,8 @@ public struct CSVReader: Sendable {
         var builders: [ColumnBuilder]
         var rows: Int
         var failure: ParseFailure?
+        /// The quote bytes in the part's range, when the fast path parsed all of it.
+        var quotes: Int?
     }
 
     static func release(_ parts: [Part]) {
@@ -180,19 +193,20 @@ public struct CSVReader: Sendable {
     ///
     /// Quote parity decides where a record may end: in a file libcsv accepts in strict mode,
     /// a line end is outside quotes exactly when an even number of quotes precede it. The
-    /// quotes before each nominal split point are counted in parallel.
-    func split(_ base: UnsafePointer<UInt8>, _ range: Range<Int>, parts: Int) -> [Range<Int>] {
+    /// quotes before each nominal split point are counted in parallel. A `speculative` split
+    /// counts nothing and assumes an even number of quotes before every split point; the
+    /// caller must check that assumption (the parts' ``Part/quotes``) before trusting it.
+    func split(_ base: UnsafePointer<UInt8>, _ range: Range<Int>, parts: Int, speculative: Bool = false) -> [Range<Int>] {
         guard parts > 1, strict, range.count >= 1 << 20 else { return [range] }
         let lo = range.lowerBound, hi = range.upperBound, n = range.count
         let cuts = (0...parts).map { lo + n * $0 / parts }
         let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: parts)
         defer { counts.deallocate() }
         let quote = options.quote
-        Parallel.forEachChunk(of: parts, minimumChunk: 1) { r in
-            for k in r {
-                var c = 0
-                for i in cuts[k]..<cuts[k + 1] { c &+= base[i] == quote ? 1 : 0 }
-                counts[k] = c
+        counts.initialize(repeating: 0)
+        if !speculative {
+            Parallel.forEachChunk(of: parts, minimumChunk: 1) { r in
+                for k in r { counts[k] = Self.count(quote, base + cuts[k], cuts[k + 1] - cuts[k]) }
             }
         }
         var bounds = [lo]
@@ -217,11 +231,54 @@ public struct CSVReader: Sendable {
         return (0..<parts).map { bounds[$0]..<bounds[$0 + 1] }
     }
 
+    /// How many bytes equal to `byte` the `n` bytes at `p` hold (8 at a time).
+    static func count(_ byte: UInt8, _ p: UnsafePointer<UInt8>, _ n: Int) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101, lows: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        let pattern = ones &* UInt64(byte)
+        var c = 0, i = 0
+        while i &+ 8 <= n {
+            let x = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self) ^ pattern
+            // The high bit of each byte of `nonzero` is set exactly when that byte of x is not 0.
+            let nonzero = ((x & lows) &+ lows) | x
+            c &+= (~nonzero & ~lows).nonzeroBitCount
+            i &+= 8
+        }
+        while i < n { c &+= p[i] == byte ? 1 : 0; i &+= 1 }
+        return c
+    }
+
+    /// Whether whole-range parses of these options use ``CSVDriver/parseFast``.
+    var usesFastPath: Bool {
+        useFastPath && CSVDriver.fastPathApplies(delimiter: options.delimiter, quote: options.quote, trim: options.trimSpaces)
+    }
+
     /// Parses `range` on every core (strict mode), one libcsv parser per part.
+    ///
+    /// With the fast path the split is first speculative (no pass over the input to count
+    /// quotes): the parts count the quotes they meet, and when a split point turns out to
+    /// have an odd number of quotes before it (inside a quoted field), or a part failed, the
+    /// parts are dropped and the range is split again with the quotes counted first.
     func parseChunks(_ base: UnsafePointer<UInt8>, _ range: Range<Int>, kinds: [ColumnBuilder.Kind],
-                     fixed: [Bool], rules: ValueRules) -> [Part] {
+                     fixed: [Bool], rules: ValueRules, mapped: Bool = false) -> [Part] {
         let threads = max(1, options.threads ?? Parallel.threadCount)
-        let ranges = split(base, range, parts: threads)
+        let speculative = usesFastPath
+        let ranges = split(base, range, parts: threads, speculative: speculative)
+        let parts = parseRanges(base, range, ranges, kinds: kinds, fixed: fixed, rules: rules, mapped: mapped)
+        guard speculative && ranges.count > 1 else { return parts }
+        var quotes = 0
+        for p in parts.dropLast() {
+            guard let q = p.quotes else { quotes = 1; break }
+            quotes &+= q
+            if quotes & 1 == 1 { break }
+        }
+        if quotes & 1 == 0 { return parts }
+        Self.release(parts)
+        return parseRanges(base, range, split(base, range, parts: threads), kinds: kinds, fixed: fixed, rules: rules,
+                           mapped: mapped)
+    }
+
+    func parseRanges(_ base: UnsafePointer<UInt8>, _ range: Range<Int>, _ ranges: [Range<Int>],
+                     kinds: [ColumnBuilder.Kind], fixed: [Bool], rules: ValueRules, mapped: Bool) -> [Part] {
         // Rows per byte, from the first 64 KiB, to reserve column storage once.
         let sample = min(range.count, 1 << 16)
         var newlines = 0
@@ -233,7 +290,7 @@ public struct CSVReader: Sendable {
             for c in r {
                 let estimate = Int(Double(ranges[c].count) / bytesPerRow * 1.05) + 16
                 results.initializeElement(at: c, to: parsePart(base, ranges[c], kinds: kinds, fixed: fixed,
-                                                               rules: rules, reserve: estimate))
+                                                               rules: rules, reserve: estimate, mapped: mapped))
             }
         }
         let parts = Array(results)
@@ -242,19 +299,30 @@ public struct CSVReader: Sendable {
     }
 
     func parsePart(_ base: UnsafePointer<UInt8>, _ range: Range<Int>, kinds: [ColumnBuilder.Kind], fixed: [Bool],
-                   rules: ValueRules, reserve: Int) -> Part {
+                   rules: ValueRules, reserve: Int, mapped: Bool = false) -> Part {
         let parser = makeParser()
         let n = range.count
-        let spaceFree = n == 0 || (memchr(base + range.lowerBound, 0x20, n) == nil && memchr(base + range.lowerBound, 0x09, n) == nil)
+        let fast = usesFastPath
+        // The fast path gives libcsv only records with quotes: keeping its space function
+        // there costs less than scanning the whole range for spaces.
+        let spaceFree = !fast && (n == 0 || (memchr(base + range.lowerBound, 0x20, n) == nil && memchr(base + range.lowerBound, 0x09, n) == nil))
         parser.reset(spaceFree: spaceFree)
         let builders = UnsafeMutablePointer<ColumnBuilder>.allocate(capacity: kinds.count)
         for j in kinds.indices { (builders + j).initialize(to: ColumnBuilder(kind: kinds[j], fixed: fixed[j], reserve: reserve)) }
         var state = ParseState(mode: .direct, expected: kinds.count, rules: rules)
         state.maxFieldBytes = options.maxFieldBytes
         state.builders = builders
-        withUnsafeMutablePointer(to: &state) { CSVDriver.parseBlocks(parser, $0, base, range) }
+        if fast {
+            withUnsafeMutablePointer(to: &state) {
+                CSVDriver.parseFast(parser, $0, base, range, delimiter: options.delimiter, quote: options.quote,
+                                    releasesInput: mapped)
+            }
+        } else {
+            withUnsafeMutablePointer(to: &state) { CSVDriver.parseBlocks(parser, $0, base, range) }
+        }
         let part = Part(builders: Array(UnsafeBufferPointer(start: builders, count: kinds.count)),
-                        rows: state.rows, failure: state.failure)
+                        rows: state.rows, failure: state.failure,
+                        quotes: fast && state.failure == nil ? state.quotes : nil)
         builders.deinitialize(count: kinds.count)
         builders.deallocate()
         return part
@@ -361,7 +429,20 @@ enum Trace {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
         let ms = Double(now.tv_sec - last.tv_sec) * 1000 + Double(now.tv_nsec - last.tv_nsec) / 1e6
-        if label != "start" { let line = "csv \(label): \((ms * 10).rounded() / 10) ms\n"; _ = write(2, line, line.utf8.count) }
+        if label != "start" {
+            var rss = 0
+            let fd = open("/proc/self/statm", O_RDONLY)
+            if fd >= 0 {
+                var buf = [UInt8](repeating: 0, count: 128)
+                let n = read(fd, &buf, 127)
+                close(fd)
+                if n > 0, let text = String(validating: buf[..<n], as: UTF8.self) {
+                    rss = (Int(text.split(separator: " ").dropFirst().first ?? "") ?? 0) * 4096 / 1_048_576
+                }
+            }
+            let line = "csv \(label): \((ms * 10).rounded() / 10) ms, RSS \(rss) MB\n"
+            _ = write(2, line, line.utf8.count)
+        }
         last = now
     }
 }

@@ -71,6 +71,7 @@ struct ColumnBuilder {
         count &+= 1
     }
 
+    @inline(never)
     mutating func appendNull() {
         if !hasNulls {
             hasNulls = true
@@ -93,7 +94,8 @@ struct ColumnBuilder {
     }
 
     /// Appends one field (`nil` is null). Returns `false` when the column's type is fixed and
-    /// the text is not a value of it.
+    /// the text is not a value of it. The common cases are inline; the rest (other kinds,
+    /// inference's first value and promotions) are in ``appendOther(_:_:_:)``.
     @inline(__always)
     mutating func append(_ p: UnsafePointer<UInt8>?, _ n: Int, _ rules: ValueRules) -> Bool {
         guard let p else { appendNull(); return true }
@@ -103,6 +105,23 @@ struct ColumnBuilder {
             if let v = ByteParsing.double(p, n, leadingZeros: fixed) { f64.append(v); markValid(); return true }
         case .int64:
             if let v = ByteParsing.int64(p, n, leadingZeros: fixed) { i64.append(v); markValid(); return true }
+        case .string:
+            i32.append(dict.intern(p, n)); markValid(); return true
+        case .date:
+            if rules.datePattern == nil, let v = ByteParsing.isoDate(p, n) { i32.append(v); markValid(); return true }
+        default:
+            break
+        }
+        return appendOther(p, n, rules)
+    }
+
+    /// Appends a non-null field the inline cases did not take.
+    @inline(never)
+    mutating func appendOther(_ p: UnsafePointer<UInt8>, _ n: Int, _ rules: ValueRules) -> Bool {
+        switch kind {
+        case .double:
+            break  // not a double (the inline case tried): text, unless the type is fixed
+        case .int64:
             if !fixed, let v = ByteParsing.double(p, n, leadingZeros: false) {
                 promote(to: .double)
                 f64.append(v); markValid(); return true
@@ -130,6 +149,7 @@ struct ColumnBuilder {
     }
 
     /// The first non-null value decides the kind.
+    @inline(never)
     private mutating func appendFirst(_ p: UnsafePointer<UInt8>, _ n: Int, _ rules: ValueRules) -> Bool {
         if let v = ByteParsing.int64(p, n, leadingZeros: false) {
             promote(to: .int64); i64.append(v)
@@ -149,6 +169,7 @@ struct ColumnBuilder {
     }
 
     /// Changes the kind, converting stored values (nulls keep their placeholders).
+    @inline(never)
     mutating func promote(to new: Kind) {
         if new == kind { return }
         let old = kind

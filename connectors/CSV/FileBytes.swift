@@ -40,6 +40,23 @@ final class FileBytes: @unchecked Sendable {
 
     var buffer: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: pointer, count: count) }
 
+    /// Whether the bytes are a read-only mapping of the file (else a private copy).
+    var isMapped: Bool { mapped }
+
+    /// Hands the whole pages inside `range` (byte offsets from `base`, a page-aligned file
+    /// mapping) back to the kernel: they leave the resident set, and reading them again
+    /// faults them in from the page cache or the file, unchanged. Only for read-only
+    /// private file mappings (on anonymous memory this would zero the bytes).
+    static func releasePages(_ base: UnsafePointer<UInt8>, _ range: Range<Int>) {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        guard page > 0 else { return }
+        let start = Int(bitPattern: base + range.lowerBound), end = Int(bitPattern: base + range.upperBound)
+        let from = (start + page - 1) / page * page, to = end / page * page
+        if to > from, let p = UnsafeMutableRawPointer(bitPattern: from) {
+            _ = madvise(p, to - from, MADV_DONTNEED)
+        }
+    }
+
     /// Reads `path`. A missing file is ``CSVError/Kind/fileNotFound``; other failures carry
     /// the system's reason.
     static func load(_ path: String) throws(CSVError) -> FileBytes {

@@ -48,6 +48,8 @@ struct ParseState {
     var field = 0
     var rows = 0
     var failure: ParseFailure?
+    /// Quote bytes the fast path handed to libcsv (all the quotes of its range).
+    var quotes = 0
 
     // Header mode.
     var header: [[UInt8]] = []
@@ -84,19 +86,33 @@ struct ParseState {
         self.rules = rules
     }
 
+    /// A field in direct mode (the fast path calls this; ``field(_:_:)`` does for libcsv).
+    @inline(__always)
+    mutating func directField(_ p: UnsafePointer<UInt8>?, _ n: Int) {
+        if field < expected, failure == nil, let builders {
+            if n > maxFieldBytes || !builders[field].append(p, n, rules) { fieldFailed(p, n) }
+        }
+        field &+= 1
+    }
+
+    /// Records why field `field` of row `rows` could not be stored.
+    @inline(never)
+    private mutating func fieldFailed(_ p: UnsafePointer<UInt8>?, _ n: Int) {
+        guard let builders else { return }
+        let location: ParseLocation = tracksLines ? .place(line: line, column: field + 1) : .row(rows, field: field)
+        if n > maxFieldBytes {
+            failure = ParseFailure(kind: .fieldTooLarge(limit: maxFieldBytes), location: location)
+        } else {
+            failure = ParseFailure(kind: .invalidValue(text: text(p, n), type: builders[field].columnType), location: location)
+        }
+    }
+
     @inline(__always)
     mutating func field(_ p: UnsafePointer<UInt8>?, _ n: Int) {
         switch mode {
         case .direct:
-            if failure == nil, field < expected, let builders {
-                if n > maxFieldBytes {
-                    failure = ParseFailure(kind: .fieldTooLarge(limit: maxFieldBytes),
-                                           location: tracksLines ? .place(line: line, column: field + 1) : .row(rows, field: field))
-                } else if !builders[field].append(p, n, rules) {
-                    failure = ParseFailure(kind: .invalidValue(text: text(p, n), type: builders[field].columnType),
-                                           location: tracksLines ? .place(line: line, column: field + 1) : .row(rows, field: field))
-                }
-            }
+            directField(p, n)
+            return
         case .buffered:
             lastFieldLine = line
             starts.append(record.count)

@@ -91,6 +91,8 @@ struct PipelineTests {
         let meta = try Artifact.metadata(at: a)
         #expect(meta.seed == 11 && meta.metrics["auc"] == 0.9 && meta.featureNames == fitted.featureNames)
         #expect(meta.dataFingerprint.count == 16 && meta.library.hasPrefix("sluice"))
+        let other = try churnPipeline().fit(churnLike(rows: 800, seed: 99), seed: 11)
+        #expect(other.dataFingerprint != fitted.dataFingerprint, "other training data, other fingerprint")
     }
 
     @Test("loading refuses truncated, tampered, wrong-version, wrong-model and wrong-schema artifacts")

@@ -32,13 +32,7 @@ public enum SamplingStrategy: Sendable, Equatable, CustomStringConvertible {
         case .auto:
             return counts.enumerated().map { $0.offset == majority ? 0 : counts[majority] - $0.element }
         case .ratio(let r):
-            guard labels.classes.count == 2 else {
-                throw PipelineError.invalidConfiguration(stage: stage,
-                    reason: "a ratio strategy needs a binary target, this one has \(labels.classes.count) classes; use counts")
-            }
-            guard r > 0, r.isFinite else {
-                throw PipelineError.invalidConfiguration(stage: stage, reason: "ratio \(r) must be positive")
-            }
+            try Self.checkRatio(r, labels, stage: stage)
             return try counts.enumerated().map { c, n in
                 guard c != majority else { return 0 }
                 let add = Int((Double(counts[majority]) * r - Double(n)).rounded(.towardZero))
@@ -70,13 +64,7 @@ public enum SamplingStrategy: Sendable, Equatable, CustomStringConvertible {
         case .auto:
             return counts.indices.map { $0 == minority ? nil : counts[minority] }
         case .ratio(let r):
-            guard labels.classes.count == 2 else {
-                throw PipelineError.invalidConfiguration(stage: stage,
-                    reason: "a ratio strategy needs a binary target, this one has \(labels.classes.count) classes; use counts")
-            }
-            guard r > 0, r.isFinite else {
-                throw PipelineError.invalidConfiguration(stage: stage, reason: "ratio \(r) must be positive")
-            }
+            try Self.checkRatio(r, labels, stage: stage)
             return try counts.enumerated().map { c, n in
                 guard c != minority else { return nil }
                 let keep = Int((Double(counts[minority]) / r).rounded(.towardZero))
@@ -101,6 +89,17 @@ public enum SamplingStrategy: Sendable, Equatable, CustomStringConvertible {
 
     private static func firstIndex(of value: Int, in counts: [Int]) -> Int {
         counts.firstIndex(of: value) ?? 0
+    }
+
+    /// A ratio needs a binary target and a positive, finite value.
+    private static func checkRatio(_ r: Double, _ labels: ClassLabels, stage: String) throws {
+        guard labels.classes.count == 2 else {
+            throw PipelineError.invalidConfiguration(stage: stage,
+                reason: "a ratio strategy needs a binary target, this one has \(labels.classes.count) classes; use counts")
+        }
+        guard r > 0, r.isFinite else {
+            throw PipelineError.invalidConfiguration(stage: stage, reason: "ratio \(r) must be positive")
+        }
     }
 
     private static func requireTwoClasses(_ labels: ClassLabels, stage: String) throws {

@@ -24,7 +24,6 @@ let package = Package(
         // Vectorised libm (glibc libmvec), chosen at run time by CPU, and OpenBLAS core selection.
         .target(
             name: "CSluiceKernels",
-            cSettings: [.unsafeFlags(["-O2", "-fno-math-errno"])],
             linkerSettings: [.linkedLibrary("mvec"), .linkedLibrary("m"), .linkedLibrary("openblas")]
         ),
         .target(name: "SluiceCompute", dependencies: ["COpenBLAS", "CSluiceKernels"]),
@@ -32,16 +31,18 @@ let package = Package(
         .target(name: "SluicePipeline", dependencies: ["SluiceCompute", "SluiceFrame"]),
         .target(name: "SluiceCSV", dependencies: ["SluiceFrame", "CLibCSV"], path: "connectors/CSV"),
         .target(name: "SluicePostgres", dependencies: ["SluiceFrame", "CLibPQ"], path: "connectors/Postgres"),
+        .target(name: "SluiceDatasets", dependencies: ["SluiceCompute", "SluiceFrame"]),
         .target(
-            name: "SluiceJobs",
+            name: "SluiceCLI",
             dependencies: [
-                "SluiceCompute", "SluiceFrame", "SluicePipeline", "SluiceCSV", "SluicePostgres",
+                "SluiceCompute", "SluiceFrame", "SluicePipeline", "SluiceCSV", "SluicePostgres", "SluiceDatasets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .target(
             name: "Sluice",
-            dependencies: ["SluiceCompute", "SluiceFrame", "SluicePipeline", "SluiceCSV", "SluicePostgres", "SluiceJobs"]
+            dependencies: ["SluiceCompute", "SluiceFrame", "SluicePipeline", "SluiceCSV", "SluicePostgres",
+                           "SluiceDatasets", "SluiceCLI"]
         ),
 
         .executableTarget(name: "sluice", dependencies: ["Sluice"], path: "pipelines"),
@@ -64,7 +65,8 @@ let package = Package(
             exclude: ["Scripts"],
             resources: [.copy("Expectations")]
         ),
-        .testTarget(name: "SluiceJobsTests", dependencies: ["SluiceJobs", "SluiceCSV", "SluiceTestSupport", "sluice"]),
+        .testTarget(name: "SluiceDatasetsTests", dependencies: ["SluiceDatasets", "SluiceCSV", "SluiceTestSupport"]),
+        .testTarget(name: "SluiceCLITests", dependencies: ["SluiceCLI", "SluiceCSV", "SluiceTestSupport", "sluice"]),
         .testTarget(name: "SluicePostgresTests", dependencies: ["SluicePostgres", "SluiceTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

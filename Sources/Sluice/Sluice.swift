@@ -4,4 +4,5 @@
 @_exported import SluicePipeline
 @_exported import SluiceCSV
 @_exported import SluicePostgres
-@_exported import SluiceJobs
+@_exported import SluiceDatasets
+@_exported import SluiceCLI

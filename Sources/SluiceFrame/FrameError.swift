@@ -45,3 +45,8 @@ public enum FrameError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
+
+extension FrameError: ExitClassified {
+    /// Frame errors come from the data (a missing column, a null where none may be): 65.
+    public var exitStatus: ExitStatus { .dataError }
+}

@@ -84,3 +84,14 @@ public struct CSVError: Error, Sendable, Hashable, CustomStringConvertible {
         return "\(file): \(reason)"
     }
 }
+
+extension CSVError: ExitClassified {
+    /// 66 for a missing or unreadable file, 64 for an invalid option, 65 for bad content.
+    public var exitStatus: ExitStatus {
+        switch kind {
+        case .fileNotFound, .io: return .noInput
+        case .invalidOption: return .usage
+        default: return .dataError
+        }
+    }
+}

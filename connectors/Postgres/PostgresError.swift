@@ -1,3 +1,5 @@
+import SluiceFrame
+
 /// An error from the PostgreSQL connector: what Sluice was doing, what the server said,
 /// and where (table, column, row) when known.
 ///
@@ -106,5 +108,18 @@ public struct PostgresError: Error, Sendable, Equatable, CustomStringConvertible
         if let hint { text += "\n  hint: \(hint)" }
         if let context { text += "\n  context: \(context)" }
         return text
+    }
+}
+
+extension PostgresError: ExitClassified {
+    /// The class of each ``Kind``, as its documentation says.
+    public var exitStatus: ExitStatus {
+        switch kind {
+        case .unavailable, .connectionLost: return .unavailable
+        case .authentication, .configuration: return .configuration
+        case .badData, .invalidIdentifier, .schema: return .dataError
+        case .timeout: return .temporaryFailure
+        case .server, .protocolViolation: return .software
+        }
     }
 }

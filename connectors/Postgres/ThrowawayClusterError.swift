@@ -1,3 +1,5 @@
+import SluiceFrame
+
 /// Why a ``ThrowawayCluster`` could not be started, inspected or stopped.
 ///
 /// Every case says what failed; cases about a command carry the command line as it was
@@ -73,4 +75,9 @@ public enum ThrowawayClusterError: Error, Sendable, Equatable, CustomStringConve
         let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
         return lines.isEmpty ? "" : "\n" + lines.map { "  " + $0 }.joined(separator: "\n")
     }
+}
+
+extension ThrowawayClusterError: ExitClassified {
+    /// The local server could not be provided: 69.
+    public var exitStatus: ExitStatus { .unavailable }
 }

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import SluiceCSV
 import SluiceFrame
-import SluiceJobs
+import SluiceDatasets
 import SluiceTestSupport
 
 @Suite("The churn generator keeps the reference distributions")

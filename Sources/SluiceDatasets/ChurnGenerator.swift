@@ -117,7 +117,7 @@ public struct ChurnGenerator: Sendable {
 }
 
 /// A dataset could not be written.
-public enum DatasetError: Error, CustomStringConvertible {
+public enum DatasetError: Error, ExitClassified, CustomStringConvertible {
     case cannotWrite(path: String, reason: String)
 
     public var description: String {
@@ -125,4 +125,7 @@ public enum DatasetError: Error, CustomStringConvertible {
         case let .cannotWrite(path, reason): return "\(path): cannot write: \(reason)"
         }
     }
+
+    /// The output cannot be created: 73.
+    public var exitStatus: ExitStatus { .cannotCreate }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SluiceDatasets
 
 /// `sluice generate churn`: writes the synthetic churn table used by the demo and the benchmarks.
 public struct GenerateCommand: ParsableCommand {

@@ -14,6 +14,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // SHA-256 checksums and HMAC signatures of artifacts.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // System libraries (Debian: libcsv-dev, libpq-dev, libopenblas-dev, liblapacke-dev).
@@ -28,25 +30,33 @@ let package = Package(
         ),
         .target(name: "SluiceCompute", dependencies: ["COpenBLAS", "CSluiceKernels"]),
         .target(name: "SluiceFrame", dependencies: ["SluiceCompute"]),
-        .target(name: "SluicePipeline", dependencies: ["SluiceCompute", "SluiceFrame"]),
+        .target(
+            name: "SluicePipeline",
+            dependencies: ["SluiceCompute", "SluiceFrame", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(name: "SluiceLearn", dependencies: ["SluiceCompute", "SluiceFrame", "SluicePipeline"]),
         .target(name: "SluiceCSV", dependencies: ["SluiceFrame", "CLibCSV"], path: "connectors/CSV"),
         .target(name: "SluicePostgres", dependencies: ["SluiceFrame", "CLibPQ"], path: "connectors/Postgres"),
         .target(name: "SluiceDatasets", dependencies: ["SluiceCompute", "SluiceFrame"]),
         .target(
             name: "SluiceCLI",
             dependencies: [
-                "SluiceCompute", "SluiceFrame", "SluicePipeline", "SluiceCSV", "SluicePostgres", "SluiceDatasets",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "SluiceCompute", "SluiceFrame", "SluicePipeline", "SluiceLearn", "SluiceCSV", "SluicePostgres",
+                "SluiceDatasets", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .target(
             name: "Sluice",
-            dependencies: ["SluiceCompute", "SluiceFrame", "SluicePipeline", "SluiceCSV", "SluicePostgres",
+            dependencies: ["SluiceCompute", "SluiceFrame", "SluicePipeline", "SluiceLearn", "SluiceCSV", "SluicePostgres",
                            "SluiceDatasets", "SluiceCLI"]
         ),
 
         .executableTarget(name: "sluice", dependencies: ["Sluice"], path: "pipelines"),
-        .executableTarget(name: "churn-example", dependencies: ["Sluice"], path: "examples/churn"),
+        .executableTarget(
+            name: "churn-example",
+            dependencies: ["Sluice", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "examples/churn"
+        ),
         .executableTarget(
             name: "sluice-bench",
             dependencies: ["Sluice", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -61,7 +71,7 @@ let package = Package(
         .testTarget(name: "SluiceCSVTests", dependencies: ["SluiceCSV", "SluiceTestSupport"]),
         .testTarget(
             name: "SluicePipelineTests",
-            dependencies: ["SluicePipeline", "SluiceTestSupport"],
+            dependencies: ["SluicePipeline", "SluiceLearn", "SluiceTestSupport"],
             exclude: ["Scripts"],
             resources: [.copy("Expectations")]
         ),

@@ -2,6 +2,7 @@
 @_exported import SluiceCompute
 @_exported import SluiceFrame
 @_exported import SluicePipeline
+@_exported import SluiceLearn
 @_exported import SluiceCSV
 @_exported import SluicePostgres
 @_exported import SluiceDatasets

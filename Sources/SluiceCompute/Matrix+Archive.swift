@@ -37,10 +37,11 @@ public final class TensorArchive: @unchecked Sendable {
 
     func matrix<T: BLASScalar>(_ index: Int, rows: Int, columns: Int) -> Matrix<T>? {
         let size = MemoryLayout<T>.size
-        guard index >= 0, index < tensors.count, rows >= 0, columns >= 0,
-              !rows.multipliedReportingOverflow(by: columns).overflow,
+        let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
+        let (bytes, overflowBytes) = count.multipliedReportingOverflow(by: size)
+        guard index >= 0, index < tensors.count, rows >= 0, columns >= 0, !overflow, !overflowBytes,
               tensors[index].dtype == (T.self == Double.self ? "f64" : "f32"),
-              tensors[index].bytes.count == rows * columns * size else { return nil }
+              tensors[index].bytes.count == bytes else { return nil }
         return tensors[index].bytes.withUnsafeBytes { raw in
             Matrix<T>(rows: rows, columns: columns) { out in
                 for i in 0..<(rows * columns) {

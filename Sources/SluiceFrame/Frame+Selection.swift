@@ -78,6 +78,26 @@ extension Frame {
         return Frame(uncheckedSchema: schema, columns: columns.map { $0.taking(keep) }, rowCount: keep.count)
     }
 
+    /// The rows where none of `names` is null, in order (pandas' `dropna(subset=…)`): e.g.
+    /// the labelled rows, `frame.droppingNulls(in: ["churned"])`.
+    ///
+    /// - Throws: ``FrameError/unknownColumn(_:available:)`` for a name the frame lacks.
+    public func droppingNulls(in names: [String]) throws(FrameError) -> Frame {
+        var masks = [ValidityMask]()
+        for n in names { masks.append(try column(n).validity) }
+        guard masks.contains(where: \.hasNulls) else { return self }
+        let keep = (0..<rowCount).filter { i in masks.allSatisfy { $0.isValid(i) } }
+        return Frame(uncheckedSchema: schema, columns: columns.map { $0.taking(keep) }, rowCount: keep.count)
+    }
+
+    /// The rows where at least one of `names` is null, in order: e.g. the rows to score.
+    public func rowsWithNulls(in names: [String]) throws(FrameError) -> Frame {
+        var masks = [ValidityMask]()
+        for n in names { masks.append(try column(n).validity) }
+        let keep = (0..<rowCount).filter { i in masks.contains { $0.isNull(i) } }
+        return Frame(uncheckedSchema: schema, columns: columns.map { $0.taking(keep) }, rowCount: keep.count)
+    }
+
     /// Rows `range`, clamped to the frame.
     public func slice(_ range: Range<Int>) -> Frame {
         let r = range.clamped(to: 0..<rowCount)

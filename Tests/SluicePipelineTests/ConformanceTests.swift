@@ -3,6 +3,7 @@ import Testing
 import SluiceCompute
 import SluiceFrame
 import SluicePipeline
+import SluiceLearn
 import SluiceTestSupport
 
 /// The conformance suite every stage runs (scikit-learn's `check_estimator` idea): on a
@@ -61,6 +62,7 @@ enum Conformance {
         encoder.userInfo[.sluiceTensors] = archive
         let data = try encoder.encode(AnyFittedTransformer(a))
         let decoder = JSONDecoder()
+        ArtifactCodec.standard.configure(decoder)
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         decoder.userInfo[.sluiceTensors] = archive
         let restored = try decoder.decode(AnyFittedTransformer.self, from: data)

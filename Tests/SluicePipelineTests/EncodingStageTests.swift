@@ -3,6 +3,7 @@ import Testing
 import SluiceCompute
 import SluiceFrame
 import SluicePipeline
+import SluiceLearn
 import SluiceTestSupport
 
 /// scikit-learn's results for the encoding, text, selection and k-NN stages, written by
@@ -356,7 +357,7 @@ struct EncodingPipelineTests {
         try Artifact.save(fitted, to: a)
         try Artifact.save(try Self.pipeline().fit(train, seed: 9), to: b)
         #expect(try Data(contentsOf: a) == Data(contentsOf: b))
-        let loaded = try Artifact.load(LogisticRegression.Model.self, from: a, checking: test.schema)
+        let loaded = try Artifact.load(from: a, checking: test.schema)
         var r1 = TransformReport(), r2 = TransformReport()
         let p1 = try fitted.predict(test, report: &r1), p2 = try loaded.predict(test, report: &r2)
         #expect(p1.probabilities == p2.probabilities)

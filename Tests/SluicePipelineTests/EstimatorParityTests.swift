@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import SluiceCompute
 import SluicePipeline
+import SluiceLearn
 import SluiceTestSupport
 
 /// scikit-learn's results, written by `make_expectations.py`.
@@ -52,19 +53,19 @@ struct LinearRegressionParityTests {
     @Test("bad input is refused with a clear error")
     func badInput() {
         let x = Matrix<Double>([[1], [.nan]])
-        #expect(throws: EstimatorError.nonFinite(estimator: "LinearRegression", row: 1, column: 0)) {
+        #expect(throws: EstimatorError.nonFinite(estimator: "linear_regression", row: 1, column: 0)) {
             try LinearRegression().fit(x, [1, 2], sampleWeights: nil)
         }
-        #expect(throws: EstimatorError.lengthMismatch(estimator: "LinearRegression", rows: 2, targets: 3)) {
+        #expect(throws: EstimatorError.lengthMismatch(estimator: "linear_regression", rows: 2, targets: 3)) {
             try LinearRegression().fit(Matrix([[1], [2]]), [1, 2, 3], sampleWeights: nil)
         }
-        #expect(throws: EstimatorError.empty(estimator: "LinearRegression")) {
+        #expect(throws: EstimatorError.empty(estimator: "linear_regression")) {
             try LinearRegression().fit(Matrix(rows: 0, columns: 2), [], sampleWeights: nil)
         }
         #expect(throws: EstimatorError.self) {
             try LinearRegression().fit(Matrix([[1], [2]]), [1, 2], sampleWeights: [-1, 1])
         }
-        #expect(throws: EstimatorError.featureCountMismatch(estimator: "LinearRegression", expected: 1, got: 2)) {
+        #expect(throws: EstimatorError.featureCountMismatch(estimator: "linear_regression", expected: 1, got: 2)) {
             try LinearRegression().fit(Matrix([[1], [2]]), [1, 2], sampleWeights: nil).predict(Matrix([[1, 2]]))
         }
     }
@@ -99,7 +100,7 @@ struct LogisticRegressionParityTests {
     @Test("one class, or a wrong number of class weights, is refused")
     func badInput() {
         let x = Matrix<Double>([[1], [2], [3]])
-        #expect(throws: EstimatorError.singleClass(estimator: "LogisticRegression", className: "a")) {
+        #expect(throws: EstimatorError.singleClass(estimator: "logistic_regression", className: "a")) {
             try LogisticRegression().fit(x, ClassLabels(["a", "a", "a"]), sampleWeights: nil)
         }
         #expect(throws: EstimatorError.self) {

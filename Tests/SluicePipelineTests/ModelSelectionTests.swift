@@ -3,6 +3,7 @@ import Testing
 import SluiceCompute
 import SluiceFrame
 import SluicePipeline
+import SluiceLearn
 import SluiceTestSupport
 
 /// The rows (by `id`) each call of a ``RecordingSampler`` saw.
@@ -47,7 +48,7 @@ struct ModelSelectionTests {
     }
 
     @Test("a whole pipeline (scaler + logistic regression) scores as scikit-learn's per fold", arguments: [
-        ("breast_cancer_logistic_roc_auc", Scoring.rocAUC), ("breast_cancer_logistic_accuracy", .accuracy),
+        ("breast_cancer_logistic_roc_auc", Scoring.rocAUC(positive: "malignant")), ("breast_cancer_logistic_accuracy", .accuracy),
     ])
     func classificationParity(key: String, scoring: Scoring) throws {
         let frame = try datasetFrame("breast_cancer")
@@ -77,7 +78,7 @@ struct ModelSelectionTests {
     func samplersSeeTrainingRowsOnly() throws {
         let frame = try churnWithIDs()
         let log = RowLog()
-        let r = try crossValidate(balancedPipeline(log), frame, folds: .stratifiedKFold(4), scoring: .rocAUC, seed: 9)
+        let r = try crossValidate(balancedPipeline(log), frame, folds: .stratifiedKFold(4), scoring: .rocAUC(positive: "yes"), seed: 9)
         let calls = log.all
         #expect(calls.count == 4)
         for (seen, split) in zip(calls, r.splits) {
@@ -90,9 +91,9 @@ struct ModelSelectionTests {
     @Test("fold scores are reproducible under a seed; another seed shuffles other folds")
     func reproducible() throws {
         let frame = try churnWithIDs()
-        let a = try crossValidate(balancedPipeline(RowLog()), frame, folds: .stratifiedKFold(4), scoring: .f1, seed: 5)
-        let b = try crossValidate(balancedPipeline(RowLog()), frame, folds: .stratifiedKFold(4), scoring: .f1, seed: 5)
-        let c = try crossValidate(balancedPipeline(RowLog()), frame, folds: .stratifiedKFold(4), scoring: .f1, seed: 6)
+        let a = try crossValidate(balancedPipeline(RowLog()), frame, folds: .stratifiedKFold(4), scoring: .f1(positive: "yes"), seed: 5)
+        let b = try crossValidate(balancedPipeline(RowLog()), frame, folds: .stratifiedKFold(4), scoring: .f1(positive: "yes"), seed: 5)
+        let c = try crossValidate(balancedPipeline(RowLog()), frame, folds: .stratifiedKFold(4), scoring: .f1(positive: "yes"), seed: 6)
         #expect(a == b)
         #expect(a.splits != c.splits)
         #expect(a.standardDeviation >= 0 && a.mean > 0)
@@ -134,7 +135,7 @@ struct ModelSelectionTests {
             .logUniform(\.estimator.c, in: 1e-3...1e2),
             .oneOf(\.estimator.fitIntercept, [true, false]),
             .integers(\.estimator.maxIterations, in: 20...60),
-        ], iterations: 4, folds: .kFold(3), scoring: .rocAUC)
+        ], iterations: 4, folds: .kFold(3), scoring: .rocAUC(positive: "yes"))
         let a = try search.candidates(seed: 1), b = try search.candidates(seed: 1), c = try search.candidates(seed: 2)
         #expect(a.map(\.parameters) == b.map(\.parameters))
         #expect(a.map(\.parameters) != c.map(\.parameters))
@@ -162,7 +163,7 @@ struct ModelSelectionTests {
         let search = GridSearch(Setup(), parameters: [
             Parameter(\.neighbours, [3, 7]),
             Parameter(\.strategy, [.auto, .ratio(0.6)]),
-        ], folds: .stratifiedKFold(3), scoring: .f1) { setup in
+        ], folds: .stratifiedKFold(3), scoring: .f1(positive: "yes")) { setup in
             Pipeline(target: "churn", estimator: LogisticRegression(c: setup.c)) {
                 SimpleImputer(columns: .names("age", "calls"), strategy: .median)
                 OneHotEncoder(columns: .types(.string))
@@ -191,7 +192,7 @@ struct ModelSelectionTests {
         } catch let error as ModelSelectionError {
             #expect(error.fold == 0)
             #expect(error.parameters == "estimator.c=-1.0")
-            #expect(error.description.hasPrefix("cross-validation (candidate estimator.c=-1.0, fold 0): LogisticRegression"))
+            #expect(error.description.hasPrefix("cross-validation (candidate estimator.c=-1.0, fold 0): logistic_regression"))
         }
         #expect(throws: (any Error).self) {
             try crossValidate(churnPipeline(), frame, folds: .kFold(3), scoring: .r2, seed: 1)

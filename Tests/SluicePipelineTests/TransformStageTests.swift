@@ -3,6 +3,7 @@ import Testing
 import SluiceCompute
 import SluiceFrame
 import SluicePipeline
+import SluiceLearn
 import SluiceTestSupport
 
 /// scikit-learn's and pandas' results for the transform stages, from `Scripts/transforms.py`.
@@ -364,9 +365,11 @@ struct TransformBehaviourTests {
         let fitted = try fit(stage, try sample())
         #expect(try fitted.transform(sample()).doubles("x")[0] == 2)
         let encoded = try JSONEncoder().encode(AnyFittedTransformer(fitted))
-        #expect(throws: DecodingError.self) { try JSONDecoder().decode(AnyFittedTransformer.self, from: encoded) }
-        CustomStage.register(stage)
-        let decoded = try JSONDecoder().decode(AnyFittedTransformer.self, from: encoded)
+        let decoder = JSONDecoder()
+        ArtifactCodec.standard.configure(decoder)
+        #expect(throws: DecodingError.self) { try decoder.decode(AnyFittedTransformer.self, from: encoded) }
+        ArtifactCodec.standard.adding(customStages: [stage]).configure(decoder)
+        let decoded = try decoder.decode(AnyFittedTransformer.self, from: encoded)
         #expect(try decoded.base.transform(sample()).doubles("x")[0] == 2)
 
         let liar = CustomStage("liar_\(UUID().uuidString)", output: { $0 }) { frame in try frame.dropping(["plan"]) }
@@ -410,7 +413,6 @@ struct TransformBehaviourTests {
             let od = try frame.doubles("od280/od315_of_diluted_wines")
             return try frame.setting("od_sq", to: .double(od.map { Optional($0 * $0) }))
         }
-        CustomStage.register(custom)
         let frame = try wineFrame()
         let pipeline = transformPipeline(custom)
         let fitted = try pipeline.fit(frame, seed: 5)
@@ -421,7 +423,10 @@ struct TransformBehaviourTests {
         try Artifact.save(fitted, to: a)
         try Artifact.save(try pipeline.fit(frame, seed: 5), to: b)
         #expect(try Data(contentsOf: a) == Data(contentsOf: b))
-        let loaded = try Artifact.load(LogisticRegression.Model.self, from: a, checking: frame.schema)
+        #expect(throws: ArtifactError.self, "a custom stage the codec does not know") {
+            try Artifact.load(from: a, checking: frame.schema)
+        }
+        let loaded = try Artifact.load(from: a, checking: frame.schema, codec: .standard.adding(customStages: [custom]))
         let p = try fitted.predict(frame), q = try loaded.predict(frame)
         #expect(p.probabilities == q.probabilities && p.values == q.values)
         let truth = try frame.strings("target")

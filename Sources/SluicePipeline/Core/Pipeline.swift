@@ -27,206 +27,145 @@ public enum PipelineBuilder {
     public static func buildArray(_ parts: [[PipelineStep]]) -> [PipelineStep] { parts.flatMap { $0 } }
 }
 
-/// A final estimator a pipeline can end with: it fits on the numeric features the stages
-/// produce and the raw target column. ``Classifier``s and ``Regressor``s are estimators.
-public protocol Estimator: Sendable {
-    associatedtype Model: PredictiveModel
-    /// Fits on features and the target column (converted as the estimator needs).
-    func fit(features: Matrix<Double>, target: Column, sampleWeights: [Double]?) throws -> Model
-}
-
-/// A fitted model a pipeline ends with.
-public protocol PredictiveModel: Codable, Sendable {
-    var featureCount: Int { get }
-    /// Predictions for each row of `x`.
-    func predictions(_ x: Matrix<Double>) throws -> Predictions
-}
-
-/// A pipeline's output for a batch of rows.
-public struct Predictions: Sendable {
-    /// The predicted value: class names for a classifier, numbers for a regressor.
-    public var values: Column
-    /// Class probabilities (`rows × classes.count`), for classifiers.
-    public var probabilities: Matrix<Double>?
-    /// The class names, in the order of probability columns.
-    public var classes: [String]?
-}
-
-extension ClassLabels {
-    /// Class labels from a target column: strings as they are, numbers by their text,
-    /// booleans as `false`/`true`. A null is an error naming its row.
-    public init(column: Column, name: String) throws {
-        guard column.nullCount == 0 else {
-            let row = (0..<column.count).first { column.isNull($0) } ?? 0
-            throw PipelineError.invalidValue(stage: "target", column: name,
-                reason: "\(column.nullCount) nulls (first at row \(row)); drop unlabelled rows before fitting")
-        }
-        switch column.data {
-        case .string(let s):
-            self.init(s.codes.map { s.dictionary[Int($0)] })
-        case .int64(let v):
-            self.init(v)
-        case .bool(let v):
-            self.init(codes: v.map { $0 ? 1 : 0 }, classes: ["false", "true"])
-        case .double(let v):
-            let classes = Array(Set(v)).sorted()
-            let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
-            self.init(codes: v.map { index[$0]! }, classes: classes.map { "\($0)" })
-        default:
-            throw PipelineError.unsupportedType(stage: "target", column: name, type: column.type,
-                                                expected: "string, int64, bool or double")
-        }
-    }
-}
-
-extension Classifier {
-    public func fit(features: Matrix<Double>, target: Column, sampleWeights: [Double]?) throws -> Model {
-        try fit(features, ClassLabels(column: target, name: "target"), sampleWeights: sampleWeights)
-    }
-}
-
-extension Regressor {
-    public func fit(features: Matrix<Double>, target: Column, sampleWeights: [Double]?) throws -> Model {
-        let y = try Frame(named: [("target", target)]).matrix(columns: ["target"], nulls: .error).elements
-        return try fit(features, y, sampleWeights: sampleWeights)
-    }
-}
-
-extension ClassificationModel {
-    public func predictions(_ x: Matrix<Double>) throws -> Predictions {
-        let p = try predictProbabilities(x)
-        let best = p.rowArgmax()
-        return Predictions(values: .string(best.map { classes[$0] }), probabilities: p, classes: classes)
-    }
-}
-
-extension RegressionModel {
-    public func predictions(_ x: Matrix<Double>) throws -> Predictions {
-        Predictions(values: .double(try predict(x)), probabilities: nil, classes: nil)
-    }
-}
-
-/// Preprocessing stages and samplers, then an estimator, fitted as one.
+/// Preprocessing stages and samplers, then a learner, fitted as one.
 ///
 /// ```swift
-/// let pipeline = Pipeline(target: "churned", estimator: LogisticRegression()) {
+/// let pipeline = Pipeline(target: "churned", keys: ["customer_id"], estimator: LogisticRegression()) {
 ///     SimpleImputer(columns: .numeric, strategy: .median)
 ///     StandardScaler(columns: .numeric)
 ///     OneHotEncoder(columns: .categorical)
 /// }
 /// let fitted = try pipeline.fit(trainingFrame, seed: 7)
-/// let predictions = try fitted.predict(scoringFrame)
+/// let scored = try fitted.score(scoringFrame)        // customer_id, prediction, probability_…
 /// ```
-public struct Pipeline<E: Estimator>: Sendable {
-    /// The name of the target column.
-    public var target: String
+///
+/// The target and the key columns are taken out before the first stage: keys travel
+/// through scoring untouched and never become features.
+public struct Pipeline<L: Learner>: Sendable {
+    /// The name of the target column; nil for a learner without one (clustering).
+    public var target: String?
+    /// Key columns (ids): carried through scoring, never features.
+    public var keys: [String]
     public var steps: [PipelineStep]
-    public var estimator: E
+    /// The learner the pipeline ends with.
+    public var estimator: L
 
-    public init(target: String, estimator: E, @PipelineBuilder steps: () -> [PipelineStep]) {
+    public init(target: String?, keys: [String] = [], estimator: L,
+                @PipelineBuilder steps: () -> [PipelineStep] = { [] }) {
         self.target = target
+        self.keys = keys
         self.estimator = estimator
         self.steps = steps()
     }
 
-    /// The schema the stages produce from `input` (the target removed), checked stage by
-    /// stage before any data moves; throws at the first stage that cannot take its input.
+    /// The feature schema the stages produce from `input` (target and keys removed), checked
+    /// stage by stage before any data moves, and against what the learner accepts; throws
+    /// at the first stage that cannot take its input.
     public func outputSchema(for input: Schema) throws -> Schema {
-        var schema = try framing("pipeline") { () throws(FrameError) in try Schema(input.fields.filter { $0.name != target }) }
+        try checkTarget(in: input)
+        let taken = Set(keys + (target.map { [$0] } ?? []))
+        for k in keys where input[k] == nil { throw PipelineError.missingColumn(stage: "pipeline keys", column: k) }
+        var schema = try framing("pipeline") { () throws(FrameError) in try Schema(input.fields.filter { !taken.contains($0.name) }) }
         for case .transformer(let t) in steps { schema = try t.outputSchema(for: schema) }
-        for f in schema.fields where !f.type.isNumeric && !f.name.hasSuffix("=…") {
-            throw PipelineError.nonNumericFeature(column: f.name, type: f.type)
-        }
+        try FeatureEncoding.check(schema, requirements: estimator.featureRequirements, planned: true)
         return schema
     }
 
-    /// Fits every stage in order (samplers resample the rows on the way), then the estimator.
-    /// `seed` drives every random choice: the same data and seed give the same fitted pipeline.
-    public func fit(_ frame: Frame, seed: UInt64, sampleWeights: [Double]? = nil) throws -> FittedPipeline<E.Model> {
+    private func checkTarget(in input: Schema) throws {
+        switch (estimator.targetKind, target) {
+        case (.none, .some(let t)):
+            throw PipelineError.invalidConfiguration(stage: "pipeline",
+                reason: "\(estimator.name) learns without a target; drop target '\(t)' (use keys: to carry it)")
+        case (.classes, nil), (.values, nil):
+            throw PipelineError.invalidConfiguration(stage: "pipeline", reason: "\(estimator.name) needs a target column")
+        case (_, .some(let t)) where input[t] == nil:
+            throw PipelineError.missingColumn(stage: "pipeline target", column: t)
+        default: break
+        }
+        if let t = target, keys.contains(t) {
+            throw PipelineError.invalidConfiguration(stage: "pipeline", reason: "'\(t)' is both the target and a key")
+        }
+    }
+
+    /// Fits every stage in order (samplers resample the rows on the way), then the learner.
+    ///
+    /// - Parameters:
+    ///   - seed: drives every random choice: the same data and seed give the same fitted
+    ///     pipeline, byte for byte. Deterministic learners ignore it.
+    ///   - sampleWeights: one weight per row of `frame` (not allowed with a sampler).
+    ///   - validation: held-out rows (with the target) the learner may monitor, transformed
+    ///     by the stages fitted here.
+    ///   - observer: receives the learner's progress (iterations, epochs, trees).
+    ///   - isCancelled: checked by long fits between steps; returning true stops the fit
+    ///     with ``FitCancelled``.
+    public func fit(_ frame: Frame, seed: UInt64 = 0, sampleWeights: [Double]? = nil, validation: Frame? = nil,
+                    observer: (@Sendable (FitProgress) -> Void)? = nil,
+                    isCancelled: @escaping @Sendable () -> Bool = { false }) throws -> FittedPipeline {
         _ = try outputSchema(for: frame.schema)
-        var targetColumn = try framing("pipeline") { () throws(FrameError) in try frame.column(target) }
-        var current = try framing("pipeline") { () throws(FrameError) in try frame.dropping([target]) }
-        let inputSchema = current.schema
-        var context = FitContext(seed: seed, target: targetColumn)
+        if let w = sampleWeights, w.count != frame.rowCount {
+            throw PipelineError.invalidConfiguration(stage: "pipeline",
+                reason: "\(w.count) sample weights for \(frame.rowCount) rows")
+        }
+        var targetColumn = try target.map { t in try framing("pipeline") { () throws(FrameError) in try frame.column(t) } }
+        let keyFields = try keys.map { k in try frame.schema.require(k, stage: "pipeline keys") }
+        var current = try framing("pipeline") { () throws(FrameError) in
+            try frame.dropping(keys + (target.map { [$0] } ?? []))
+        }
+        let trainingSchema = current.schema
+        var context = FitContext(seed: seed, target: targetColumn, observer: observer, isCancelled: isCancelled)
         var fitted: [AnyFittedTransformer] = []
         for step in steps {
+            try context.checkCancellation(step.name)
             switch step {
             case .transformer(let t):
                 let (f, out) = try t.fitTransform(current, context: &context)
                 current = out
                 fitted.append(AnyFittedTransformer(f))
             case .sampler(let s):
+                guard let t = targetColumn else { throw PipelineError.targetRequired(stage: s.name) }
                 if sampleWeights != nil {
                     throw PipelineError.invalidConfiguration(stage: s.name,
                         reason: "sample weights cannot follow rows through a sampler; use class weights instead")
                 }
-                (current, targetColumn) = try s.resample(current, target: targetColumn, context: &context)
-                context.target = targetColumn
+                let (rows, resampled) = try s.resample(current, target: t, context: &context)
+                current = rows
+                targetColumn = resampled
+                context.target = resampled
             }
         }
-        let x = try FittedPipeline<E.Model>.featureMatrix(current)
-        let model = try estimator.fit(features: x, target: targetColumn, sampleWeights: sampleWeights)
-        return FittedPipeline(target: target, inputSchema: inputSchema, stages: fitted,
-                              featureNames: current.columnNames, model: model, seed: seed,
-                              dataFingerprint: Fingerprint.of(frame), hyperparameters: "\(estimator)")
-    }
-}
-
-/// A fitted pipeline: fitted stages and a model. It checks incoming frames against the
-/// schema it was trained on, transforms them, and predicts. Samplers are not part of it.
-public struct FittedPipeline<Model: PredictiveModel>: Codable, Sendable {
-    /// The target column's name at training time.
-    public var target: String
-    /// The columns (and types) the pipeline reads; others are ignored, order is free.
-    public var inputSchema: Schema
-    public var stages: [AnyFittedTransformer]
-    /// The names of the features the model sees, in order.
-    public var featureNames: [String]
-    public var model: Model
-    /// The seed the pipeline was fitted with.
-    public var seed: UInt64
-    /// A fingerprint of the training frame (schema and every value), for lineage.
-    public var dataFingerprint: String
-    /// The estimator's configuration, as text.
-    public var hyperparameters: String
-
-    /// The feature frame the model sees for `frame`; `report` collects what the stages
-    /// worked around (unknown categories).
-    public func transform(_ frame: Frame, report: inout TransformReport) throws -> Frame {
-        try inputSchema.check(frame, stage: "input")
-        var current = try framing("input") { () throws(FrameError) in try frame.selecting(inputSchema.names) }
-        for s in stages { current = try s.base.transform(current, report: &report) }
-        return current
-    }
-
-    /// Predictions for every row of `frame`.
-    public func predict(_ frame: Frame) throws -> Predictions {
-        var report = TransformReport()
-        return try predict(frame, report: &report)
-    }
-
-    /// Predictions for every row of `frame`, with the transform report.
-    public func predict(_ frame: Frame, report: inout TransformReport) throws -> Predictions {
-        try model.predictions(features(frame, report: &report))
-    }
-
-    /// The feature matrix the model sees for `frame` (`rows × featureNames.count`).
-    public func features(_ frame: Frame) throws -> Matrix<Double> {
-        var report = TransformReport()
-        return try features(frame, report: &report)
-    }
-
-    /// The feature matrix the model sees for `frame`, with the transform report.
-    public func features(_ frame: Frame, report: inout TransformReport) throws -> Matrix<Double> {
-        try Self.featureMatrix(transform(frame, report: &report))
-    }
-
-    static func featureMatrix(_ frame: Frame) throws -> Matrix<Double> {
-        for f in frame.schema.fields where !f.type.isNumeric {
-            throw PipelineError.nonNumericFeature(column: f.name, type: f.type)
+        let encoding = try FeatureEncoding.fit(current, requirements: estimator.featureRequirements)
+        let targetDescription = try target.map { name in
+            try TargetDescription(name: name, column: targetColumn!, kind: estimator.targetKind)
         }
-        return try framing("estimator input") { () throws(FrameError) in
-            try frame.matrix(columns: frame.columnNames, nulls: .error)
+        var report = TransformReport()
+        let model = try fitLearner(estimator, encoding: encoding, features: current, target: targetColumn,
+                                   description: targetDescription, sampleWeights: sampleWeights,
+                                   validation: validation, stages: fitted, context: &context, report: &report)
+        let required = try FittedPipeline.requiredInput(trainingSchema, stages: fitted, features: encoding.names)
+        return FittedPipeline(target: targetDescription, keys: keyFields, inputSchema: required, stages: fitted,
+                              features: encoding, model: AnyModel(model), seed: seed,
+                              dataFingerprint: Fingerprint.of(frame),
+                              hyperparameters: (try? JSONValue(encoding: estimator)) ?? .null)
+    }
+
+    private func fitLearner(_ learner: L, encoding: FeatureEncoding, features: Frame, target: Column?,
+                            description: TargetDescription?, sampleWeights: [Double]?, validation: Frame?,
+                            stages: [AnyFittedTransformer], context: inout FitContext,
+                            report: inout TransformReport) throws -> L.Model {
+        let x: Matrix<L.Scalar> = try encoding.matrix(features, report: &report)
+        var data = TrainingSet(features: x, featureNames: encoding.names, categorical: encoding.categorical,
+                               target: try description?.target(target!) ?? .none, sampleWeights: sampleWeights)
+        if let validation {
+            guard let description, let name = target.map({ _ in description.name }) else {
+                throw PipelineError.invalidConfiguration(stage: "pipeline", reason: "validation data needs a target")
+            }
+            var rows = try framing("validation") { () throws(FrameError) in try validation.dropping(keys + [name]) }
+            for s in stages { rows = try s.base.transform(rows, report: &report) }
+            let truth = try framing("validation") { () throws(FrameError) in try validation.column(name) }
+            data.validation = .init(features: try encoding.matrix(rows, report: &report),
+                                    target: try description.target(truth))
         }
+        try context.checkCancellation(learner.name)
+        return try learner.fit(data, context: &context)
     }
 }

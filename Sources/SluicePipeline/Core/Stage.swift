@@ -1,18 +1,34 @@
 import SluiceCompute
 import SluiceFrame
 
-/// What a stage's `fit` may use besides the frame: the seeded generator every random
-/// choice draws from, and the target column (aligned with the frame's rows) for
-/// supervised stages such as target encoding or k-best selection.
+/// What a stage's or learner's `fit` may use besides its data: the seeded generator every
+/// random choice draws from, the target column (aligned with the frame's rows) for
+/// supervised stages such as target encoding or k-best selection, an observer of progress
+/// and a cancellation check (SIGTERM means "stop at the next step", not "die").
 public struct FitContext: Sendable {
-    /// The one generator of the run; stages draw from it (or `split()` it) in order.
+    /// The one generator of the run; stages and learners draw from it (or `split()` it) in order.
     public var rng: SeededGenerator
     /// The label column, when the pipeline has one.
     public var target: Column?
+    /// Called after each step of a long fit (iterations, epochs, trees).
+    public var observer: (@Sendable (FitProgress) -> Void)?
+    /// Returns true once the caller wants the fit to stop.
+    public var isCancelled: @Sendable () -> Bool
 
-    public init(seed: UInt64, target: Column? = nil) {
+    public init(seed: UInt64, target: Column? = nil, observer: (@Sendable (FitProgress) -> Void)? = nil,
+                isCancelled: @escaping @Sendable () -> Bool = { false }) {
         rng = SeededGenerator(seed: seed)
         self.target = target
+        self.observer = observer
+        self.isCancelled = isCancelled
+    }
+
+    /// Reports `progress` to the observer, if there is one.
+    public func observe(_ progress: FitProgress) { observer?(progress) }
+
+    /// Throws ``FitCancelled`` naming `source` if the caller asked the fit to stop.
+    public func checkCancellation(_ source: String) throws {
+        if isCancelled() { throw FitCancelled(source: source) }
     }
 }
 
@@ -56,9 +72,16 @@ public protocol FittedTransformer: Codable, Sendable {
     /// Maps rows one to one, noting in `report` what it had to work around (unknown
     /// categories, say).
     func transform(_ frame: Frame, report: inout TransformReport) throws -> Frame
+    /// Checks decoded state for consistency (one mean per column, categories unique, values
+    /// finite) before it is used: a crafted or damaged artifact is refused here with an
+    /// error naming the stage and field, never by a trap later.
+    func validate() throws
 }
 
 extension FittedTransformer {
+    /// No state beyond the schemas to check (stages with arrays of state implement it).
+    public func validate() throws {}
+
     /// Maps rows one to one, discarding the report.
     public func transform(_ frame: Frame) throws -> Frame {
         var report = TransformReport()
@@ -109,6 +132,8 @@ public enum PipelineError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidValue(stage: String, column: String, reason: String)
     /// The input to a fitted pipeline does not match the schema it was trained on.
     case schemaMismatch(column: String, expected: String, actual: String)
+    /// The input to a fitted pipeline lacks columns, or has them in other types: every one.
+    case inputSchema([SchemaProblem])
     /// A frame operation failed inside a stage.
     case frame(stage: String, FrameError)
 
@@ -125,6 +150,19 @@ public enum PipelineError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .schemaMismatch(column, expected, actual):
             return "input schema: column '\(column)' expected \(expected), found \(actual)"
         case let .frame(stage, error): return "\(stage): \(error)"
+        case let .inputSchema(problems):
+            return "input schema: \(problems.count) column\(problems.count == 1 ? "" : "s") do not fit the model: "
+                + problems.map(\.description).joined(separator: ", ")
+        }
+    }
+}
+
+extension PipelineError: ExitClassified {
+    /// A pipeline that cannot be built is configuration (78); data that does not fit it, 65.
+    public var exitStatus: ExitStatus {
+        switch self {
+        case .invalidConfiguration, .targetRequired: return .configuration
+        default: return .dataError
         }
     }
 }

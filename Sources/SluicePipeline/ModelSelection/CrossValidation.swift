@@ -85,25 +85,81 @@ public struct ModelSelectionError: Error, CustomStringConvertible {
 /// on the fold's training rows only (samplers never see a test row), then the fitted pipeline
 /// predicts the test rows. `seed` fixes the splits' shuffles and each fold's fit seed, so the
 /// same data and seed give the same scores.
-public func crossValidate<E: Estimator>(_ pipeline: Pipeline<E>, _ frame: Frame, folds: Folds,
-                                        scoring: Scoring, seed: UInt64) throws -> CrossValidationResult {
+public func crossValidate<E: Learner>(_ pipeline: Pipeline<E>, _ frame: Frame, folds: Folds,
+                                      scoring: Scoring, seed: UInt64) throws -> CrossValidationResult {
     let plan = try CrossValidationPlan(frame, target: pipeline.target, folds: folds, seed: seed)
     return try plan.run(pipeline, scoring: scoring, parameters: nil)
+}
+
+/// Out-of-fold predictions (scikit-learn's `cross_val_predict`): each row predicted by the
+/// pipeline fitted on the folds that do not hold it. The folds must cover every row exactly
+/// once in their test sets (K-fold and stratified K-fold do; time-series splits do not).
+/// Probabilities are in the order of the classes of the whole frame's target.
+public func crossValPredict<E: Learner>(_ pipeline: Pipeline<E>, _ frame: Frame, folds: Folds,
+                                        seed: UInt64) throws -> Predictions {
+    let plan = try CrossValidationPlan(frame, target: pipeline.target, folds: folds, seed: seed)
+    var owner = [Int](repeating: -1, count: frame.rowCount)
+    for (f, split) in plan.splits.enumerated() {
+        for i in split.test {
+            guard owner[i] < 0 else {
+                throw PipelineError.invalidConfiguration(stage: "crossValPredict", reason: "row \(i) is in two test folds")
+            }
+            owner[i] = f
+        }
+    }
+    if let i = owner.firstIndex(of: -1) {
+        throw PipelineError.invalidConfiguration(stage: "crossValPredict", reason: "row \(i) is in no test fold")
+    }
+    let whole = try pipeline.target.map { t in
+        try TargetDescription(name: t, column: framing("crossValPredict") { () throws(FrameError) in try frame.column(t) },
+                              kind: pipeline.estimator.targetKind)
+    }
+    let classes = whole?.classes
+    var values = [Double](repeating: .nan, count: frame.rowCount), codes = [Int](repeating: 0, count: frame.rowCount)
+    var probabilities = Matrix<Double>(rows: frame.rowCount, columns: classes?.count ?? 0)
+    for (f, split) in plan.splits.enumerated() {
+        do {
+            let train = try framing("crossValPredict") { () throws(FrameError) in try frame.taking(rows: split.train) }
+            let test = try framing("crossValPredict") { () throws(FrameError) in try frame.taking(rows: split.test) }
+            let p = try pipeline.fit(train, seed: plan.foldSeeds[f]).predict(test)
+            if let prob = p.probabilities, let names = p.classes, let classes {
+                let column = names.map { classes.firstIndex(of: $0) ?? 0 }
+                for (r, i) in split.test.enumerated() {
+                    for k in 0..<prob.columns { probabilities[i, column[k]] = prob[r, k] }
+                    codes[i] = column[p.codes?[r] ?? 0]
+                }
+            } else if let c = p.codes {
+                for (r, i) in split.test.enumerated() { codes[i] = c[r] }
+            } else {
+                let v = ColumnValues.doubles(p.values)
+                for (r, i) in split.test.enumerated() { values[i] = v[r] }
+            }
+        } catch {
+            throw ModelSelectionError(fold: f, parameters: nil, underlying: error)
+        }
+    }
+    switch whole?.kind {
+    case .classes?:
+        return Predictions(values: try whole!.classColumn(codes), codes: codes, probabilities: probabilities, classes: classes)
+    case .values?: return Predictions(values: .double(values))
+    default: return Predictions(values: .int64(codes.map { Int64($0) }), codes: codes)
+    }
 }
 
 /// Splits, fold seeds and per-fold frames, made once and shared by every candidate of a search.
 struct CrossValidationPlan {
     var frame: Frame
-    var target: String
+    var target: String?
     var splits: [Split]
     var foldSeeds: [UInt64]
     /// The seed of the final refit on all rows.
     var refitSeed: UInt64
 
-    init(_ frame: Frame, target: String, folds: Folds, seed: UInt64) throws {
+    init(_ frame: Frame, target: String?, folds: Folds, seed: UInt64) throws {
         var rng = SeededGenerator(seed: seed)
         var splitRNG = rng.split()
-        let labels = try framing("cross-validation") { () throws(FrameError) in try frame.column(target) }
+        let labels = try target.map { t in try framing("cross-validation") { () throws(FrameError) in try frame.column(t) } }
+            ?? Column.int64([Int64?](repeating: 0, count: frame.rowCount))
         self.frame = frame
         self.target = target
         splits = try folds.make(rows: frame.rowCount, target: labels, using: &splitRNG)
@@ -111,7 +167,10 @@ struct CrossValidationPlan {
         refitSeed = rng.next()
     }
 
-    func run<E: Estimator>(_ pipeline: Pipeline<E>, scoring: Scoring, parameters: String?) throws -> CrossValidationResult {
+    func run<E: Learner>(_ pipeline: Pipeline<E>, scoring: Scoring, parameters: String?) throws -> CrossValidationResult {
+        guard let target else {
+            throw PipelineError.invalidConfiguration(stage: "cross-validation", reason: "scoring folds needs a target")
+        }
         var scores: [Double] = []
         for (f, split) in splits.enumerated() {
             do {

@@ -87,9 +87,9 @@ public struct SearchCandidate: Sendable, Equatable {
 }
 
 /// What a search found: the best configuration refitted on all rows, and every candidate.
-public struct SearchResult<E: Estimator>: Sendable {
+public struct SearchResult<E: Learner>: Sendable {
     /// The best configuration, refitted on every row.
-    public var best: FittedPipeline<E.Model>
+    public var best: FittedPipeline
     /// The best configuration, unfitted.
     public var bestPipeline: Pipeline<E>
     /// The index of the best candidate in ``candidates`` (the first of equal best means).
@@ -128,7 +128,7 @@ public struct SearchResult<E: Estimator>: Sendable {
 /// let search = GridSearch(pipeline, parameters: [
 ///     Parameter(\.estimator.c, [0.01, 0.1, 1, 10]),
 ///     Parameter(\.estimator.classWeight, [.uniform, .balanced]),
-/// ], folds: .stratifiedKFold(5), scoring: .rocAUC)
+/// ], folds: .stratifiedKFold(5), scoring: .rocAUC(positive: "1"))
 /// let result = try search.fit(frame, seed: 7)
 /// ```
 ///
@@ -138,11 +138,11 @@ public struct SearchResult<E: Estimator>: Sendable {
 /// ```swift
 /// struct Setup { var k = 5; var c = 1.0 }
 /// let search = GridSearch(Setup(), parameters: [Parameter(\.k, [3, 5, 9]), Parameter(\.c, [0.1, 1])],
-///                         scoring: .rocAUC) { s in
+///                         scoring: .rocAUC(positive: "1")) { s in
 ///     Pipeline(target: "churned", estimator: LogisticRegression(c: s.c)) { SMOTE(kNeighbors: s.k) }
 /// }
 /// ```
-public struct GridSearch<E: Estimator>: Sendable {
+public struct GridSearch<E: Learner>: Sendable {
     public var folds: Folds
     public var scoring: Scoring
     let list: @Sendable () throws -> [(pipeline: Pipeline<E>, parameters: String)]
@@ -190,7 +190,7 @@ public struct GridSearch<E: Estimator>: Sendable {
 /// with the seeded generator, cross-validated on shared splits and fold seeds; the best mean
 /// score wins and is refitted on all rows. Like ``GridSearch``, it searches key paths into
 /// the pipeline, or into a configuration value of your own turned into a pipeline by a closure.
-public struct RandomSearch<E: Estimator>: Sendable {
+public struct RandomSearch<E: Learner>: Sendable {
     public var iterations: Int
     public var folds: Folds
     public var scoring: Scoring
@@ -238,7 +238,7 @@ public struct RandomSearch<E: Estimator>: Sendable {
 }
 
 enum Search {
-    static func run<E: Estimator>(_ list: [(pipeline: Pipeline<E>, parameters: String)], frame: Frame, target: String,
+    static func run<E: Learner>(_ list: [(pipeline: Pipeline<E>, parameters: String)], frame: Frame, target: String?,
                                   folds: Folds, scoring: Scoring, seed: UInt64) throws -> SearchResult<E> {
         let plan = try CrossValidationPlan(frame, target: target, folds: folds, seed: seed)
         var candidates: [SearchCandidate] = []
@@ -251,7 +251,7 @@ enum Search {
         let key = candidates.map { $0.mean.isNaN ? -Double.infinity : $0.mean }
         for i in candidates.indices { candidates[i].rank = 1 + key.filter { $0 > key[i] }.count }
         let bestIndex = candidates.indices.min { (candidates[$0].rank, $0) < (candidates[$1].rank, $1) } ?? 0
-        let best: FittedPipeline<E.Model>
+        let best: FittedPipeline
         do {
             best = try list[bestIndex].pipeline.fit(frame, seed: plan.refitSeed)
         } catch {

@@ -36,23 +36,48 @@ public struct Scoring: Sendable, CustomStringConvertible {
         return Metrics.balancedAccuracy(y, yhat, classCount: k)
     }
 
-    /// ROC-AUC: binary (the second class, in ``ClassLabels`` order, positive), or
-    /// one-vs-rest macro-averaged for more classes. Needs class probabilities.
-    public static let rocAUC = Scoring(name: "ROC-AUC") { p, truth in
+    /// Binary ROC-AUC with `positive` the positive class (as the class is named: `"1"`,
+    /// `"yes"`, `"true"`). Needs class probabilities and a binary target.
+    public static func rocAUC(positive: String) -> Scoring {
+        Scoring(name: "ROC-AUC") { p, truth in
+            let (y, _, _) = try classes(p, truth)
+            let k = try positiveIndex(p, positive)
+            let prob = try probabilities(p)
+            return Metrics.rocAUC(y.map { $0 == k ? 1 : 0 }, scores: (0..<prob.rows).map { prob[$0, k] })
+        }
+    }
+
+    /// ROC-AUC one-vs-rest, macro-averaged over the classes (also for two classes).
+    public static let rocAUCOneVsRest = Scoring(name: "ROC-AUC (one-vs-rest)") { p, truth in
         let (y, _, _) = try classes(p, truth)
         let prob = try probabilities(p)
         if prob.columns == 2 { return Metrics.rocAUC(y, scores: (0..<prob.rows).map { prob[$0, 1] }) }
         return Metrics.rocAUCOneVsRest(y, probabilities: (0..<prob.rows).map { prob.row($0) })
     }
 
-    /// F1 of the positive (second) class of a binary problem.
-    public static let f1 = Scoring(name: "F1") { p, truth in
-        let (y, yhat, k) = try classes(p, truth)
-        guard (p.classes?.count ?? 0) == 2 else {
-            throw PipelineError.invalidConfiguration(stage: "scoring",
-                reason: "F1 of the positive class needs a binary target; use f1Macro")
+    /// F1 of the class named `positive` of a binary problem.
+    public static func f1(positive: String) -> Scoring {
+        Scoring(name: "F1") { p, truth in
+            let (y, yhat, k) = try classes(p, truth)
+            guard (p.classes?.count ?? 0) == 2 else {
+                throw PipelineError.invalidConfiguration(stage: "scoring",
+                    reason: "F1 of the positive class needs a binary target; use f1Macro")
+            }
+            return Metrics.f1(y, yhat, classCount: k, average: .binary(positive: try positiveIndex(p, positive)))
         }
-        return Metrics.f1(y, yhat, classCount: k, average: .binary(positive: 1))
+    }
+
+    /// The index of the class named `positive` among the predictions' classes.
+    static func positiveIndex(_ p: Predictions, _ positive: String) throws -> Int {
+        guard let names = p.classes, let k = names.firstIndex(of: positive) else {
+            throw PipelineError.invalidConfiguration(stage: "scoring",
+                reason: "positive class '\(positive)' is not one of the classes \(p.classes ?? [])")
+        }
+        guard names.count == 2 else {
+            throw PipelineError.invalidConfiguration(stage: "scoring",
+                reason: "a positive class needs a binary target; use rocAUCOneVsRest or f1Macro for \(names.count) classes")
+        }
+        return k
     }
 
     /// The unweighted mean of per-class F1.
@@ -106,14 +131,8 @@ public struct Scoring: Sendable, CustomStringConvertible {
         let unseen = names.count
         let map = labels.classes.map { index[$0] ?? unseen }
         let y = labels.codes.map { map[$0] }
-        let yhat: [Int]
-        if let prob = p.probabilities {
-            yhat = prob.rowArgmax()
-        } else {
-            guard case .string(let s) = p.values.data else {
-                throw PipelineError.invalidConfiguration(stage: "scoring", reason: "class predictions are not labels")
-            }
-            yhat = s.codes.map { $0 < 0 ? unseen : index[s.dictionary[Int($0)]] ?? unseen }
+        guard let yhat = p.codes ?? p.probabilities?.rowArgmax() else {
+            throw PipelineError.invalidConfiguration(stage: "scoring", reason: "class predictions carry no class codes")
         }
         return (y, yhat, names.count + (y.contains(unseen) ? 1 : 0))
     }

@@ -6,6 +6,12 @@ public struct Split: Sendable, Equatable, Codable {
     public var train: [Int]
     /// Rows to evaluate on, ascending.
     public var test: [Int]
+
+    /// A split of given rows (for cross-validation over folds made elsewhere).
+    public init(train: [Int], test: [Int]) {
+        self.train = train
+        self.test = test
+    }
 }
 
 /// Why a split cannot be made.

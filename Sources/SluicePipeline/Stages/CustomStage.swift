@@ -17,10 +17,9 @@ import SluiceFrame
 /// fails with an error naming the stage otherwise. Nothing is learnt from the data.
 ///
 /// **Artifacts.** A closure is code, and artifacts are code-free: a fitted custom stage
-/// is stored as its *name* only (with the schemas). Before loading an artifact that holds
-/// one, register the same stage under the same name with ``CustomStage/register(_:)``;
-/// loading fails with a clear error naming the stage if it is not registered. Names are
-/// unique per process: registering a name again replaces the earlier closure.
+/// is stored as its *name* only (with the schemas). To load an artifact that holds one,
+/// pass a codec that knows the same stage: `ArtifactCodec.standard.adding(customStages:
+/// [stage])`; loading fails with a clear error naming the stage otherwise.
 public struct CustomStage: Transformer {
     /// The stage's name: in errors, and the key artifacts store.
     public let name: String
@@ -43,25 +42,6 @@ public struct CustomStage: Transformer {
 
     public func fit(_ frame: Frame, context: inout FitContext) throws -> Fitted {
         Fitted(name: name, inputSchema: frame.schema, outputSchema: try outputSchema(for: frame.schema), stage: self)
-    }
-
-    // MARK: Registry
-
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var registered: [String: CustomStage] = [:]
-
-    /// Makes `stage` available, under its name, to artifacts that hold it.
-    public static func register(_ stage: CustomStage) {
-        lock.lock()
-        defer { lock.unlock() }
-        registered[stage.name] = stage
-    }
-
-    /// The registered stage named `name`, if any.
-    public static func registered(named name: String) -> CustomStage? {
-        lock.lock()
-        defer { lock.unlock() }
-        return registered[name]
     }
 
     /// Fitted state: the stage's name and the schemas it was fitted with. The closure
@@ -88,9 +68,9 @@ public struct CustomStage: Transformer {
             name = try c.decode(String.self, forKey: .name)
             inputSchema = try c.decode(Schema.self, forKey: .inputSchema)
             outputSchema = try c.decode(Schema.self, forKey: .outputSchema)
-            guard let stage = CustomStage.registered(named: name) else {
+            guard let stage = try ArtifactCodec.current(decoder).customStages[name] else {
                 throw DecodingError.dataCorruptedError(forKey: .name, in: c, debugDescription:
-                    "custom stage '\(name)' is not registered: call CustomStage.register(_:) with it before loading")
+                    "custom stage '\(name)' is not in the codec: load with codec.adding(customStages: [thatStage])")
             }
             self.stage = stage
         }

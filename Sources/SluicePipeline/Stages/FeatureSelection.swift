@@ -233,7 +233,7 @@ public struct SelectKBest: Transformer {
 /// for linear models, summed over classes), and columns with importance at or above the
 /// threshold are kept — at most ``maxFeatures`` of them, the most important (ties: the
 /// earlier column). The model itself is not kept; the fitted stage stores the importances.
-public struct SelectFromModel<E: Estimator>: Transformer where E.Model: FeatureImportances {
+public struct SelectFromModel<E: Learner>: Transformer where E.Model: FeatureImportances {
     /// The importance a column needs to be kept.
     public enum Threshold: Sendable, Equatable {
         /// The mean importance (scikit-learn's default for non-L1 models).
@@ -269,8 +269,9 @@ public struct SelectFromModel<E: Estimator>: Transformer where E.Model: FeatureI
         let names = try ColumnValues.numericColumns(columns, in: frame.schema, stage: name)
         guard let target = context.target else { throw PipelineError.targetRequired(stage: name) }
         _ = try Selection.finiteColumns(frame, names, stage: name)
-        let x = try framing(name) { () throws(FrameError) in try frame.matrix(columns: names, nulls: .error) }
-        let model = try estimator.fit(features: x, target: target, sampleWeights: nil)
+        let x = try framing(name) { () throws(FrameError) in try frame.matrix(columns: names, as: E.Scalar.self, nulls: .error) }
+        let y = try TargetDescription(name: "target", column: target, kind: estimator.targetKind).target(target)
+        let model = try estimator.fit(TrainingSet(features: x, featureNames: names, target: y), context: &context)
         let importances = model.featureImportances
         let cut: Double
         switch threshold {

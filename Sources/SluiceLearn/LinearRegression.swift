@@ -1,4 +1,5 @@
 import SluiceCompute
+import SluicePipeline
 
 /// Least-squares linear regression, with an optional L2 (ridge) penalty.
 ///
@@ -7,7 +8,10 @@ import SluiceCompute
 /// a well-defined answer. With `alpha > 0` it is scikit-learn's `Ridge` (dense
 /// Cholesky solver): it minimises `Σ wᵢ (yᵢ - xᵢ·β - b)² + alpha · ‖β‖²`, the intercept
 /// unpenalised. Sample weights scale each row's squared error.
-public struct LinearRegression: Regressor, Codable, Equatable {
+public struct LinearRegression: Learner, Codable, Equatable {
+    public typealias Scalar = Double
+    public var targetKind: TargetKind { .values }
+
     /// Whether to fit an intercept (else the model passes through the origin).
     public var fitIntercept: Bool
     /// The L2 penalty on the coefficients; 0 for ordinary least squares.
@@ -20,6 +24,7 @@ public struct LinearRegression: Regressor, Codable, Equatable {
 
     /// A fitted linear model: `ŷ = x · coefficients + intercept`.
     public struct Model: RegressionModel, Equatable {
+        public static let kind = "linear_regression"
         /// One coefficient per feature.
         public var coefficients: [Double]
         /// The intercept (0 when not fitted).
@@ -29,22 +34,31 @@ public struct LinearRegression: Regressor, Codable, Equatable {
         public var featureCount: Int { coefficients.count }
 
         public func predict(_ x: Matrix<Double>) throws -> [Double] {
-            try Validate.predictInput(x, featureCount: featureCount, estimator: "LinearRegression")
+            try LearnerInput.predict(x, featureCount: featureCount, learner: Self.kind)
             var y = [Double](repeating: intercept, count: x.rows)
             if x.columns > 0 { x.view.gemv(coefficients, into: &y, beta: 1) }
             return y
         }
+
+        public func validate() throws {
+            try FittedStateError.require(coefficients.allSatisfy(\.isFinite), Self.kind, field: "coefficients", "not finite")
+            try FittedStateError.require(intercept.isFinite, Self.kind, field: "intercept", "not finite")
+            try FittedStateError.require((rank ?? 0) >= 0 && (rank ?? 0) <= coefficients.count, Self.kind, field: "rank",
+                                         "\(rank ?? 0) for \(coefficients.count) coefficients")
+        }
     }
 
+    public func fit(_ data: TrainingSet<Double>, context: inout FitContext) throws -> Model {
+        try fit(data.features, data.target.values(learner: Model.kind), sampleWeights: data.sampleWeights)
+    }
+
+    /// Fits on `x` (`n × p`, finite) and `y`, each row's squared error weighted by `sampleWeights`.
     public func fit(_ x: Matrix<Double>, _ y: [Double], sampleWeights: [Double]? = nil) throws -> Model {
-        let name = "LinearRegression"
+        let name = Model.kind
         guard alpha >= 0, alpha.isFinite else {
             throw EstimatorError.invalidHyperparameter(estimator: name, name: "alpha", reason: "must be finite and ≥ 0")
         }
-        try Validate.fitInput(x, targets: y.count, weights: sampleWeights, estimator: name)
-        guard y.allSatisfy(\.isFinite) else {
-            throw EstimatorError.nonFinite(estimator: name, row: y.firstIndex { !$0.isFinite } ?? 0, column: -1)
-        }
+        try LearnerInput.check(TrainingSet(features: x, target: .values(y), sampleWeights: sampleWeights), learner: name)
         let (n, p) = (x.rows, x.columns)
         let w = sampleWeights ?? [Double](repeating: 1, count: n)
         let wsum = w.reduce(0, +)

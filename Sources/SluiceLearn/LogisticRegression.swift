@@ -1,5 +1,6 @@
 import Foundation
 import SluiceCompute
+import SluicePipeline
 
 /// L2-regularised logistic regression: binary (one sigmoid) or multinomial (softmax over
 /// all classes), fitted by Newton's method with a backtracking line search.
@@ -13,7 +14,10 @@ import SluiceCompute
 ///
 /// Newton's method needs the Hessian, of side `classes' · (features + 1)`: it is built
 /// with BLAS in row blocks over both cores, which is fast for up to a few hundred features.
-public struct LogisticRegression: Classifier, Codable, Equatable {
+public struct LogisticRegression: Learner, Codable, Equatable {
+    public typealias Scalar = Double
+    public var targetKind: TargetKind { .classes }
+
     /// Inverse regularisation strength (scikit-learn's `C`): smaller means stronger.
     public var c: Double
     /// Whether to fit intercepts.
@@ -36,7 +40,8 @@ public struct LogisticRegression: Classifier, Codable, Equatable {
     }
 
     /// A fitted logistic model.
-    public struct Model: ClassificationModel, Equatable {
+    public struct Model: ClassificationModel, DecisionFunctionModel, Equatable {
+        public static let kind = "logistic_regression"
         public var classes: [String]
         /// `m × p` coefficients: one row (`m = 1`, the positive class `classes[1]`) for two
         /// classes, one row per class otherwise.
@@ -51,7 +56,7 @@ public struct LogisticRegression: Classifier, Codable, Equatable {
 
         /// The raw scores `x · Wᵀ + b` (`n × m`).
         public func decisionFunction(_ x: Matrix<Double>) throws -> Matrix<Double> {
-            try Validate.predictInput(x, featureCount: featureCount, estimator: "LogisticRegression")
+            try LearnerInput.predict(x, featureCount: featureCount, learner: Self.kind)
             var z = Matrix<Double>(rows: x.rows, columns: coefficients.rows)
             if x.columns > 0 { z.gemm(x, coefficients.transposed) }
             z.add(toEachRow: intercepts)
@@ -74,17 +79,37 @@ public struct LogisticRegression: Classifier, Codable, Equatable {
             z.softmaxRows()
             return z
         }
+
+        public func validate() throws {
+            let k = Self.kind, m = classes.count == 2 ? 1 : classes.count
+            try FittedStateError.require(classes.count >= 2 && Set(classes).count == classes.count, k, field: "classes",
+                                         "needs two or more distinct classes, has \(classes.count)")
+            try FittedStateError.require(coefficients.rows == m, k, field: "coefficients",
+                                         "\(coefficients.rows) rows for \(classes.count) classes")
+            try FittedStateError.require(intercepts.count == m, k, field: "intercepts", "\(intercepts.count) for \(m) score columns")
+            try FittedStateError.require(coefficients.elements.allSatisfy(\.isFinite), k, field: "coefficients", "not finite")
+            try FittedStateError.require(intercepts.allSatisfy(\.isFinite), k, field: "intercepts", "not finite")
+        }
     }
 
-    public func fit(_ x: Matrix<Double>, _ y: ClassLabels, sampleWeights: [Double]? = nil) throws -> Model {
-        let name = "LogisticRegression"
+    public func fit(_ data: TrainingSet<Double>, context: inout FitContext) throws -> Model {
+        try LearnerInput.check(data, learner: Model.kind)
+        return try fit(data.features, data.target.classLabels(learner: Model.kind), sampleWeights: data.sampleWeights,
+                       context: context)
+    }
+
+    /// Fits on `x` (`n × p`, finite) and class labels `y`, each row weighted by `sampleWeights`;
+    /// reports each Newton iteration to `context`'s observer and honours its cancellation.
+    public func fit(_ x: Matrix<Double>, _ y: ClassLabels, sampleWeights: [Double]? = nil,
+                    context: FitContext = FitContext(seed: 0)) throws -> Model {
+        let name = Model.kind
         guard c > 0, c.isFinite else {
             throw EstimatorError.invalidHyperparameter(estimator: name, name: "c", reason: "must be finite and > 0")
         }
         guard maxIterations > 0 else {
             throw EstimatorError.invalidHyperparameter(estimator: name, name: "maxIterations", reason: "must be > 0")
         }
-        try Validate.fitInput(x, targets: y.count, weights: sampleWeights, estimator: name)
+        try LearnerInput.check(TrainingSet(features: x, target: .classes(y), sampleWeights: sampleWeights), learner: name)
         let present = y.classCounts.enumerated().filter { $0.element > 0 }
         guard present.count >= 2 else {
             throw EstimatorError.singleClass(estimator: name, className: present.first.map { y.classes[$0.offset] })
@@ -96,7 +121,8 @@ public struct LogisticRegression: Classifier, Codable, Equatable {
         let weights = classWeight.sampleWeights(for: y, sampleWeights: sampleWeights)
         var problem = NewtonProblem(x: x, labels: y.codes, classes: y.classes.count, weights: weights,
                                     c: c, fitIntercept: fitIntercept)
-        let (theta, iterations, converged) = try problem.minimise(maxIterations: maxIterations, tolerance: tolerance)
+        let (theta, iterations, converged) = try problem.minimise(maxIterations: maxIterations, tolerance: tolerance,
+                                                                 context: context)
         var (coefficients, intercepts) = problem.unpack(theta)
         if intercepts.count > 1 {  // softmax is shift-invariant in b: report the centred one
             let mean = intercepts.reduce(0, +) / Double(intercepts.count)
@@ -261,7 +287,7 @@ struct NewtonProblem {
         return h
     }
 
-    mutating func minimise(maxIterations: Int, tolerance: Double) throws -> ([Double], Int, Bool) {
+    mutating func minimise(maxIterations: Int, tolerance: Double, context: FitContext) throws -> ([Double], Int, Bool) {
         var theta = [Double](repeating: 0, count: m * block)
         var f = objective(theta)
         var firstNorm: Double?
@@ -272,6 +298,11 @@ struct NewtonProblem {
             let scale = max(1, firstNorm ?? norm)
             if firstNorm == nil { firstNorm = norm }
             if norm <= tolerance * scale { return (theta, iteration - 1, true) }
+            try context.checkCancellation(LogisticRegression.Model.kind)
+            if iteration > 1 {
+                context.observe(FitProgress(source: LogisticRegression.Model.kind, unit: .iteration, step: iteration - 1,
+                                            total: maxIterations, metrics: ["loss": f, "gradient_norm": norm]))
+            }
             let h = hessian(prob)
             let step: [Double]
             do {
@@ -280,7 +311,7 @@ struct NewtonProblem {
                 do {
                     step = try h.leastSquares(Matrix(rows: g.count, columns: 1, elements: g)).solution.elements
                 } catch {
-                    throw EstimatorError.numerical(estimator: "LogisticRegression", reason: "Newton step failed: \(error)")
+                    throw EstimatorError.numerical(estimator: LogisticRegression.Model.kind, reason: "Newton step failed: \(error)")
                 }
             }
             // The Newton decrement gᵀH⁻¹g / 2 predicts the remaining decrease. Once it is

@@ -1,43 +1,5 @@
 import SluiceCompute
-
-/// A regression estimator: an unfitted configuration whose ``fit(_:_:sampleWeights:)``
-/// returns a separate fitted ``RegressionModel``.
-///
-/// Features are a dense `n × p` matrix of finite values (the pipeline before an estimator
-/// imputes and encodes); the target has one value per row.
-public protocol Regressor: Estimator where Model: RegressionModel {
-    /// Fits on `x` (`n × p`) and `y` (`n` values), each row weighted by `sampleWeights`
-    /// (`nil`: all 1).
-    func fit(_ x: Matrix<Double>, _ y: [Double], sampleWeights: [Double]?) throws -> Model
-}
-
-/// A fitted regression model.
-public protocol RegressionModel: PredictiveModel {
-    /// One prediction per row of `x`.
-    func predict(_ x: Matrix<Double>) throws -> [Double]
-}
-
-/// A classification estimator: an unfitted configuration whose
-/// ``fit(_:_:sampleWeights:)`` returns a separate fitted ``ClassificationModel``.
-public protocol Classifier: Estimator where Model: ClassificationModel {
-    /// Fits on `x` (`n × p`) and class labels `y`, each row weighted by `sampleWeights`.
-    func fit(_ x: Matrix<Double>, _ y: ClassLabels, sampleWeights: [Double]?) throws -> Model
-}
-
-/// A fitted classifier.
-public protocol ClassificationModel: PredictiveModel {
-    /// The class names, in the order of probability columns.
-    var classes: [String] { get }
-    /// Class probabilities: `n × classes.count`, rows summing to 1.
-    func predictProbabilities(_ x: Matrix<Double>) throws -> Matrix<Double>
-}
-
-extension ClassificationModel {
-    /// The index (into ``classes``) of the most probable class of each row; the first on ties.
-    public func predict(_ x: Matrix<Double>) throws -> [Int] {
-        try predictProbabilities(x).rowArgmax()
-    }
-}
+import SluiceFrame
 
 /// Class labels as integer codes into a list of class names.
 ///
@@ -118,7 +80,7 @@ public enum ClassWeight: Sendable, Codable, Equatable {
 }
 
 /// Why an estimator refused to fit or predict.
-public enum EstimatorError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum EstimatorError: Error, Equatable, Sendable, CustomStringConvertible, ExitClassified {
     /// No rows to fit on.
     case empty(estimator: String)
     /// Features and target (or weights) disagree in length.
@@ -150,40 +112,96 @@ public enum EstimatorError: Error, Equatable, Sendable, CustomStringConvertible 
         case let .numerical(e, reason): return "\(e): \(reason)"
         }
     }
+
+    /// A bad hyperparameter is configuration (78); everything else comes from the data (65).
+    public var exitStatus: ExitStatus {
+        if case .invalidHyperparameter = self { return .configuration }
+        return .dataError
+    }
 }
 
-/// Input checks shared by the estimators.
-enum Validate {
-    static func fitInput(_ x: Matrix<Double>, targets: Int, weights: [Double]?, estimator: String) throws {
-        guard x.rows > 0 else { throw EstimatorError.empty(estimator: estimator) }
-        guard x.rows == targets else {
-            throw EstimatorError.lengthMismatch(estimator: estimator, rows: x.rows, targets: targets)
+/// Input checks every learner runs on what it is given: shared so that each refuses bad
+/// input with the same typed error, naming the row and column.
+public enum LearnerInput {
+    /// Checks a training set: rows present, target and weights aligned, features finite
+    /// unless `allowsMissing`, weights finite, non-negative and not all zero.
+    public static func check<S: BLASScalar>(_ data: TrainingSet<S>, learner: String, allowsMissing: Bool = false) throws {
+        let x = data.features
+        guard x.rows > 0 else { throw EstimatorError.empty(estimator: learner) }
+        if let t = data.target.count, t != x.rows {
+            throw EstimatorError.lengthMismatch(estimator: learner, rows: x.rows, targets: t)
         }
-        try finite(x, estimator: estimator)
-        if let w = weights {
-            guard w.count == x.rows else {
-                throw EstimatorError.lengthMismatch(estimator: estimator, rows: x.rows, targets: w.count)
-            }
-            guard w.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
-                throw EstimatorError.invalidSampleWeights(estimator: estimator, reason: "must be finite and non-negative")
-            }
-            guard w.contains(where: { $0 > 0 }) else {
-                throw EstimatorError.invalidSampleWeights(estimator: estimator, reason: "are all zero")
-            }
+        if case .values(let y) = data.target, let i = y.firstIndex(where: { !$0.isFinite }) {
+            throw EstimatorError.nonFinite(estimator: learner, row: i, column: -1)
+        }
+        if !allowsMissing { try finite(x, learner: learner) }
+        try weights(data.sampleWeights, rows: x.rows, learner: learner)
+    }
+
+    /// Checks sample weights: one per row, finite, non-negative, not all zero.
+    public static func weights(_ w: [Double]?, rows: Int, learner: String) throws {
+        guard let w else { return }
+        guard w.count == rows else { throw EstimatorError.lengthMismatch(estimator: learner, rows: rows, targets: w.count) }
+        guard w.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+            throw EstimatorError.invalidSampleWeights(estimator: learner, reason: "must be finite and non-negative")
+        }
+        guard w.contains(where: { $0 > 0 }) else {
+            throw EstimatorError.invalidSampleWeights(estimator: learner, reason: "are all zero")
         }
     }
 
-    static func predictInput(_ x: Matrix<Double>, featureCount: Int, estimator: String) throws {
+    /// Checks a matrix to predict on: the fitted feature count, and finite unless `allowsMissing`.
+    public static func predict<S: BLASScalar>(_ x: Matrix<S>, featureCount: Int, learner: String,
+                                              allowsMissing: Bool = false) throws {
         guard x.columns == featureCount else {
-            throw EstimatorError.featureCountMismatch(estimator: estimator, expected: featureCount, got: x.columns)
+            throw EstimatorError.featureCountMismatch(estimator: learner, expected: featureCount, got: x.columns)
         }
-        try finite(x, estimator: estimator)
+        if !allowsMissing { try finite(x, learner: learner) }
     }
 
-    static func finite(_ x: Matrix<Double>, estimator: String) throws {
+    /// Throws ``EstimatorError/nonFinite(estimator:row:column:)`` at the first NaN or infinity.
+    public static func finite<S: BLASScalar>(_ x: Matrix<S>, learner: String) throws {
         let bad: Int? = x.withUnsafeBufferPointer { p in p.firstIndex { !$0.isFinite } }
         if let i = bad {
-            throw EstimatorError.nonFinite(estimator: estimator, row: i / x.columns, column: i % x.columns)
+            throw EstimatorError.nonFinite(estimator: learner, row: i / max(1, x.columns), column: i % max(1, x.columns))
         }
+    }
+}
+
+extension ClassLabels {
+    /// Class labels from a target column: strings as they are, integers by their text,
+    /// booleans as `false`/`true`, doubles by their shortest text (`0`, `1`, `2.5`: an
+    /// integral double is written without `.0`), sorted numerically for numbers. A null is
+    /// an error naming its row.
+    public init(column: Column, name: String) throws {
+        guard column.nullCount == 0 else {
+            let row = (0..<column.count).first { column.isNull($0) } ?? 0
+            throw PipelineError.invalidValue(stage: "target", column: name,
+                reason: "\(column.nullCount) nulls (first at row \(row)); drop unlabelled rows first (Frame.droppingNulls(in:))")
+        }
+        switch column.data {
+        case .string(let s):
+            self.init(s.codes.map { s.dictionary[Int($0)] })
+        case .int64(let v):
+            self.init(v)
+        case .bool(let v):
+            self.init(codes: v.map { $0 ? 1 : 0 }, classes: ["false", "true"])
+        case .double(let v):
+            if let i = v.firstIndex(where: { !$0.isFinite }) {
+                throw PipelineError.invalidValue(stage: "target", column: name, reason: "\(v[i]) at row \(i) is not a class")
+            }
+            let classes = Array(Set(v)).sorted()
+            let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
+            self.init(codes: v.map { index[$0]! }, classes: classes.map(Self.name(of:)))
+        default:
+            throw PipelineError.unsupportedType(stage: "target", column: name, type: column.type,
+                                                expected: "string, int64, bool or double")
+        }
+    }
+
+    /// The class name of a double label: integral values without a fraction (`1`, not `1.0`).
+    static func name(of value: Double) -> String {
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        return "\(value)"
     }
 }

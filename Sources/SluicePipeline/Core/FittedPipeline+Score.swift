@@ -1,0 +1,119 @@
+import Foundation
+import SluiceCompute
+import SluiceFrame
+
+/// What a scoring run writes per row, beside the key columns: the prediction, the class
+/// probabilities, and constant columns such as the run id, the model version and the time.
+public struct ScoreOutput: Sendable, Equatable {
+    /// The prediction column's name.
+    public var prediction: String
+    /// The prefix of the probability columns (one per class, named prefix + class), or nil
+    /// for none. Regressors and clusterers have none.
+    public var probabilityPrefix: String?
+    /// Columns with one value for every row, after the others, in order.
+    public var constants: [Constant]
+
+    /// A column with the same value in every row.
+    public struct Constant: Sendable, Equatable {
+        public var name: String
+        /// The value (not null): its case gives the column type.
+        public var value: Value
+
+        public init(_ name: String, _ value: Value) {
+            self.name = name
+            self.value = value
+        }
+
+        /// A `timestamp` column holding `date`, to the microsecond.
+        public static func timestamp(_ name: String, _ date: Date) -> Constant {
+            Constant(name, .timestamp(Int64((date.timeIntervalSince1970 * 1_000_000).rounded())))
+        }
+    }
+
+    public init(prediction: String = "prediction", probabilityPrefix: String? = "probability_", constants: [Constant] = []) {
+        self.prediction = prediction
+        self.probabilityPrefix = probabilityPrefix
+        self.constants = constants
+    }
+}
+
+extension FittedPipeline {
+    /// The schema ``score(_:output:report:)`` returns: the keys, the prediction (typed as
+    /// the target), one `double` per class for classifiers, then the constants. Known before
+    /// any row is read, so a sink can create or check its table first. Throws when two
+    /// output columns would share a name.
+    public func outputSchema(for output: ScoreOutput = ScoreOutput()) throws -> Schema {
+        var fields = keys.map { Field($0.name, $0.type) }
+        switch target?.kind {
+        case .classes?:
+            fields.append(Field(output.prediction, target!.type, nullable: false))
+            if let prefix = output.probabilityPrefix {
+                fields += (target!.classes ?? []).map { Field(prefix + $0, .double, nullable: false) }
+            }
+        case .values?: fields.append(Field(output.prediction, .double, nullable: false))
+        case .none?, nil: fields.append(Field(output.prediction, .int64, nullable: false))
+        }
+        for c in output.constants {
+            guard let type = c.value.columnType else {
+                throw PipelineError.invalidConfiguration(stage: "score", reason: "constant column '\(c.name)' is null")
+            }
+            fields.append(Field(c.name, type, nullable: false))
+        }
+        return try framing("score") { () throws(FrameError) in try Schema(fields) }
+    }
+
+    /// Scores `frame`: the key columns as they came, the prediction typed as the target was,
+    /// one probability column per class for classifiers, and `output`'s constant columns, in
+    /// the order of ``outputSchema(for:)``. The input's schema is checked first and every
+    /// wrong column is named at once.
+    public func score(_ frame: Frame, output: ScoreOutput = ScoreOutput(), report: inout TransformReport) throws -> Frame {
+        let schema = try outputSchema(for: output)
+        try check(frame.schema)
+        let p = try predict(frame, report: &report)
+        var columns = try keys.map { k in try framing("score") { () throws(FrameError) in try frame.column(k.name) } }
+        columns.append(p.values)
+        if let probabilities = p.probabilities, output.probabilityPrefix != nil {
+            for k in 0..<probabilities.columns { columns.append(.double((0..<probabilities.rows).map { probabilities[$0, k] })) }
+        }
+        for c in output.constants { columns.append(Column.repeating(c.value, count: frame.rowCount)) }
+        return try framing("score") { () throws(FrameError) in
+            try Frame(schema: Schema(schema.fields.map { Field($0.name, $0.type) }), columns: columns)
+        }
+    }
+
+    /// Scores `frame`, discarding the transform report.
+    public func score(_ frame: Frame, output: ScoreOutput = ScoreOutput()) throws -> Frame {
+        var report = TransformReport()
+        return try score(frame, output: output, report: &report)
+    }
+}
+
+extension Value {
+    /// The column type of a non-null value.
+    var columnType: ColumnType? {
+        switch self {
+        case .null: return nil
+        case .double: return .double
+        case .int64: return .int64
+        case .string: return .string
+        case .bool: return .bool
+        case .date: return .date
+        case .timestamp: return .timestamp
+        }
+    }
+}
+
+extension Column {
+    /// `count` copies of a non-null `value`.
+    static func repeating(_ value: Value, count: Int) -> Column {
+        switch value {
+        case .null: return .double([Double?](repeating: nil, count: count))
+        case .double(let v): return Column(.double([Double](repeating: v, count: count)))
+        case .int64(let v): return Column(.int64([Int64](repeating: v, count: count)))
+        case .string(let v): return Column(.string(StringColumn(codes: [Int32](repeating: 0, count: count), dictionary: [v])))
+        case .bool(let v): return Column(.bool([Bool](repeating: v, count: count)))
+        case .date(let v): return Column(.date([Int32](repeating: v, count: count)))
+        case .timestamp(let v): return Column(.timestamp([Int64](repeating: v, count: count)))
+        }
+    }
+}

@@ -76,7 +76,10 @@ let package = Package(
             resources: [.copy("Expectations")]
         ),
         .testTarget(name: "SluiceDatasetsTests", dependencies: ["SluiceDatasets", "SluiceCSV", "SluiceTestSupport"]),
-        .testTarget(name: "SluiceCLITests", dependencies: ["SluiceCLI", "SluiceCSV", "SluiceTestSupport", "sluice"]),
+        .testTarget(
+            name: "SluiceCLITests",
+            dependencies: ["SluiceCLI", "SluiceCSV", "SluicePipeline", "SluiceLearn", "SluiceDatasets", "SluiceTestSupport", "sluice"]
+        ),
         .testTarget(name: "SluicePostgresTests", dependencies: ["SluicePostgres", "SluiceTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

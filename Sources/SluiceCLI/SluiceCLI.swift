@@ -7,7 +7,8 @@ public struct SluiceCLI: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "sluice",
         abstract: "Nightly batch machine learning: CSV and PostgreSQL in, predictions out, exactly once.",
-        subcommands: [InspectCommand.self, GenerateCommand.self, DatabaseCommand.self, LoadCommand.self, ExportCommand.self]
+        subcommands: [InspectCommand.self, GenerateCommand.self, DatabaseCommand.self, LoadCommand.self, ExportCommand.self,
+                      ScoreCommand.self, ModelCommand.self]
     )
 
     public init() {}

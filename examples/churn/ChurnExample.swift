@@ -83,7 +83,7 @@ struct ChurnExample: ParsableCommand {
         let loaded = try Artifact.load(from: artifactURL, checking: toScore.schema)   // any model kind
         var report = TransformReport()
         let scores = try loaded.score(toScore, report: &report)
-        let flagged = try scores.int64s("prediction").filter { $0 == 1 }.count
+        let flagged = try scores.doubles("probability_1").filter { $0 >= 0.5 }.count
         print("saved \(artifactURL.path) (\(loaded.model.kind)); scored \(scores.rowCount) unlabelled rows: "
               + "\(flagged) flagged as likely to churn, \(report.totalUnknown) unknown categories")
         print(scores.head(5))

@@ -12,6 +12,8 @@ public struct ScoreOutput: Sendable, Equatable {
     public var probabilityPrefix: String?
     /// Columns with one value for every row, after the others, in order.
     public var constants: [Constant]
+    /// The input columns carried through as keys, first; nil for the pipeline's own keys.
+    public var keys: [String]?
 
     /// A column with the same value in every row.
     public struct Constant: Sendable, Equatable {
@@ -30,20 +32,23 @@ public struct ScoreOutput: Sendable, Equatable {
         }
     }
 
-    public init(prediction: String = "prediction", probabilityPrefix: String? = "probability_", constants: [Constant] = []) {
+    public init(prediction: String = "prediction", probabilityPrefix: String? = "probability_", constants: [Constant] = [],
+                keys: [String]? = nil) {
         self.prediction = prediction
         self.probabilityPrefix = probabilityPrefix
         self.constants = constants
+        self.keys = keys
     }
 }
 
 extension FittedPipeline {
     /// The schema ``score(_:output:report:)`` returns: the keys, the prediction (typed as
     /// the target), one `double` per class for classifiers, then the constants. Known before
-    /// any row is read, so a sink can create or check its table first. Throws when two
-    /// output columns would share a name.
-    public func outputSchema(for output: ScoreOutput = ScoreOutput()) throws -> Schema {
-        var fields = keys.map { Field($0.name, $0.type) }
+    /// any row is read, so a sink can create or check its table first. Keys other than the
+    /// pipeline's take their types from `input`. Throws when two output columns would share
+    /// a name, or a key is in neither.
+    public func outputSchema(for output: ScoreOutput = ScoreOutput(), input: Schema? = nil) throws -> Schema {
+        var fields = try keyFields(output, input: input)
         switch target?.kind {
         case .classes?:
             fields.append(Field(output.prediction, target!.type, nullable: false))
@@ -67,10 +72,12 @@ extension FittedPipeline {
     /// the order of ``outputSchema(for:)``. The input's schema is checked first and every
     /// wrong column is named at once.
     public func score(_ frame: Frame, output: ScoreOutput = ScoreOutput(), report: inout TransformReport) throws -> Frame {
-        let schema = try outputSchema(for: output)
-        try check(frame.schema)
+        if output.keys == nil { try check(frame.schema) }
+        let schema = try outputSchema(for: output, input: frame.schema)
         let p = try predict(frame, report: &report)
-        var columns = try keys.map { k in try framing("score") { () throws(FrameError) in try frame.column(k.name) } }
+        var columns = try keyFields(output, input: frame.schema).map { k in
+            try framing("score") { () throws(FrameError) in try frame.column(k.name) }
+        }
         columns.append(p.values)
         if let probabilities = p.probabilities, output.probabilityPrefix != nil {
             for k in 0..<probabilities.columns { columns.append(.double((0..<probabilities.rows).map { probabilities[$0, k] })) }
@@ -78,6 +85,14 @@ extension FittedPipeline {
         for c in output.constants { columns.append(Column.repeating(c.value, count: frame.rowCount)) }
         return try framing("score") { () throws(FrameError) in
             try Frame(schema: Schema(schema.fields.map { Field($0.name, $0.type) }), columns: columns)
+        }
+    }
+
+    private func keyFields(_ output: ScoreOutput, input: Schema?) throws -> [Field] {
+        guard let names = output.keys else { return keys.map { Field($0.name, $0.type) } }
+        return try names.map { n in
+            if let f = input?[n] ?? keys.first(where: { $0.name == n }) { return Field(n, f.type) }
+            throw PipelineError.missingColumn(stage: "score keys", column: n)
         }
     }
 

@@ -1,0 +1,145 @@
+import ArgumentParser
+import Foundation
+import SluiceCSV
+import SluiceFrame
+import SluiceLearn
+import SluicePipeline
+import SluicePostgres
+
+/// `sluice score ARTIFACT (--input CSV | --table T | --query SQL) (--output CSV | --into TABLE)`:
+/// scores a table with any stored model, whatever its kind, and writes the keys, the
+/// prediction (typed as the target was) and one probability column per class.
+///
+/// The input's schema is checked against the model's before a row is read: every missing
+/// or mistyped column is named at once (exit 65). A CSV is then read with the model's
+/// column types, so a value that does not parse as the model expects names its line and
+/// column. Writes are all-or-nothing: a CSV replaces its file atomically, a table is written
+/// in one transaction.
+public struct ScoreCommand: AsyncParsableCommand {
+    /// The command's name and help.
+    public static let configuration = CommandConfiguration(
+        commandName: "score",
+        abstract: "Score a CSV file or PostgreSQL table with a saved model, to CSV or PostgreSQL."
+    )
+
+    @Argument(help: "The model artifact (any model kind Sluice ships).")
+    var artifact: String
+
+    @Option(help: "A CSV file to score.")
+    var input: String?
+
+    @Option(help: "A PostgreSQL table to score.")
+    var table: String?
+
+    @Option(help: "A query whose rows to score.")
+    var query: String?
+
+    @Option(help: "The schema of --table and --into (default: the search path).")
+    var schema: String?
+
+    @Option(help: "Write the scores to this CSV file.")
+    var output: String?
+
+    @Option(help: "Write the scores into this PostgreSQL table.")
+    var into: String?
+
+    @Option(help: "How --into writes: create, append, replace or upsert (on the keys).")
+    var mode: String = "append"
+
+    @Option(name: .customLong("keys"), parsing: .upToNextOption,
+            help: "Input columns carried to the output as keys (default: the model's keys).")
+    var keys: [String] = []
+
+    @Option(help: "Also write this text in a model_version column (e.g. the deployed version).")
+    var modelVersion: String?
+
+    @Option(help: "The prediction column's name.")
+    var predictionColumn: String = "prediction"
+
+    @OptionGroup var database: DatabaseOptions
+
+    /// Creates the command; ArgumentParser fills in its arguments.
+    public init() {}
+
+    /// One source and one destination.
+    public func validate() throws {
+        guard [input, table, query].compactMap({ $0 }).count == 1 else {
+            throw ValidationError("give exactly one of --input, --table and --query")
+        }
+        guard (output == nil) != (into == nil) else { throw ValidationError("give exactly one of --output and --into") }
+        guard WriteMode(rawValue: mode) != nil else {
+            throw ValidationError("--mode must be one of \(WriteMode.allCases.map(\.rawValue).joined(separator: ", ")), got '\(mode)'")
+        }
+    }
+
+    /// Loads, checks, reads, scores, writes.
+    public func run() async throws {
+        do {
+            let url = URL(fileURLWithPath: artifact)
+            let fitted = try Artifact.load(from: url)
+            var constants: [ScoreOutput.Constant] = []
+            if let modelVersion { constants.append(ScoreOutput.Constant("model_version", .string(modelVersion))) }
+            let output = ScoreOutput(prediction: predictionColumn, constants: constants, keys: keys.isEmpty ? nil : keys)
+            let frame = try await read(checkingAgainst: fitted, output: output)
+            var report = TransformReport()
+            let scores = try fitted.score(frame, output: output, report: &report)
+            let place: String
+            if let path = self.output {
+                try AtomicFile.write(CSVWriter().encode(scores), to: URL(fileURLWithPath: path))
+                place = path
+            } else {
+                let target = TableName(into ?? "", schema: schema)
+                let keyNames = output.keys ?? fitted.keys.map(\.name)
+                let sink = PostgresSink(try await database.configuration(), table: target,
+                                        options: PostgresWriteOptions(keys: keyNames))
+                _ = try await sink.write(scores, mode: WriteMode(rawValue: mode) ?? .append) { _ in }
+                place = "\(target) (\(mode))"
+            }
+            printError("sluice score: \(scores.rowCount) rows scored by a \(fitted.model.kind) model into \(place)"
+                       + (report.totalUnknown > 0 ? "; \(report.totalUnknown) unknown categories" : ""))
+        } catch {
+            throw ExitCodes.report(error)
+        }
+    }
+
+    /// The rows to score, after checking the source's schema against the model's.
+    func read(checkingAgainst fitted: FittedPipeline, output: ScoreOutput) async throws -> Frame {
+        let expected = (output.keys == nil ? fitted.keys : []) + fitted.inputSchema.fields
+        if let input {
+            let header = try CSVReader().read(bytes: firstRecord(of: input), name: input).schema
+            for k in output.keys ?? [] where header[k] == nil { throw PipelineError.missingColumn(stage: "score keys", column: k) }
+            let missing = expected.filter { header[$0.name] == nil }
+            if !missing.isEmpty {
+                throw PipelineError.inputSchema(missing.map { SchemaProblem(column: $0.name, expected: $0.type, found: nil) })
+            }
+            var options = CSVReadOptions()
+            for f in expected { options.columnTypes[f.name] = f.type }
+            return try CSVReader(options).read(path: input)
+        }
+        let configuration = try await database.configuration()
+        let source = table.map { PostgresSource(configuration, table: TableName($0, schema: schema)) }
+            ?? PostgresSource(configuration, query: query ?? "")
+        let found = try await source.schema()
+        for k in output.keys ?? [] where found[k] == nil { throw PipelineError.missingColumn(stage: "score keys", column: k) }
+        let problems = fitted.schemaProblems(found).filter { p in expected.contains { $0.name == p.column } }
+        if !problems.isEmpty { throw PipelineError.inputSchema(problems) }
+        return try await source.readAll()
+    }
+
+    /// The bytes of a CSV file's first line (its header), read without reading the rest.
+    func firstRecord(of path: String) throws -> [UInt8] {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw CSVError(.fileNotFound, file: path)
+        }
+        defer { try? handle.close() }
+        var bytes = [UInt8]()
+        while bytes.count < (1 << 24), let chunk = try handle.read(upToCount: 1 << 16), !chunk.isEmpty {
+            if let nl = chunk.firstIndex(of: UInt8(ascii: "\n")) {
+                bytes += chunk[chunk.startIndex..<nl]
+                return bytes + [UInt8(ascii: "\n")]
+            }
+            bytes += chunk
+        }
+        return bytes
+    }
+}

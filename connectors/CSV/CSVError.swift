@@ -36,6 +36,8 @@ public struct CSVError: Error, Sendable, Hashable, CustomStringConvertible {
         case invalidValue(text: String, type: ColumnType)
         /// An invalid option (e.g. a date pattern with an unknown field).
         case invalidOption(String)
+        /// The output file could not be created or written (``AtomicFileError``: path and reason).
+        case output(AtomicFileError)
     }
 
     /// What went wrong.
@@ -74,6 +76,7 @@ public struct CSVError: Error, Sendable, Hashable, CustomStringConvertible {
             let shown = text.count > 40 ? String(text.prefix(40)) + "…" : text
             return "'\(shown)' is not a valid \(type)"
         case let .invalidOption(s): return "invalid option: \(s)"
+        case let .output(e): return e.description.hasPrefix(file + ": ") ? String(e.description.dropFirst(file.count + 2)) : e.description
         }
     }
 
@@ -91,6 +94,7 @@ extension CSVError: ExitClassified {
         switch kind {
         case .fileNotFound, .io: return .noInput
         case .invalidOption: return .usage
+        case let .output(e): return e.exitStatus
         default: return .dataError
         }
     }

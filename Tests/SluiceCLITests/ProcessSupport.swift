@@ -50,24 +50,29 @@ func fileType(_ path: String) -> mode_t? {
     return lstat(path, &st) == 0 ? st.st_mode & S_IFMT : nil
 }
 
-/// Runs `sluice` under `posix_spawn` and waits with `wait4`: its status and peak resident
-/// memory (KiB), exactly that child's. Standard output and error go to `/dev/null` and
-/// `stderrPath`.
+/// Runs `sluice` and returns its status, the signal that ended it (0: none) and its peak
+/// resident memory in KiB, exactly that process's. Standard output goes to `/dev/null`,
+/// standard error to `stderrPath`.
+///
+/// The child is started by a small Python process: a child spawned straight from the test
+/// process inherits the test's own (large, varying) peak RSS in `ru_maxrss`, because Linux
+/// keeps the high-water mark of the address space it replaced at `exec`.
 func runSluiceMeasured(_ arguments: [String], stderrPath: String) throws -> (status: Int32, signal: Int32, maxRSSKiB: Int) {
-    let binary = try sluiceBinary().path
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    let argv = ([binary] + arguments).map { strdup($0) } + [nil]
-    defer { for p in argv { free(p) } }
-    var pid: pid_t = 0
-    let rc = posix_spawn(&pid, binary, &actions, nil, argv, environ)
-    guard rc == 0 else { throw CocoaError(.fileNoSuchFile) }
-    var status: Int32 = 0
-    var usage = rusage()
-    while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
-    let signaled = (status & 0x7f) != 0 && (status & 0x7f) != 0x7f
-    return (signaled ? -1 : (status >> 8) & 0xff, signaled ? status & 0x7f : 0, Int(usage.ru_maxrss))
+    let script = """
+        import resource, subprocess, sys
+        with open(sys.argv[1], "w") as err:
+            r = subprocess.run(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=err)
+        print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+        """
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", script, stderrPath, try sluiceBinary().path] + arguments
+    let out = Pipe()
+    process.standardOutput = out
+    try process.run()
+    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    let fields = text.split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
+    guard fields.count == 2 else { throw CocoaError(.fileReadCorruptFile) }
+    return (fields[0] < 0 ? -1 : Int32(fields[0]), fields[0] < 0 ? Int32(-fields[0]) : 0, fields[1])
 }

@@ -208,11 +208,14 @@ enum CSVDriver {
                     continue
                 }
             }
+            // A physical line is fed in pieces of at most 1 MiB: an over-long field fails at the
+            // cap after reading about that much, not after finding the end of its line.
+            let scanEnd = upper - i > 1 << 20 ? i + (1 << 20) : upper
             var j = i
-            while j < upper && base[j] != lf && base[j] != cr { j += 1 }
+            while j < scanEnd && base[j] != lf && base[j] != cr { j += 1 }
             var end = j
             var terminated = false
-            if j < upper {
+            if j < scanEnd {
                 terminated = true
                 if base[j] == cr {
                     if j + 1 < upper { end = base[j + 1] == lf ? j + 2 : j + 1 } else { end = j + 1; cursor.afterCR = true }

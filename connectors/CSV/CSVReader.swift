@@ -263,7 +263,10 @@ public struct CSVReader: Sendable {
             var inQuote = quotes & 1 == 1
             var i = max(cuts[k], bounds[bounds.count - 1])
             var boundary = hi
-            while i < hi {
+            // No line end within 4 MiB of the cut (one endless field or record): the rest is one
+            // part, rather than a scan of it all here (which an over-long field would make long).
+            let searchEnd = hi - i > 4 << 20 ? i + (4 << 20) : hi
+            while i < searchEnd {
                 let b = base[i]
                 if b == quote { inQuote.toggle() } else if !inQuote && (b == 0x0A || b == 0x0D) {
                     boundary = b == 0x0D && i + 1 < hi && base[i + 1] == 0x0A ? i + 2 : i + 1
@@ -271,7 +274,7 @@ public struct CSVReader: Sendable {
                 }
                 i += 1
             }
-            if i >= hi { boundary = hi }
+            if i >= searchEnd { boundary = hi }
             bounds.append(max(boundary, bounds[bounds.count - 1]))
         }
         bounds.append(hi)
@@ -317,6 +320,10 @@ public struct CSVReader: Sendable {
             return parseRanges(base, range, [range], kinds: kinds, fixed: fixed, rules: rules, mapped: mapped)
         }
         guard speculative && ranges.count > 1 else { return parts }
+        // The first part starts where the input starts: its failure is real unless it is a
+        // quote left open at its end (a split point inside a quoted field). Counting quotes
+        // over the whole input would cost a pass over it (an over-long field's gigabyte).
+        if let f = parts[0].failure, f.kind != .unterminatedQuote { return parts }
         var quotes = 0
         for p in parts.dropLast() {
             guard let q = p.quotes else { quotes = 1; break }

@@ -109,10 +109,15 @@ struct ColumnBuilder {
         if rules.isNull(p, n) { appendNull(); return true }
         switch kind {
         case .double:
-            // A 16+ digit integer a double cannot hold exactly makes the column text
-            // (``appendOther(_:_:_:)``), unless the type was given.
-            if n < 16 || fixed || !ByteParsing.isBigInteger(p, n), let v = ByteParsing.double(p, n, leadingZeros: fixed) {
-                if v.isInfinite && !noteInfinity(p, n, rules) { return false }
+            if let v = ByteParsing.double(p, n, leadingZeros: fixed) {
+                // Rare: 16+ characters (maybe an integer a double cannot hold) or infinite.
+                if n >= 16 || v.isInfinite {
+                    switch unusualDouble(p, n, v, rules) {
+                    case .accept: break
+                    case .refuse: return false
+                    case .text: return appendOther(p, n, rules)
+                    }
+                }
                 f64.append(v); markValid(); return true
             }
         case .int64:
@@ -184,6 +189,18 @@ struct ColumnBuilder {
         }
         markValid()
         return true
+    }
+
+    enum UnusualDouble { case accept, refuse, text }
+
+    /// A double from 16+ characters or an infinite one: a 16+ digit integer a double cannot
+    /// hold exactly makes an inferred column text (``appendOther(_:_:_:)``); an overflow to
+    /// infinity is counted, or refused in strict-number mode.
+    @inline(never)
+    mutating func unusualDouble(_ p: UnsafePointer<UInt8>, _ n: Int, _ v: Double, _ rules: ValueRules) -> UnusualDouble {
+        if !fixed && ByteParsing.isBigInteger(p, n) { return .text }
+        if v.isInfinite && !noteInfinity(p, n, rules) { return .refuse }
+        return .accept
     }
 
     /// Whether a stored integer is past ±2^53, where doubles no longer hold every integer.

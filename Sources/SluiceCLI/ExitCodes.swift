@@ -28,8 +28,10 @@ public enum ExitCodes {
         return ExitCode(status(for: error).rawValue)
     }
 
-    /// Writes `message` and a newline to stderr.
+    /// Writes `message` and a newline to stderr, with control characters escaped (`\u{1B}`):
+    /// messages echo CSV values and file names, which can carry terminal escape sequences.
+    /// Newlines stay (a message's detail lines follow its first line).
     public static func printError(_ message: String) {
-        FileHandle.standardError.write(Data((message + "\n").utf8))
+        FileHandle.standardError.write(Data((MessageText.escapingControls(message) + "\n").utf8))
     }
 }

@@ -5,8 +5,10 @@ import SluiceFrame
 import SluicePostgres
 
 /// `sluice export (--table NAME | --query SQL) --output FILE.csv`: a table or query into a
-/// CSV file, streamed in batches (memory holds one batch), written to a temporary file
-/// that replaces `FILE.csv` only when every row is written.
+/// CSV file, streamed in batches (memory holds one batch) through an ``AtomicFile``: a
+/// visibly named temporary file beside `FILE.csv` that replaces it only when every row is
+/// written. A directory, device, FIFO or socket at `FILE.csv`, or an empty path, is refused
+/// before the query runs, and left untouched.
 ///
 /// Exit statuses: 0; 64 bad options; 65 an unknown table or a type Sluice cannot read (use
 /// `--text-fallback`); 69 database unreachable or connection lost; 73 the output cannot be
@@ -49,32 +51,24 @@ public struct ExportCommand: AsyncParsableCommand {
 
     /// Streams the rows into a temporary file next to the output, then renames it.
     public func run() async throws {
-        let temporary = output + ".sluice-\(UUID().uuidString).tmp"
         do {
+            try AtomicFile.checkTarget(output)
             let configuration = try await database.configuration()
             let options = PostgresReadOptions(textFallback: textFallback)
             let source = table.map { PostgresSource(configuration, table: TableName($0, schema: self.schema), options: options) }
                 ?? PostgresSource(configuration, query: query ?? "", options: options)
             let columns = try await source.schema()
-            guard FileManager.default.createFile(atPath: temporary, contents: nil),
-                  let handle = FileHandle(forWritingAtPath: temporary) else {
-                ExitCodes.printError("sluice export: cannot create \(output)")
-                throw ExitCode(SysExit.cannotCreate.rawValue)
-            }
-            defer { try? handle.close() }
+            let file = try AtomicFile(path: output)
             let writer = CSVWriter()
             var rows = 0
-            try handle.write(contentsOf: writer.encodeHeader(columns.names))
+            try file.write(writer.encodeHeader(columns.names))
             for try await batch in try await source.batches(of: batchRows) {
-                try handle.write(contentsOf: writer.encode(batch, header: false))
+                try file.write(writer.encode(batch, header: false))
                 rows += batch.rowCount
             }
-            try handle.close()
-            if FileManager.default.fileExists(atPath: output) { try FileManager.default.removeItem(atPath: output) }
-            try FileManager.default.moveItem(atPath: temporary, toPath: output)
+            try file.commit()
             printError("sluice export: \(rows) rows to \(output)")
         } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
             throw ExitCodes.report(error)
         }
     }

@@ -19,7 +19,7 @@ public struct GenerateCommand: ParsableCommand {
                 + "outliers, an ~8% positive label and ~20% unlabelled rows to score."
         )
 
-        @Option(help: "Number of rows.")
+        @Option(parsing: .unconditional, help: "Number of rows.")
         var rows = 100_000
 
         @Option(help: "Where to write the CSV.")
@@ -41,9 +41,8 @@ public struct GenerateCommand: ParsableCommand {
         }
 
         public func run() throws {
-            let url = URL(fileURLWithPath: output)
             do {
-                try ChurnGenerator(rows: rows, seed: seed, unlabeledFraction: unlabeledFraction).writeCSV(to: url)
+                try ChurnGenerator(rows: rows, seed: seed, unlabeledFraction: unlabeledFraction).writeCSV(toPath: output)
             } catch {
                 throw ExitCodes.report(error)
             }

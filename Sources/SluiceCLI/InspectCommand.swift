@@ -5,6 +5,12 @@ import SluiceFrame
 
 /// `sluice inspect FILE.csv`: the inferred schema (name, type, nulls, distinct strings,
 /// min / max of numbers and dates) and the first rows; `--json` prints the same as JSON.
+/// `FILE` `-` is standard input.
+///
+/// In the JSON, non-finite doubles (`inf`, `-inf`, `NaN`, and numbers too large for a
+/// double such as `1e400`, read as infinity) are the strings `"inf"`, `"-inf"` and `"nan"`,
+/// in `head` and in a column's `min` / `max`, so the output is always valid JSON; finite
+/// doubles are JSON numbers. NaN is skipped by `min` / `max`.
 ///
 /// Exit statuses: 0, 64 for bad options, 65 for a parse error (`FILE:LINE:COL: reason` on
 /// stderr), 66 for a missing file.
@@ -17,31 +23,9 @@ public struct InspectCommand: AsyncParsableCommand {
     @Argument(help: "The CSV file.")
     var file: String
 
-    @Option(help: "The field delimiter (one byte, or \\t).")
-    var delimiter: String = ","
+    @OptionGroup var csv: CSVReadOptionGroup
 
-    @Option(help: "The quote character (one byte).")
-    var quote: String = "\""
-
-    @Flag(help: "The file has no header row (columns are named column_1, column_2, …).")
-    var noHeader = false
-
-    @Option(name: .customLong("null"), help: "A text read as null (repeatable), e.g. --null NA.")
-    var nullTokens: [String] = []
-
-    @Option(name: .customLong("type"), help: "An explicit column type NAME=TYPE (repeatable); types: \(ColumnType.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var types: [String] = []
-
-    @Flag(help: "Trim spaces and tabs around unquoted fields.")
-    var trim = false
-
-    @Flag(help: "Skip bad rows and list them instead of failing.")
-    var skipBadRows = false
-
-    @Flag(help: "Accept stray quotes and a quote left open at the end (libcsv's lenient mode).")
-    var lenientQuotes = false
-
-    @Option(help: "How many rows to print.")
+    @Option(parsing: .unconditional, help: "How many rows to print.")
     var rows: Int = 10
 
     @Flag(help: "Print JSON instead of tables.")
@@ -53,41 +37,7 @@ public struct InspectCommand: AsyncParsableCommand {
     public init() {}
 
     public func validate() throws {
-        guard byte(delimiter) != nil else { throw ValidationError("--delimiter must be one byte, got '\(delimiter)'") }
-        guard byte(quote) != nil else { throw ValidationError("--quote must be one byte, got '\(quote)'") }
-        guard rows >= 0 else { throw ValidationError("--rows must not be negative") }
-        _ = try columnTypes()
-    }
-
-    private func byte(_ s: String) -> UInt8? {
-        if s == "\\t" { return 0x09 }
-        let u = Array(s.utf8)
-        return u.count == 1 ? u[0] : nil
-    }
-
-    private func columnTypes() throws -> [String: ColumnType] {
-        var out: [String: ColumnType] = [:]
-        for t in types {
-            let parts = t.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, !parts[0].isEmpty, let type = ColumnType(rawValue: parts[1]) else {
-                throw ValidationError("--type wants NAME=TYPE with TYPE one of \(ColumnType.allCases.map(\.rawValue).joined(separator: ", ")), got '\(t)'")
-            }
-            out[parts[0]] = type
-        }
-        return out
-    }
-
-    func options() throws -> CSVReadOptions {
-        var o = CSVReadOptions()
-        o.delimiter = byte(delimiter) ?? o.delimiter
-        o.quote = byte(quote) ?? o.quote
-        o.hasHeader = !noHeader
-        o.nullTokens = nullTokens
-        o.columnTypes = try columnTypes()
-        o.trimSpaces = trim
-        o.badRows = skipBadRows ? .skip : .fail
-        o.quoting = lenientQuotes ? .lenient : .strict
-        return o
+        guard rows >= 0 else { throw ValidationError("--rows must not be negative, got \(rows)") }
     }
 
     public func run() async throws {
@@ -95,10 +45,11 @@ public struct InspectCommand: AsyncParsableCommand {
         let clock = ContinuousClock()
         let started = clock.now
         do {
-            result = try CSVReader(options()).readResult(path: file)
+            result = try CSVReader(csv.readOptions()).readResult(path: file)
         } catch {
             throw ExitCodes.report(error)
         }
+        CSVReadOptionGroup.printWarnings(result)
         if timing {
             let d = clock.now - started
             let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
@@ -172,7 +123,7 @@ struct InspectReport: Encodable {
             return (lo, hi)
         }
         switch c.data {
-        case let .double(a): return scan(a, skip: \.isNaN).map { (.number($0.0), .number($0.1)) } ?? (nil, nil)
+        case let .double(a): return scan(a, skip: \.isNaN).map { (JSONValue(.double($0.0)), JSONValue(.double($0.1))) } ?? (nil, nil)
         case let .int64(a): return scan(a).map { (.integer($0.0), .integer($0.1)) } ?? (nil, nil)
         case let .date(a): return scan(a).map { (.string(CalendarDate.format(days: $0.0)), .string(CalendarDate.format(days: $0.1))) } ?? (nil, nil)
         case let .timestamp(a):

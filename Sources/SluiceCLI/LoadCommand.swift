@@ -39,8 +39,10 @@ public struct LoadCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "The CSV file (with a header row).")
+    @Argument(help: "The CSV file (with a header row); - is standard input.")
     var file: String
+
+    @OptionGroup var csv: CSVReadOptionGroup
 
     @Option(help: "The target table (used exactly as written: case and punctuation kept).")
     var table: String
@@ -70,7 +72,10 @@ public struct LoadCommand: AsyncParsableCommand {
     /// Reads the file, then writes it in one transaction.
     public func run() async throws {
         do {
-            let frame = try CSVReader().read(path: file)
+            let result = try CSVReader(csv.readOptions()).readResult(path: file)
+            CSVReadOptionGroup.printWarnings(result)
+            if !result.badRows.isEmpty { printError("sluice load: \(result.badRows.count) bad rows skipped (first: \(result.badRows[0].error))") }
+            let frame = result.frame
             let sink = PostgresSink(try await database.configuration(), table: TableName(table, schema: schema),
                                     options: PostgresWriteOptions(keys: keys))
             let written = try await sink.write(frame, mode: WriteMode(rawValue: mode) ?? .create) { _ in }

@@ -17,6 +17,10 @@ public struct SluiceCLI: AsyncParsableCommand {
     /// exits. Commands report failures with `throw ExitCodes.report(error)`, which prints
     /// the error and exits with its sysexits status; usage errors exit 64.
     ///
+    /// Standard output is checked once, here, for every command: it is flushed at the end
+    /// and a failed write (`sluice inspect --json > /dev/full`) exits 73 with the reason,
+    /// never 0 (see ``StandardOutput``).
+    ///
     /// (Top-level `await SluiceCLI.main()` resolves to ArgumentParser's synchronous
     /// overload, which refuses async commands; this entry point has no such ambiguity.)
     public static func run(arguments: [String]? = nil) async -> Never {
@@ -27,8 +31,14 @@ public struct SluiceCLI: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+            if let failure = StandardOutput.finish() {
+                ExitCodes.printError(failure.description)
+                exit(withError: ExitCode(failure.exitStatus.rawValue))
+            }
             exit(withError: nil)
         } catch {
+            // The command's own failure decides the status; a failed stdout is still said.
+            if let failure = StandardOutput.finish() { ExitCodes.printError(failure.description) }
             exit(withError: error)
         }
     }

@@ -47,34 +47,31 @@ public struct ChurnGenerator: Sendable {
     }
 
     /// Writes the table as CSV (header, LF line ends, empty fields for missing values).
-    /// The file appears complete or not at all: rows go to a temporary file that is renamed.
-    public func writeCSV(to url: URL) throws {
-        let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw DatasetError.cannotWrite(path: url.path, reason: String(cString: strerror(errno))) }
-        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+    /// The file appears complete or not at all: rows stream through an ``AtomicFile`` in
+    /// 1 MiB chunks (a visibly named temporary file beside it, renamed into place at the
+    /// end), and a directory, device, FIFO or socket at `url` is refused untouched.
+    ///
+    /// - Throws: ``AtomicFileError`` naming the path and the reason (exit 73 or 74).
+    public func writeCSV(to url: URL) throws(AtomicFileError) {
+        try writeCSV(toPath: url.path)
+    }
+
+    /// Writes the table as CSV to `path`, as ``writeCSV(to:)`` does (an empty path is refused).
+    public func writeCSV(toPath path: String) throws(AtomicFileError) {
+        let file = try AtomicFile(path: path)
         var buffer = [UInt8]()
         buffer.reserveCapacity(1 << 20)
-        do {
-            buffer.append(contentsOf: Array((Self.columns.joined(separator: ",") + "\n").utf8))
-            var rng = SeededGenerator(seed: seed)
-            for index in 0..<max(rows, 0) {
-                appendRow(id: index + 1, rng: &rng, to: &buffer)
-                if buffer.count >= 1 << 20 {
-                    try handle.write(contentsOf: buffer)
-                    buffer.removeAll(keepingCapacity: true)
-                }
+        buffer.append(contentsOf: Array((Self.columns.joined(separator: ",") + "\n").utf8))
+        var rng = SeededGenerator(seed: seed)
+        for index in 0..<max(rows, 0) {
+            appendRow(id: index + 1, rng: &rng, to: &buffer)
+            if buffer.count >= 1 << 20 {
+                try file.write(buffer)
+                buffer.removeAll(keepingCapacity: true)
             }
-            try handle.write(contentsOf: buffer)
-            try handle.close()
-            _ = try? FileManager.default.removeItem(at: url)
-            try FileManager.default.moveItem(at: temporary, to: url)
-        } catch {
-            try? handle.close()
-            try? FileManager.default.removeItem(at: temporary)
-            throw error
         }
+        try file.write(buffer)
+        try file.commit()
     }
 
     private func appendRow(id: Int, rng: inout SeededGenerator, to out: inout [UInt8]) {
@@ -114,18 +111,4 @@ public struct ChurnGenerator: Sendable {
         out.append(contentsOf: (rng.nextDouble() < unlabeledFraction ? "" : (label ? "1.0" : "0.0")).utf8)
         out.append(UInt8(ascii: "\n"))
     }
-}
-
-/// A dataset could not be written.
-public enum DatasetError: Error, ExitClassified, CustomStringConvertible {
-    case cannotWrite(path: String, reason: String)
-
-    public var description: String {
-        switch self {
-        case let .cannotWrite(path, reason): return "\(path): cannot write: \(reason)"
-        }
-    }
-
-    /// The output cannot be created: 73.
-    public var exitStatus: ExitStatus { .cannotCreate }
 }

@@ -2,25 +2,6 @@ import Foundation
 import Testing
 import SluiceTestSupport
 
-/// Runs the built `sluice` executable and returns its exit status and output.
-func runSluice(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let binary = Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("sluice")
-    let candidates = [binary, Fixtures.repositoryRoot.appendingPathComponent(".build/debug/sluice")]
-    guard let url = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-        throw CocoaError(.fileNoSuchFile)
-    }
-    let process = Process()
-    process.executableURL = url
-    process.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
-}
-
 @Suite("The sluice command line keeps DESIGN.md's exit codes", .serialized)
 struct CLITests {
     @Test("inspect prints the schema; --json is valid JSON")

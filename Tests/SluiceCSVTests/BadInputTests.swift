@@ -22,7 +22,7 @@ import SluiceFrame
 }
 
 @Test func strayQuoteInUnquotedFieldInStrictMode() {
-    let e = readError("a,b\n1,2\n3,x\"y\n")
+    let e = readError("a,b\n1,2\n3,x\"y\n") { $0.quoting = .strict }
     #expect(e?.kind == .strayQuote)
     #expect(e?.line == 3 && e?.column == 2)
 }
@@ -105,6 +105,7 @@ import SluiceFrame
 @Test func lenientModeSkipsAndReportsBadRows() throws {
     var o = CSVReadOptions()
     o.badRows = .skip
+    o.quoting = .strict
     let text = "a,b\n1,2\n3\n4,x\"y\n5,6,7\n8,9\n"
     let r = try CSVReader(o).readResult(bytes: Array(text.utf8), name: "t.csv")
     #expect(try r.frame.int64s("a") == [1, 8])

@@ -149,7 +149,8 @@ func everyLineEndStyleReadsTheSame(_ nl: String) throws {
 
 @Test func doublesParseExactly() throws {
     let texts = ["0.1", "3.14159", "1e-5", "123456789012345678901234", "2.2250738585072014e-308", "-0.0", "9007199254740993", "1.7976931348623157e308"]
-    let f = try read("x\n" + texts.joined(separator: "\n") + "\n")
+    // Typed: inferred, the integers past 2^53 here would make the column text (issue 9).
+    let f = try read("x\n" + texts.joined(separator: "\n") + "\n") { $0.columnTypes = ["x": .double] }
     let x = try f.doubles("x")
     for (t, v) in zip(texts, x) { #expect(v.bitPattern == Double(t)?.bitPattern, "\(t)") }
 }

@@ -35,11 +35,13 @@ private func expectSame(_ text: String, _ configure: (inout CSVReadOptions) -> V
         "a,b\n1,\"x\"\"y\"\n", "a,b\n1,x\"y\n", "a,b\n1,\"x\"y\n", "a,b\n1,\"open\n2,3\n", "a,b\n1,\"open",
         "a,b\n1,\"\"\n", "a,b\n\"\",\"\"\n", "a,b\n1,2,3\n", "a,b\n1\n", "a,b\n1,2\n3\n", "a,b\n\"1\n",
         "a,b\n1,2\n\"3\",\"4\"", "a,b\n1,2\n\"3\",\"4\"\n5,6", "a,b\nx\u{0}y,2\n", "a,b\n1,2\n3,\"\"",
+        "a,b\n1,37°36'37.8\"N 121°2'17.9\"W\n2,x\n", "a,b\n1,x\"\"y\"\n", "a,b\nx\",\"y\"\n", "a,b\n1,\"ab\"c\n",
         "a\n1\n2\n\n", "a\n\n", "a\n,\n", "a,b\n1,\"a,b\"\n2,\"c\"\n", "a,b\n\"1\",\"2\"\r\n", "a,b\n1,\"2\" \n",
     ]
     for text in cases {
         expectSame(text)
         expectSame(text) { $0.quoting = .lenient }
+        expectSame(text) { $0.quoting = .strict }
         expectSame(text) { $0.hasHeader = false }
         expectSame(text) { $0.maxFieldBytes = 2 }
         expectSame(text) { $0.nullTokens = ["1"] }
@@ -65,6 +67,8 @@ func fastPathMatchesLibcsvOnRandomText(seed: Int) {
         let semicolons = bytes.map { $0 == UInt8(ascii: ",") ? UInt8(ascii: ";") : $0 }
         #expect(outcome(semicolons, fast: true) { $0.delimiter = UInt8(ascii: ";") }
                 == outcome(semicolons, fast: false) { $0.delimiter = UInt8(ascii: ";") }, "\(semicolons)")
+        #expect(outcome(bytes, fast: true) { $0.quoting = .strict } == outcome(bytes, fast: false) { $0.quoting = .strict },
+                "\(bytes)")
         let fastLenient = outcome(bytes, fast: true) { $0.quoting = .lenient }
         let slowLenient = outcome(bytes, fast: false) { $0.quoting = .lenient }
         #expect(fastLenient == slowLenient, "\(bytes)")

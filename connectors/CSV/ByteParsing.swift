@@ -141,6 +141,36 @@ enum ByteParsing {
         return nil
     }
 
+    /// Whether the field is an integer literal: an optional sign and one or more digits.
+    static func isIntegerText(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        var i = 0
+        if n > 0 && (p[0] == 0x2D || p[0] == 0x2B) { i = 1 }
+        guard i < n else { return false }
+        while i < n { guard p[i] &- 0x30 < 10 else { return false }; i &+= 1 }
+        return true
+    }
+
+    /// Whether the field is an integer literal whose magnitude is above 2^53, so that a
+    /// double cannot hold every such integer exactly (`12345678901234567`).
+    static func isBigInteger(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        guard isIntegerText(p, n) else { return false }
+        var i = p[0] &- 0x30 < 10 ? 0 : 1
+        while i < n - 1 && p[i] == 0x30 { i &+= 1 }
+        let digits = n - i
+        if digits != 16 { return digits > 16 }
+        var v: UInt64 = 0
+        while i < n { v = v &* 10 &+ UInt64(p[i] &- 0x30); i &+= 1 }
+        return v > 1 << 53
+    }
+
+    /// Whether an infinite double parsed from this text came from a number too large for a
+    /// double (`1e400`), not from the words `inf` / `infinity`.
+    static func isOverflow(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        var i = 0
+        if n > 0 && (p[0] == 0x2D || p[0] == 0x2B) { i = 1 }
+        return i < n && (p[i] &- 0x30 < 10 || p[i] == 0x2E)
+    }
+
     /// `strtod` on a NUL-terminated copy, for long mantissas and large exponents.
     @inline(never)
     private static func slow(_ p: UnsafePointer<UInt8>, _ n: Int) -> Double? {
@@ -324,8 +354,11 @@ struct ValueRules: Sendable {
     let falseTokens: [[UInt8]]
     let datePattern: DateTimePattern?
     let timestampPattern: DateTimePattern?
+    /// A number too large for a double is an error (``CSVNumberOverflow/fail``).
+    let refusesOverflow: Bool
 
     init(_ o: CSVReadOptions) throws(CSVError) {
+        refusesOverflow = o.numberOverflow == .fail
         nullTokens = o.nullTokens.map { Array($0.utf8) }
         hasNullTokens = !o.nullTokens.isEmpty
         trueTokens = o.trueTokens.map { Array($0.utf8) }

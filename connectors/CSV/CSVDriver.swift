@@ -62,9 +62,9 @@ enum CSVDriver {
         let bound = max(delimiter, quote, lf, cr) &+ 1
         let below = bound <= 0x30
         let bMask = ones &* UInt64(bound)
-        /// The first byte at or after `from` that may be a delimiter, quote, CR or LF (every
-        /// one of them, and with `below` other small bytes too), or `end`.
-        @inline(__always) func nextSpecial(_ from: Int) -> Int {
+        /// The first byte at or after `from` and before `end` that may be a delimiter, quote,
+        /// CR or LF (every one of them, and with `below` other small bytes too), or `end`.
+        @inline(__always) func nextSpecial(_ from: Int, _ end: Int) -> Int {
             var i = from
             while i &+ 8 <= end {
                 let x = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self).littleEndian
@@ -96,13 +96,21 @@ enum CSVDriver {
         var released = range.lowerBound
         var nextRelease = releasesInput ? released + releaseStep : Int.max
         defer { if releasesInput { FileBytes.releasePages(base, released..<range.upperBound) } }
+        // A field may not run past the cap: the scan stops there, so an over-long field fails
+        // after `maxFieldBytes + 1` bytes, not after the rest of the input.
+        let span = state.pointee.maxFieldBytes == .max ? Int.max : state.pointee.maxFieldBytes &+ 1
         while true {
             if i >= nextRelease {
                 FileBytes.releasePages(base, released..<fieldStart)
                 released = fieldStart
                 nextRelease = fieldStart + releaseStep
             }
-            let j = nextSpecial(i)
+            let limit = end &- fieldStart > span ? fieldStart &+ span : end
+            let j = nextSpecial(i, limit)
+            if j == limit && limit < end {
+                state.pointee.oversizedField()
+                return
+            }
             if j == end {
                 // The last record without a line end (csv_fini's part).
                 if inRow || j > fieldStart {
@@ -200,11 +208,14 @@ enum CSVDriver {
                     continue
                 }
             }
+            // A physical line is fed in pieces of at most 1 MiB: an over-long field fails at the
+            // cap after reading about that much, not after finding the end of its line.
+            let scanEnd = upper - i > 1 << 20 ? i + (1 << 20) : upper
             var j = i
-            while j < upper && base[j] != lf && base[j] != cr { j += 1 }
+            while j < scanEnd && base[j] != lf && base[j] != cr { j += 1 }
             var end = j
             var terminated = false
-            if j < upper {
+            if j < scanEnd {
                 terminated = true
                 if base[j] == cr {
                     if j + 1 < upper { end = base[j + 1] == lf ? j + 2 : j + 1 } else { end = j + 1; cursor.afterCR = true }

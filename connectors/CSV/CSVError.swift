@@ -36,6 +36,17 @@ public struct CSVError: Error, Sendable, Hashable, CustomStringConvertible {
         case invalidValue(text: String, type: ColumnType)
         /// An invalid option (e.g. a date pattern with an unknown field).
         case invalidOption(String)
+        /// Reading the input failed after it was opened (`errno` text).
+        case readFailed(String)
+        /// The file shrank while it was read (`expected` bytes when opened, `now` when known).
+        case truncated(expected: Int, now: Int?)
+        /// The input is not CSV text Sluice reads: a compressed file, or text in UTF-16 or
+        /// UTF-32 (named by its magic number or byte-order mark).
+        case notCSVText(String)
+        /// A number too large for a double (`1e400`) in strict-number mode.
+        case numberOverflow(text: String)
+        /// The output file could not be created or written (``AtomicFileError``: path and reason).
+        case output(AtomicFileError)
     }
 
     /// What went wrong.
@@ -71,10 +82,23 @@ public struct CSVError: Error, Sendable, Hashable, CustomStringConvertible {
         case let .duplicateHeader(name): return "duplicate column name '\(name)' in header"
         case .emptyHeader: return "empty column name in header"
         case let .invalidValue(text, type):
-            let shown = text.count > 40 ? String(text.prefix(40)) + "…" : text
-            return "'\(shown)' is not a valid \(type)"
+            return "'\(Self.shown(text))' is not a valid \(type)"
         case let .invalidOption(s): return "invalid option: \(s)"
+        case let .readFailed(s): return "read failed: \(s)"
+        case let .truncated(expected, now):
+            return "the file was truncated while it was read (\(expected) bytes when opened" + (now.map { ", \($0) now)" } ?? ")")
+        case let .notCSVText(what): return "this is \(what), not CSV text"
+        case let .numberOverflow(text):
+            return "'\(Self.shown(text))' is too large for a double (it would read as infinity)"
+        case let .output(e): return e.description.hasPrefix(file + ": ") ? String(e.description.dropFirst(file.count + 2)) : e.description
         }
+    }
+
+    /// A value as shown in a message: at most 40 characters, control characters escaped
+    /// (a CSV value can hold terminal escape sequences).
+    static func shown(_ text: String) -> String {
+        let cut = text.count > 40 ? String(text.prefix(40)) + "…" : text
+        return MessageText.escapingControls(cut, keepNewlines: false)
     }
 
     /// `file:line:column: reason` (or `file: reason` without a place).
@@ -86,11 +110,15 @@ public struct CSVError: Error, Sendable, Hashable, CustomStringConvertible {
 }
 
 extension CSVError: ExitClassified {
-    /// 66 for a missing or unreadable file, 64 for an invalid option, 65 for bad content.
+    /// 66 for a missing or unopenable file, 74 for a read that failed or a file truncated
+    /// while read, 64 for an invalid option, the output's status (73 / 74) for a file that
+    /// could not be written, 65 for bad content.
     public var exitStatus: ExitStatus {
         switch kind {
         case .fileNotFound, .io: return .noInput
+        case .readFailed, .truncated: return .ioError
         case .invalidOption: return .usage
+        case let .output(e): return e.exitStatus
         default: return .dataError
         }
     }

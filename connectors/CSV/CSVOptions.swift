@@ -13,12 +13,26 @@ public enum DateTimeFormat: Sendable, Hashable {
 
 /// How strictly quotes are checked.
 public enum CSVQuoting: Sendable, Hashable {
-    /// RFC 4180: a quote inside an unquoted field, text after a closing quote, or a quote left
-    /// open at the end of the input is an error (libcsv `CSV_STRICT | CSV_STRICT_FINI`).
+    /// The default, as pandas, polars and Python's `csv` module read: a quote inside an
+    /// unquoted field is a literal character (`37°36'37.8"N` reads as written), but text after
+    /// a closing quote (`"ab"c`) and a quote left open at the end of the input are errors
+    /// with their line (libcsv `CSV_STRICT | CSV_STRICT_FINI`, resuming past the literal quote).
+    case standard
+    /// RFC 4180: also a quote inside an unquoted field is an error (``CSVError/Kind/strayQuote``).
     case strict
     /// libcsv's lenient defaults: stray quotes are kept as text, an unterminated quote ends
     /// at end of input.
     case lenient
+}
+
+/// What the reader does with a number too large for a double (`1e400`), which would read as
+/// infinity.
+public enum CSVNumberOverflow: Sendable, Hashable {
+    /// Read it as ±infinity and report it in ``CSVReadResult/warnings`` with its line and
+    /// column (the default).
+    case warn
+    /// Refuse it: ``CSVError/Kind/numberOverflow`` at its line and column.
+    case fail
 }
 
 /// What the reader does with a row it cannot read.
@@ -56,13 +70,16 @@ public struct CSVReadOptions: Sendable, Hashable {
     /// Whether spaces and tabs around unquoted fields are removed. Off by default: RFC 4180
     /// makes them part of the field, so `" 5"` is text, not a number.
     public var trimSpaces: Bool = false
-    /// Strict (default) or lenient quoting.
-    public var quoting: CSVQuoting = .strict
+    /// How quotes are checked (default ``CSVQuoting/standard``: a quote inside an unquoted
+    /// field is literal; text after a closing quote and an open quote are errors).
+    public var quoting: CSVQuoting = .standard
     /// Fail on the first bad row (default), or skip and report bad rows.
     public var badRows: CSVBadRowPolicy = .fail
     /// The largest field in bytes (default 16 MiB). A longer field fails before its buffer
     /// grows past this size.
     public var maxFieldBytes: Int = 16 << 20
+    /// What a number too large for a double does: a warning (default) or an error.
+    public var numberOverflow: CSVNumberOverflow = .warn
     /// The most columns a file may have (default 65 536).
     public var maxColumns: Int = 65_536
     /// Threads used to parse one file; `nil` (default) uses every core Sluice uses
@@ -89,4 +106,32 @@ public struct CSVReadResult: Sendable {
     public var frame: Frame
     /// The rows that were skipped, in file order (empty unless ``CSVBadRowPolicy/skip``).
     public var badRows: [CSVBadRow]
+    /// What was read but deserves saying (numbers that overflowed to infinity), in column order.
+    public var warnings: [CSVWarning] = []
+
+    /// A result of `frame`, `badRows` and `warnings`.
+    public init(frame: Frame, badRows: [CSVBadRow], warnings: [CSVWarning] = []) {
+        self.frame = frame
+        self.badRows = badRows
+        self.warnings = warnings
+    }
+}
+
+/// Something a read accepted but reports: today, numbers too large for a double, read as
+/// ±infinity (``CSVNumberOverflow/warn``). One warning per column, at its first such value.
+public struct CSVWarning: Sendable, Hashable, CustomStringConvertible {
+    /// The first such value's place (`file:line:column`) and text.
+    public var place: CSVError
+    /// The column's name.
+    public var columnName: String
+    /// How many values of the column overflowed.
+    public var count: Int
+
+    /// `file:line:column: '1e400' is too large for a double: read as inf (3 values in column 'x')`.
+    public var description: String {
+        var text = ""
+        if case let .numberOverflow(t) = place.kind { text = CSVError.shown(t) }
+        let at = place.line.map { "\(place.file):\($0):\(place.column ?? 0)" } ?? place.file
+        return "\(at): '\(text)' is too large for a double: read as infinity (\(count) value\(count == 1 ? "" : "s") in column '\(MessageText.escapingControls(columnName, keepNewlines: false))')"
+    }
 }

@@ -130,12 +130,14 @@ final class CSVStream {
             n = read(fd, block, Self.blockSize)
             if n >= 0 || errno != EINTR { break }
         }
-        if n < 0 { throw CSVError(.io(String(cString: strerror(errno))), file: path) }
+        if n < 0 { throw CSVError(.readFailed(String(cString: strerror(errno))), file: path) }
         var from = 0
         if first {
             first = false
             if n == 0 { throw CSVError(.emptyFile, file: path) }
-            from = CSVReader.bodyStart(UnsafeBufferPointer(start: block, count: n))
+            let head = UnsafeBufferPointer(start: block, count: n)
+            if let format = CSVReader.foreignFormat(head) { throw CSVError(.notCSVText(format), file: path) }
+            from = CSVReader.bodyStart(head)
         }
         let trim = reader.options.trimSpaces
         if state.pointee.mode == .header {

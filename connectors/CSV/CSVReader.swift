@@ -49,11 +49,34 @@ public struct CSVReader: Sendable {
     }
 
     /// Reads the whole file at `path`: the frame and the rows a lenient read skipped.
+    ///
+    /// `path` `-` is standard input. A regular file is mapped; if it is truncated while it is
+    /// read the read fails with ``CSVError/Kind/truncated`` (exit 74), never a crash. Other
+    /// inputs (pipes, FIFOs, devices) are opened once and read in blocks; a field longer than
+    /// ``CSVReadOptions/maxFieldBytes`` fails at its line as it arrives.
     public func readResult(path: String) throws(CSVError) -> CSVReadResult {
+        try readResult(path: path, afterOpening: {})
+    }
+
+    /// ``readResult(path:)``, calling `afterOpening` between opening and parsing (tests use it
+    /// to change the file under the reader).
+    func readResult(path: String, afterOpening: () -> Void) throws(CSVError) -> CSVReadResult {
         Trace.mark("start")
-        let file = try FileBytes.map(path)
+        let limits = FileBytes.StreamLimits(delimiter: options.delimiter, quote: options.quote,
+                                            maxFieldBytes: options.maxFieldBytes)
+        let file = try FileBytes.map(path, limits: limits)
         Trace.mark("loaded")
-        return try read(file.buffer, name: path, mapped: file.isMapped)
+        afterOpening()
+        let result: CSVReadResult
+        do {
+            result = try read(file.buffer, name: path, mapped: file.isMapped)
+        } catch {
+            // A parse error in a file that shrank meanwhile is about bytes that are gone.
+            try file.checkUnchanged(name: path)
+            throw error
+        }
+        try file.checkUnchanged(name: path)
+        return result
     }
 
     /// Reads CSV text held in memory; `name` stands for the file in errors.
@@ -81,10 +104,12 @@ public struct CSVReader: Sendable {
         var dataLine: Int
     }
 
-    private var strict: Bool { options.quoting == .strict }
+    /// Whether quotes follow strict rules at record boundaries (standard and strict quoting),
+    /// which splitting a file between cores relies on.
+    private var strict: Bool { options.quoting != .lenient }
 
     func makeParser() -> LibCSVParser {
-        LibCSVParser(delimiter: options.delimiter, quote: options.quote, strict: strict,
+        LibCSVParser(delimiter: options.delimiter, quote: options.quote, quoting: options.quoting,
                      trim: options.trimSpaces, maxFieldBytes: options.maxFieldBytes)
     }
 
@@ -93,10 +118,27 @@ public struct CSVReader: Sendable {
         buf.count >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF ? 3 : 0
     }
 
+    /// What the input is when its first bytes say it is not CSV text: a compressed file's
+    /// magic number, or a UTF-16 / UTF-32 byte-order mark.
+    static func foreignFormat(_ buf: UnsafeBufferPointer<UInt8>) -> String? {
+        func starts(_ magic: [UInt8]) -> Bool { buf.count >= magic.count && zip(buf, magic).allSatisfy { $0 == $1 } }
+        if starts([0x1F, 0x8B]) { return "a gzip file (decompress it first: gunzip -c FILE | sluice … -)" }
+        if starts([0x28, 0xB5, 0x2F, 0xFD]) { return "a zstd file (decompress it first)" }
+        if starts([0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]) { return "an xz file (decompress it first)" }
+        if starts([0x42, 0x5A, 0x68]) && buf.count > 3 && (0x31...0x39).contains(buf[3]) { return "a bzip2 file (decompress it first)" }
+        if starts([0x50, 0x4B, 0x03, 0x04]) { return "a zip archive (extract it first)" }
+        if starts([0xFF, 0xFE, 0x00, 0x00]) { return "text in UTF-32 LE (convert it to UTF-8 first, e.g. iconv -f UTF-32 -t UTF-8)" }
+        if starts([0x00, 0x00, 0xFE, 0xFF]) { return "text in UTF-32 BE (convert it to UTF-8 first, e.g. iconv -f UTF-32 -t UTF-8)" }
+        if starts([0xFF, 0xFE]) { return "text in UTF-16 LE (convert it to UTF-8 first, e.g. iconv -f UTF-16 -t UTF-8)" }
+        if starts([0xFE, 0xFF]) { return "text in UTF-16 BE (convert it to UTF-8 first, e.g. iconv -f UTF-16 -t UTF-8)" }
+        return nil
+    }
+
     /// `mapped`: the bytes are a read-only file mapping, whose pages the parse may hand back
     /// to the kernel once read (``CSVDriver/parseFast``); touching them again reads the file.
     func read(_ buf: UnsafeBufferPointer<UInt8>, name: String, mapped: Bool = false) throws(CSVError) -> CSVReadResult {
         guard let base = buf.baseAddress, buf.count > 0 else { throw CSVError(.emptyFile, file: name) }
+        if let format = Self.foreignFormat(buf) { throw CSVError(.notCSVText(format), file: name) }
         let rules = try ValueRules(options)
         let start = Self.bodyStart(buf)
         let header = try readHeader(base, start..<buf.count, name: name, rules: rules)
@@ -123,10 +165,12 @@ public struct CSVReader: Sendable {
                 throw locate(failure, rowOffset: 0, base, start..<buf.count, name: name, rules: rules)
             }
         }
+        let warnings = overflowWarnings(parts.map(\.builders), names: header.names, base, start..<buf.count,
+                                        name: name, rules: rules)
         do {
             let frame = try assemble(parts.map(\.builders), names: header.names)
             Trace.mark("assembled")
-            return CSVReadResult(frame: frame, badRows: [])
+            return CSVReadResult(frame: frame, badRows: [], warnings: warnings)
         } catch let problem {
             throw locate(problem, rowOffset: 0, base, start..<buf.count, name: name, rules: rules)
         }
@@ -183,6 +227,9 @@ public struct CSVReader: Sendable {
         var failure: ParseFailure?
         /// The quote bytes in the part's range, when the fast path parsed all of it.
         var quotes: Int?
+        /// Quotes inside unquoted fields read as text: they break the quote parity that
+        /// splitting relies on, so a split file with any is parsed again as one part.
+        var literalQuotes = 0
     }
 
     static func release(_ parts: [Part]) {
@@ -216,7 +263,10 @@ public struct CSVReader: Sendable {
             var inQuote = quotes & 1 == 1
             var i = max(cuts[k], bounds[bounds.count - 1])
             var boundary = hi
-            while i < hi {
+            // No line end within 4 MiB of the cut (one endless field or record): the rest is one
+            // part, rather than a scan of it all here (which an over-long field would make long).
+            let searchEnd = hi - i > 4 << 20 ? i + (4 << 20) : hi
+            while i < searchEnd {
                 let b = base[i]
                 if b == quote { inQuote.toggle() } else if !inQuote && (b == 0x0A || b == 0x0D) {
                     boundary = b == 0x0D && i + 1 < hi && base[i + 1] == 0x0A ? i + 2 : i + 1
@@ -224,7 +274,7 @@ public struct CSVReader: Sendable {
                 }
                 i += 1
             }
-            if i >= hi { boundary = hi }
+            if i >= searchEnd { boundary = hi }
             bounds.append(max(boundary, bounds[bounds.count - 1]))
         }
         bounds.append(hi)
@@ -264,7 +314,16 @@ public struct CSVReader: Sendable {
         let speculative = usesFastPath
         let ranges = split(base, range, parts: threads, speculative: speculative)
         let parts = parseRanges(base, range, ranges, kinds: kinds, fixed: fixed, rules: rules, mapped: mapped)
+        if ranges.count > 1 && parts.contains(where: { $0.literalQuotes > 0 }) {
+            // Literal quotes: quote parity does not tell record boundaries; one part, one core.
+            Self.release(parts)
+            return parseRanges(base, range, [range], kinds: kinds, fixed: fixed, rules: rules, mapped: mapped)
+        }
         guard speculative && ranges.count > 1 else { return parts }
+        // The first part starts where the input starts: its failure is real unless it is a
+        // quote left open at its end (a split point inside a quoted field). Counting quotes
+        // over the whole input would cost a pass over it (an over-long field's gigabyte).
+        if let f = parts[0].failure, f.kind != .unterminatedQuote { return parts }
         var quotes = 0
         for p in parts.dropLast() {
             guard let q = p.quotes else { quotes = 1; break }
@@ -273,8 +332,13 @@ public struct CSVReader: Sendable {
         }
         if quotes & 1 == 0 { return parts }
         Self.release(parts)
-        return parseRanges(base, range, split(base, range, parts: threads), kinds: kinds, fixed: fixed, rules: rules,
-                           mapped: mapped)
+        let again = parseRanges(base, range, split(base, range, parts: threads), kinds: kinds, fixed: fixed,
+                                rules: rules, mapped: mapped)
+        if again.count > 1 && again.contains(where: { $0.literalQuotes > 0 }) {
+            Self.release(again)
+            return parseRanges(base, range, [range], kinds: kinds, fixed: fixed, rules: rules, mapped: mapped)
+        }
+        return again
     }
 
     func parseRanges(_ base: UnsafePointer<UInt8>, _ range: Range<Int>, _ ranges: [Range<Int>],
@@ -322,7 +386,7 @@ public struct CSVReader: Sendable {
         }
         let part = Part(builders: Array(UnsafeBufferPointer(start: builders, count: kinds.count)),
                         rows: state.rows, failure: state.failure,
-                        quotes: fast && state.failure == nil ? state.quotes : nil)
+                        quotes: fast && state.failure == nil ? state.quotes : nil, literalQuotes: state.literalQuotes)
         builders.deinitialize(count: kinds.count)
         builders.deallocate()
         return part
@@ -336,6 +400,11 @@ public struct CSVReader: Sendable {
         for j in kinds.indices {
             var k = ColumnBuilder.Kind.empty
             for p in parts { k = KindLattice.join(k, p[j].kind) }
+            // Integers past 2^53 in one part and doubles in another: text, not rounded doubles.
+            if k == .double && parts.contains(where: { $0[j].kind == .int64 && $0[j].exceedsDoublePrecision }) {
+                k = .string
+                again = true
+            }
             for p in parts where p[j].lossy || (k == .string && p[j].kind != .string && p[j].count > p[j].nullCount) {
                 again = true
             }
@@ -372,9 +441,11 @@ public struct CSVReader: Sendable {
             (builders, bad) = pass(final, Array(repeating: true, count: kinds.count))
         }
         do {
+            let whole = Self.bodyStart(UnsafeBufferPointer(start: base, count: range.upperBound))..<range.upperBound
+            let warnings = overflowWarnings([builders], names: header.names, base, whole, name: name, rules: rules)
             let frame = try assemble([builders], names: header.names)
             let rows = bad.map { CSVBadRow(error: CSVError($0.kind, file: name, line: $0.line, column: $0.column), fields: $0.fields) }
-            return CSVReadResult(frame: frame, badRows: rows)
+            return CSVReadResult(frame: frame, badRows: rows, warnings: warnings)
         } catch let problem {
             // Buffered rows were checked for UTF-8 and NUL already; this cannot name a row.
             throw CSVError(problem.kind, file: name)
@@ -382,6 +453,25 @@ public struct CSVReader: Sendable {
     }
 
     // MARK: Places
+
+    /// One warning per column holding numbers too large for a double, at the first of them.
+    func overflowWarnings(_ parts: [[ColumnBuilder]], names: [String], _ base: UnsafePointer<UInt8>, _ range: Range<Int>,
+                          name: String, rules: ValueRules) -> [CSVWarning] {
+        var warnings: [CSVWarning] = []
+        for j in names.indices {
+            var rowsBefore = 0, first: (row: Int, text: String)?, total = 0
+            for p in parts where j < p.count {
+                if first == nil && p[j].overflowRow >= 0 { first = (rowsBefore + p[j].overflowRow, p[j].overflowText) }
+                total += p[j].overflowCount
+                rowsBefore += p[j].count
+            }
+            guard let first else { continue }
+            let place = locate(ParseFailure(kind: .numberOverflow(text: first.text), location: .row(first.row, field: j)),
+                               rowOffset: 0, base, range, name: name, rules: rules)
+            warnings.append(CSVWarning(place: place, columnName: names[j], count: total))
+        }
+        return warnings
+    }
 
     /// Turns a failure into an error with `file:line:column`, by a line-fed pass from the
     /// start of the file to the failing row (or to libcsv's first error).

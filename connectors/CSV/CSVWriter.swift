@@ -94,53 +94,43 @@ public struct CSVWriter: Sendable {
 
     /// Writes `frame` to `path`.
     ///
-    /// - `.create` fails if the file exists; `.replace` writes a temporary file beside it
-    ///   and renames it over the old one (readers never see a half-written file); `.append`
-    ///   adds rows (and a header only if the file is new or empty).
+    /// - `.create` fails if the file exists; `.replace` writes through an ``AtomicFile``
+    ///   (a visibly named temporary file beside it, synced and renamed over the old one:
+    ///   readers never see a half-written file, and a directory, device, FIFO or socket at
+    ///   `path` is refused untouched); `.create` does the same but never replaces an existing
+    ///   file; `.append` adds rows to a regular file (and a header only if the file is new or
+    ///   empty).
     public func write(_ frame: Frame, to path: String, mode: WriteMode = .replace) throws(CSVError) {
-        switch mode {
-        case .upsert:
+        if mode == .upsert {
             throw CSVError(.invalidOption("a CSV file cannot be upserted: write with create, append or replace"), file: path)
-        case .create:
-            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-            if fd < 0 { throw CSVError(.io(String(cString: strerror(errno))), file: path) }
-            defer { close(fd) }
-            try writeAll(encode(frame), fd, path)
-        case .append:
-            let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-            if fd < 0 { throw CSVError(.io(String(cString: strerror(errno))), file: path) }
-            defer { close(fd) }
-            var st = stat()
-            let empty = fstat(fd, &st) == 0 && st.st_size == 0
-            try writeAll(encode(frame, header: options.header && empty), fd, path)
-        case .replace:
-            let temp = path + ".tmp-\(getpid())"
-            let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            if fd < 0 { throw CSVError(.io(String(cString: strerror(errno))), file: path) }
-            do throws(CSVError) {
-                try writeAll(encode(frame), fd, path)
-                if fsync(fd) != 0 { throw CSVError(.io(String(cString: strerror(errno))), file: path) }
-                close(fd)
-            } catch {
-                close(fd)
-                unlink(temp)
-                throw error
+        }
+        do throws(AtomicFileError) {
+            switch mode {
+            case .create, .replace, .upsert:
+                let file = try AtomicFile(path: path, replacing: mode == .replace)
+                try file.write(encode(frame))
+                try file.commit()
+            case .append:
+                try AtomicFile.checkTarget(path)
+                let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o666)
+                if fd < 0 { throw AtomicFileError(.cannotCreate(errno: errno), path: path) }
+                defer { close(fd) }
+                var st = stat()
+                let empty = fstat(fd, &st) == 0 && st.st_size == 0
+                try writeAll(encode(frame, header: options.header && empty), fd, path)
             }
-            if rename(temp, path) != 0 {
-                let e = CSVError(.io(String(cString: strerror(errno))), file: path)
-                unlink(temp)
-                throw e
-            }
+        } catch {
+            throw CSVError(.output(error), file: path)
         }
     }
 
-    private func writeAll(_ bytes: [UInt8], _ fd: Int32, _ path: String) throws(CSVError) {
+    private func writeAll(_ bytes: [UInt8], _ fd: Int32, _ path: String) throws(AtomicFileError) {
         var done = 0
         while done < bytes.count {
             let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress.map { $0 + done }, bytes.count - done) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw CSVError(.io(String(cString: strerror(errno))), file: path)
+                throw AtomicFileError(.writeFailed(errno: errno), path: path)
             }
             done += n
         }

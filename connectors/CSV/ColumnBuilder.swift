@@ -25,6 +25,13 @@ struct ColumnBuilder {
     var dict = ByteDictionary()
     /// A non-string column turned into a string one after values were stored.
     var lossy = false
+    /// The first value too large for a double (row index in this builder, and its text), and
+    /// how many there were (``CSVNumberOverflow``).
+    var overflowRow = -1
+    var overflowText = ""
+    var overflowCount = 0
+    /// The last refused value was an overflow (strict numbers), not a wrong type.
+    var refusedOverflow = false
     var reserve: Int
 
     init(kind: Kind, fixed: Bool, reserve: Int) {
@@ -102,7 +109,17 @@ struct ColumnBuilder {
         if rules.isNull(p, n) { appendNull(); return true }
         switch kind {
         case .double:
-            if let v = ByteParsing.double(p, n, leadingZeros: fixed) { f64.append(v); markValid(); return true }
+            if let v = ByteParsing.double(p, n, leadingZeros: fixed) {
+                // Rare: 16+ characters (maybe an integer a double cannot hold) or infinite.
+                if n >= 16 || v.isInfinite {
+                    switch unusualDouble(p, n, v, rules) {
+                    case .accept: break
+                    case .refuse: return false
+                    case .text: return appendOther(p, n, rules)
+                    }
+                }
+                f64.append(v); markValid(); return true
+            }
         case .int64:
             if let v = ByteParsing.int64(p, n, leadingZeros: fixed) { i64.append(v); markValid(); return true }
         case .string:
@@ -122,7 +139,12 @@ struct ColumnBuilder {
         case .double:
             break  // not a double (the inline case tried): text, unless the type is fixed
         case .int64:
-            if !fixed, let v = ByteParsing.double(p, n, leadingZeros: false) {
+            // An integer past Int64 (9223372036854775808) is not made a double, which would
+            // change its digits (and those of stored integers past 2^53): the column becomes
+            // text below. Likewise a non-integer after stored integers past 2^53.
+            if !fixed, !ByteParsing.isIntegerText(p, n), let v = ByteParsing.double(p, n, leadingZeros: false),
+               !exceedsDoublePrecision {
+                if v.isInfinite && !noteInfinity(p, n, rules) { return false }
                 promote(to: .double)
                 f64.append(v); markValid(); return true
             }
@@ -153,7 +175,8 @@ struct ColumnBuilder {
     private mutating func appendFirst(_ p: UnsafePointer<UInt8>, _ n: Int, _ rules: ValueRules) -> Bool {
         if let v = ByteParsing.int64(p, n, leadingZeros: false) {
             promote(to: .int64); i64.append(v)
-        } else if let v = ByteParsing.double(p, n, leadingZeros: false) {
+        } else if !ByteParsing.isIntegerText(p, n), let v = ByteParsing.double(p, n, leadingZeros: false) {
+            if v.isInfinite && !noteInfinity(p, n, rules) { return false }
             promote(to: .double); f64.append(v)
         } else if let v = rules.bool(p, n) {
             promote(to: .bool); b.append(v)
@@ -165,6 +188,40 @@ struct ColumnBuilder {
             promote(to: .string); i32.append(dict.intern(p, n))
         }
         markValid()
+        return true
+    }
+
+    enum UnusualDouble { case accept, refuse, text }
+
+    /// A double from 16+ characters or an infinite one: a 16+ digit integer a double cannot
+    /// hold exactly makes an inferred column text (``appendOther(_:_:_:)``); an overflow to
+    /// infinity is counted, or refused in strict-number mode.
+    @inline(never)
+    mutating func unusualDouble(_ p: UnsafePointer<UInt8>, _ n: Int, _ v: Double, _ rules: ValueRules) -> UnusualDouble {
+        if !fixed && ByteParsing.isBigInteger(p, n) { return .text }
+        if v.isInfinite && !noteInfinity(p, n, rules) { return .refuse }
+        return .accept
+    }
+
+    /// Whether a stored integer is past ±2^53, where doubles no longer hold every integer.
+    var exceedsDoublePrecision: Bool {
+        guard kind == .int64 else { return false }
+        let bound: Int64 = 1 << 53
+        for i in 0..<count where isValid(i) && (i64[i] > bound || i64[i] < -bound) { return true }
+        return false
+    }
+
+    /// An infinite double was parsed from `p`: counts it when it is an overflow (`1e400`, not
+    /// `inf`); returns `false` when overflows are refused.
+    @inline(never)
+    mutating func noteInfinity(_ p: UnsafePointer<UInt8>, _ n: Int, _ rules: ValueRules) -> Bool {
+        guard ByteParsing.isOverflow(p, n) else { return true }
+        if rules.refusesOverflow { refusedOverflow = true; return false }
+        if overflowRow < 0 {
+            overflowRow = count
+            overflowText = String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
+        }
+        overflowCount &+= 1
         return true
     }
 

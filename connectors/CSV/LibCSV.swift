@@ -3,8 +3,12 @@ import Glibc
 
 /// One libcsv parser, configured the way Sluice pins it:
 ///
-/// - `CSV_STRICT | CSV_STRICT_FINI` for strict quoting (stray quotes and a quote left open at
-///   the end are errors), nothing for lenient quoting;
+/// - `CSV_STRICT | CSV_STRICT_FINI` for strict and standard quoting (stray quotes and a quote
+///   left open at the end are errors), nothing for lenient quoting. In standard quoting a
+///   quote inside an unquoted field is a literal character: libcsv stops there with
+///   `CSV_EPARSE` in state `FIELD_BEGUN`, unquoted; ``parse(_:_:_:)`` feeds that one quote
+///   byte without `CSV_STRICT` (libcsv then stores it as text) and goes on, so every path
+///   through libcsv (fast path hand-overs, line-fed passes) reads it the same way;
 /// - `CSV_EMPTY_IS_NULL`, so an unquoted empty field (null) differs from `""` (empty string);
 /// - a space function returning 0 unless trimming is asked for, so spaces stay part of
 ///   unquoted fields (RFC 4180). When the bytes to parse hold no space or tab at all the
@@ -20,12 +24,14 @@ final class LibCSVParser {
     private let delimiter: UInt8
     private let quote: UInt8
     private let trim: Bool
+    private let literalQuotes: Bool
     private var cap: CapState
 
-    init(delimiter: UInt8, quote: UInt8, strict: Bool, trim: Bool, maxFieldBytes: Int) {
+    init(delimiter: UInt8, quote: UInt8, quoting: CSVQuoting, trim: Bool, maxFieldBytes: Int) {
         parser = .allocate(capacity: 1)
         var opts = UInt8(CSV_EMPTY_IS_NULL)
-        if strict { opts |= UInt8(CSV_STRICT) | UInt8(CSV_STRICT_FINI) }
+        if quoting != .lenient { opts |= UInt8(CSV_STRICT) | UInt8(CSV_STRICT_FINI) }
+        literalQuotes = quoting == .standard
         options = opts
         self.delimiter = delimiter
         self.quote = quote
@@ -54,14 +60,38 @@ final class LibCSVParser {
         cap.hit = false
     }
 
-    /// Feeds `count` bytes; returns how many were consumed (fewer means an error).
+    /// Feeds `count` bytes; returns how many were consumed (fewer means an error). In
+    /// standard quoting a quote inside an unquoted field is taken as text and counted in
+    /// `state.literalQuotes` (and not in `state.quotes`).
     @inline(__always)
     func parse(_ bytes: UnsafePointer<UInt8>, _ count: Int, _ state: UnsafeMutablePointer<ParseState>) -> Int {
         withUnsafeMutablePointer(to: &cap) { capPointer in
             pthread_setspecific(capKey, capPointer)
             defer { pthread_setspecific(capKey, nil) }
-            return csv_parse(parser, bytes, count, fieldCallback, rowCallback, state)
+            var done = csv_parse(parser, bytes, count, fieldCallback, rowCallback, state)
+            while done < count && literalQuotes && resumeAfterLiteralQuote(bytes + done, state) {
+                done &+= 1
+                done &+= csv_parse(parser, bytes + done, count &- done, fieldCallback, rowCallback, state)
+            }
+            return done
         }
+    }
+
+    /// libcsv stopped at `at`: when that is a quote inside an unquoted field (state
+    /// `FIELD_BEGUN`, not quoted), stores it as text and returns `true`.
+    @inline(never)
+    private func resumeAfterLiteralQuote(_ at: UnsafePointer<UInt8>, _ state: UnsafeMutablePointer<ParseState>) -> Bool {
+        let fieldBegun: Int32 = 2  // libcsv's FIELD_BEGUN
+        guard csv_error(parser) == Int32(CSV_EPARSE), parser.pointee.pstate == fieldBegun,
+              parser.pointee.quoted == 0, at.pointee == quote else { return false }
+        parser.pointee.status = 0
+        parser.pointee.options = options & ~UInt8(CSV_STRICT)
+        let used = csv_parse(parser, at, 1, fieldCallback, rowCallback, state)
+        parser.pointee.options = options
+        guard used == 1 else { return false }
+        state.pointee.literalQuotes &+= 1
+        state.pointee.quotes &-= 1
+        return true
     }
 
     /// `csv_fini`: delivers a last row without a newline. Returns `false` on an error (an

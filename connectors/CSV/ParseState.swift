@@ -48,8 +48,11 @@ struct ParseState {
     var field = 0
     var rows = 0
     var failure: ParseFailure?
-    /// Quote bytes the fast path handed to libcsv (all the quotes of its range).
+    /// Quote bytes the fast path handed to libcsv (all the quotes of its range), less the
+    /// literal ones: the quotes that open, close or double inside quoted fields.
     var quotes = 0
+    /// Quotes inside unquoted fields read as text (standard quoting).
+    var literalQuotes = 0
 
     // Header mode.
     var header: [[UInt8]] = []
@@ -95,6 +98,15 @@ struct ParseState {
         field &+= 1
     }
 
+    /// Field `field` of row `rows` is longer than ``maxFieldBytes`` (the fast path saw that
+    /// before its end).
+    @inline(never)
+    mutating func oversizedField() {
+        guard failure == nil else { return }
+        let location: ParseLocation = tracksLines ? .place(line: line, column: field + 1) : .row(rows, field: field)
+        failure = ParseFailure(kind: .fieldTooLarge(limit: maxFieldBytes), location: location)
+    }
+
     /// Records why field `field` of row `rows` could not be stored.
     @inline(never)
     private mutating func fieldFailed(_ p: UnsafePointer<UInt8>?, _ n: Int) {
@@ -102,6 +114,8 @@ struct ParseState {
         let location: ParseLocation = tracksLines ? .place(line: line, column: field + 1) : .row(rows, field: field)
         if n > maxFieldBytes {
             failure = ParseFailure(kind: .fieldTooLarge(limit: maxFieldBytes), location: location)
+        } else if builders[field].refusedOverflow {
+            failure = ParseFailure(kind: .numberOverflow(text: text(p, n)), location: location)
         } else {
             failure = ParseFailure(kind: .invalidValue(text: text(p, n), type: builders[field].columnType), location: location)
         }

@@ -1,0 +1,78 @@
+import Foundation
+import Glibc
+import SluiceTestSupport
+
+/// The built `sluice` executable.
+func sluiceBinary() throws -> URL {
+    let binary = Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("sluice")
+    let candidates = [binary, Fixtures.repositoryRoot.appendingPathComponent(".build/debug/sluice")]
+    guard let url = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+        throw CocoaError(.fileNoSuchFile)
+    }
+    return url
+}
+
+/// Runs `sluice` with `arguments` in `directory`, standard output going to `stdoutPath`
+/// (when given) and standard input from `stdinPath`; returns the status and stderr.
+func runSluice(_ arguments: [String], in directory: URL? = nil, stdoutPath: String? = nil,
+               stdinPath: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+    let process = Process()
+    process.executableURL = try sluiceBinary()
+    process.arguments = arguments
+    if let directory { process.currentDirectoryURL = directory }
+    let out = Pipe(), err = Pipe()
+    if let stdoutPath {
+        guard let handle = FileHandle(forWritingAtPath: stdoutPath) else { throw CocoaError(.fileNoSuchFile) }
+        process.standardOutput = handle
+    } else {
+        process.standardOutput = out
+    }
+    if let stdinPath {
+        guard let handle = FileHandle(forReadingAtPath: stdinPath) else { throw CocoaError(.fileNoSuchFile) }
+        process.standardInput = handle
+    }
+    process.standardError = err
+    try process.run()
+    let stdout = stdoutPath == nil ? out.fileHandleForReading.readDataToEndOfFile() : Data()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+}
+
+/// The names in `directory`, sorted.
+func listing(_ directory: URL) -> [String] {
+    ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).sorted()
+}
+
+/// The file type of `path` (`S_IFCHR`, `S_IFIFO`, …), without following a link.
+func fileType(_ path: String) -> mode_t? {
+    var st = stat()
+    return lstat(path, &st) == 0 ? st.st_mode & S_IFMT : nil
+}
+
+/// Runs `sluice` and returns its status, the signal that ended it (0: none) and its peak
+/// resident memory in KiB, exactly that process's. Standard output goes to `/dev/null`,
+/// standard error to `stderrPath`.
+///
+/// The child is started by a small Python process: a child spawned straight from the test
+/// process inherits the test's own (large, varying) peak RSS in `ru_maxrss`, because Linux
+/// keeps the high-water mark of the address space it replaced at `exec`.
+func runSluiceMeasured(_ arguments: [String], stderrPath: String) throws -> (status: Int32, signal: Int32, maxRSSKiB: Int) {
+    let script = """
+        import resource, subprocess, sys
+        with open(sys.argv[1], "w") as err:
+            r = subprocess.run(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=err)
+        print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+        """
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", script, stderrPath, try sluiceBinary().path] + arguments
+    let out = Pipe()
+    process.standardOutput = out
+    try process.run()
+    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    let fields = text.split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
+    guard fields.count == 2 else { throw CocoaError(.fileReadCorruptFile) }
+    return (fields[0] < 0 ? -1 : Int32(fields[0]), fields[0] < 0 ? Int32(-fields[0]) : 0, fields[1])
+}

@@ -143,7 +143,9 @@ struct ConnectionStringCheck: Sendable, Equatable {
             if let message { PQfreemem(message) }
             secrets.append(string)
             Redaction.register(secrets: secrets)
-            refusal = "libpq cannot parse the connection string: \(Self.kindOfError(text)) "
+            let schemeless = !Self.isURI(string) && !string.contains("=") && string.contains("@")
+            refusal = "libpq cannot parse the connection string: \(Self.kindOfError(text))"
+                + (schemeless ? ", and it looks like a URL without its postgresql:// scheme " : " ")
                 + "(the string is not shown: it may hold a password; \(Self.encodingHint))"
             return
         }

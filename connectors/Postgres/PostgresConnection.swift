@@ -31,7 +31,7 @@ public final class PostgresConnection {
         self.configuration = configuration
         let operation = "connect to \(configuration)"
         if let refusal = configuration.refusal {
-            throw PostgresError(.configuration, operation: operation, message: refusal)
+            throw PostgresError(.configuration, operation: "connect", message: refusal)
         }
         let pairs = configuration.connectionParameters()
         let keys = pairs.map { strdup($0.0) } + [nil]

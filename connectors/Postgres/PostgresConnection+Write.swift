@@ -28,6 +28,20 @@ extension PostgresConnection {
     ///   (keys) DO UPDATE` every other column, in the same transaction. The table needs a
     ///   unique index or primary key on `keys`; the same rows twice give the same table (rows
     ///   whose values are unchanged are not rewritten, so a rerun writes, and counts, nothing).
+    ///   A key repeated in the frame is refused before anything is sent. A role without
+    ///   SELECT on the non-key columns (which `EXCLUDED` and that guard read) gets an
+    ///   `UPDATE … FROM` staging of the existing keys, then `INSERT … ON CONFLICT DO NOTHING`
+    ///   of the new ones: it needs only INSERT, UPDATE and SELECT on the keys.
+    ///
+    /// Grants each mode needs on an existing table: `.append` INSERT; `.replace` INSERT and
+    /// TRUNCATE; `.upsert` INSERT, UPDATE and SELECT on the key columns. A missing one is
+    /// named before anything is written (kind `.privilege`). Creating a table needs CREATE on
+    /// its schema; the staging table needs TEMPORARY on the database (PUBLIC has it by default).
+    ///
+    /// Into an existing table a value is converted only where it survives unchanged (see
+    /// ``PostgresColumn``): a fraction into an integer column, a time of day into a date, a
+    /// number past a column's range or precision, or a type with no meaning in the target (a
+    /// number into a boolean) is refused with the column, both types and the first such row.
     ///
     /// When no transaction is open, the write runs in its own (BEGIN … COMMIT, ROLLBACK on
     /// any failure). Inside ``transaction(_:)`` it joins the caller's transaction, so the
@@ -161,15 +175,24 @@ extension PostgresConnection {
             if others.isEmpty {
                 insert += "NOTHING"
             } else {
-                insert += "UPDATE SET " + others.map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
-                // Rows whose values are already there are left alone, so a rerun writes nothing
-                // new; the guard reads the target's columns, so it needs SELECT on them. A role
-                // without it (INSERT, UPDATE and SELECT on the keys is all an upsert needs)
-                // updates every conflicting row instead.
-                if try missingColumnPrivileges(quoted, otherNames.map { ($0, "SELECT") }).isEmpty {
-                    insert += " WHERE (" + others.map { "target.\($0)" }.joined(separator: ", ") + ") IS DISTINCT FROM ("
-                        + others.map { "EXCLUDED.\($0)" }.joined(separator: ", ") + ")"
+                // `EXCLUDED.v` and the guard read the target's columns: they need SELECT on
+                // them. A role with only INSERT, UPDATE and SELECT on the keys updates the
+                // existing keys first, then inserts the new ones.
+                if try !missingColumnPrivileges(quoted, otherNames.map { ($0, "SELECT") }).isEmpty {
+                    let updated = try execute(
+                        "UPDATE \(quoted) AS target SET " + others.map { "\($0) = source.\($0)" }.joined(separator: ", ")
+                            + " FROM (SELECT \(selectList) FROM \(staging)) AS source (\(columnList)) WHERE ("
+                            + keys.map { "target.\($0)" }.joined(separator: ", ") + ") = ("
+                            + keys.map { "source.\($0)" }.joined(separator: ", ") + ")",
+                        [], operation: operation)
+                    let inserted = try execute(insert + "NOTHING", [], operation: operation)
+                    try execute("DROP TABLE \(staging)", [], operation: operation)
+                    return updated + inserted
                 }
+                insert += "UPDATE SET " + others.map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
+                // Rows whose values are already there are left alone, so a rerun writes nothing new.
+                insert += " WHERE (" + others.map { "target.\($0)" }.joined(separator: ", ") + ") IS DISTINCT FROM ("
+                    + others.map { "EXCLUDED.\($0)" }.joined(separator: ", ") + ")"
             }
         }
         let written = try execute(insert, [], operation: operation)

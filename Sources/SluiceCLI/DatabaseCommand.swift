@@ -1,12 +1,17 @@
 import ArgumentParser
 import Foundation
+import SluiceFrame
 import SluicePostgres
 
 /// `sluice db start|stop|status|url`: the project's throwaway PostgreSQL cluster
 /// (see ``SluicePostgres/ThrowawayCluster``), for demos and local runs.
 ///
+/// Only a directory carrying the cluster's marker file (`SLUICE-THROWAWAY-CLUSTER`, written
+/// when the cluster is created), or an empty one, is ever removed or taken over.
+///
 /// Exit codes: 0 on success, 69 (`EX_UNAVAILABLE`) when the server cannot be started or,
-/// for `url`, is not running, 70 (`EX_SOFTWARE`) when it cannot be stopped.
+/// for `url`, is not running, 70 (`EX_SOFTWARE`) when it cannot be stopped, 78 when
+/// `--directory` names an existing directory that is not a cluster (nothing is changed).
 public struct DatabaseCommand: AsyncParsableCommand {
     /// The command's name and help.
     public static let configuration = CommandConfiguration(
@@ -75,7 +80,7 @@ public struct DatabaseCommand: AsyncParsableCommand {
                 print(server.connectionURL)
             } catch {
                 printError("sluice db start: \(error)")
-                throw ExitCode(69)
+                throw ExitCode(error.exitStatus.rawValue)
             }
         }
     }
@@ -98,7 +103,7 @@ public struct DatabaseCommand: AsyncParsableCommand {
                 try await cluster.stop()
             } catch {
                 printError("sluice db stop: \(error)")
-                throw ExitCode(70)
+                throw ExitCode(error.exitStatus == .configuration ? ExitStatus.configuration.rawValue : ExitStatus.software.rawValue)
             }
         }
     }

@@ -10,9 +10,13 @@ import SluicePostgres
 /// written. A directory, device, FIFO or socket at `FILE.csv`, or an empty path, is refused
 /// before the query runs, and left untouched.
 ///
-/// Exit statuses: 0; 64 bad options; 65 an unknown table or a type Sluice cannot read (use
-/// `--text-fallback`); 69 database unreachable or connection lost; 73 the output cannot be
-/// created; 75 statement timeout; 78 wrong credentials or connection string.
+/// The query runs in a read-only transaction: one that writes (`INSERT … RETURNING *`) fails
+/// and changes nothing.
+///
+/// Exit statuses: 0; 64 bad options or an empty query; 65 an unknown table, a query that
+/// does not parse or writes, or a type Sluice cannot read (use `--text-fallback`);
+/// 69 database unreachable or connection lost; 73 the output cannot be created; 75 statement
+/// or lock timeout; 77 a missing privilege; 78 wrong credentials or connection string.
 public struct ExportCommand: AsyncParsableCommand {
     /// The command's name and help.
     public static let configuration = CommandConfiguration(
@@ -47,6 +51,9 @@ public struct ExportCommand: AsyncParsableCommand {
     public func validate() throws {
         if (table == nil) == (query == nil) { throw ValidationError("give exactly one of --table and --query") }
         if batchRows < 1 { throw ValidationError("--batch-rows must be positive") }
+        if let query, query.allSatisfy({ $0.isWhitespace || $0 == ";" }) {
+            throw ValidationError("--query is empty: give a SELECT (export runs it in a read-only transaction)")
+        }
     }
 
     /// Streams the rows into a temporary file next to the output, then renames it.

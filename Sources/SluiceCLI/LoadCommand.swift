@@ -24,9 +24,15 @@ public struct DatabaseOptions: ParsableArguments {
 /// `sluice load FILE.csv --table NAME`: a CSV file into a PostgreSQL table, through the CSV
 /// reader and the binary COPY writer, in one transaction.
 ///
-/// Exit statuses: 0; 64 bad options; 65 bad CSV data, a refused row or name (the error names
-/// the row and column); 66 missing file; 69 database unreachable or connection lost;
-/// 75 statement timeout; 78 wrong credentials or connection string.
+/// Into an existing table, each CSV column is read as its target column's type (see
+/// ``SluicePostgres/PostgresColumn/readType``), and a value that would change on the way (a
+/// fraction into an integer column, a time into a date) is refused before any row is written,
+/// naming the column, both types and the CSV line.
+///
+/// Exit statuses: 0; 64 bad options; 65 bad CSV data, a refused value, row or name (the error
+/// names the line and column), a repeated upsert key (both lines); 66 missing file;
+/// 69 database unreachable or connection lost; 75 statement or lock timeout; 77 a missing
+/// privilege (the error names the grant); 78 wrong credentials or connection string.
 public struct LoadCommand: AsyncParsableCommand {
     /// The command's name and help.
     public static let configuration = CommandConfiguration(
@@ -72,14 +78,7 @@ public struct LoadCommand: AsyncParsableCommand {
     /// Reads the file, then writes it in one transaction.
     public func run() async throws {
         do {
-            let result = try CSVReader(csv.readOptions()).readResult(path: file)
-            CSVReadOptionGroup.printWarnings(result)
-            if !result.badRows.isEmpty { printError("sluice load: \(result.badRows.count) bad rows skipped (first: \(result.badRows[0].error))") }
-            let frame = result.frame
-            let sink = PostgresSink(try await database.configuration(), table: TableName(table, schema: schema),
-                                    options: PostgresWriteOptions(keys: keys))
-            let written = try await sink.write(frame, mode: WriteMode(rawValue: mode) ?? .create) { _ in }
-            printError("sluice load: \(written) rows into \(TableName(table, schema: schema)) (\(mode))")
+            try await load(readOptions: csv.readOptions())
         } catch {
             throw ExitCodes.report(error)
         }

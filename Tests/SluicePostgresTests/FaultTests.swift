@@ -127,7 +127,7 @@ struct FaultTests {
         #expect(error?.sqlState == "23514")
         #expect(error?.row == 500_000)
         #expect(error?.constraint == "v_not_negative")
-        #expect(error?.description.contains("row 500000") == true)
+        #expect(error?.description.contains("row 500001") == true)   // printed 1-based
         #expect(try await count(table) == 10)
         #expect(!connection.inTransaction)
     }

@@ -52,6 +52,7 @@ struct ThrowawayClusterTests {
         try await withTemporaryCluster { cluster in
             let data = cluster.dataDirectory.path
             try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+            try Data().write(to: cluster.markerFile)   // a cluster Sluice made, left behind
             try "\(pid)\n\(data)\n1700000000\n5432\n/tmp\n127.0.0.1\n  1 2\nready   \n"
                 .write(toFile: data + "/postmaster.pid", atomically: true, encoding: .utf8)
             try await expectStale(cluster)
@@ -68,6 +69,7 @@ struct ThrowawayClusterTests {
         let long = String(repeating: "d", count: 90)
         try await withTemporaryCluster(subpath: "\(long)/pg") { cluster in
             try FileManager.default.createDirectory(at: cluster.dataDirectory, withIntermediateDirectories: true)
+            try Data().write(to: cluster.markerFile)   // initdb of a Sluice cluster was interrupted
             try "junk".write(to: cluster.dataDirectory.appendingPathComponent("PG_VERSION"), atomically: true, encoding: .utf8)
             try await expectStale(cluster)
             let server = try await cluster.start()

@@ -67,6 +67,9 @@ extension PostgresConnection {
     /// The result columns of `sql`, from `PQprepare` + `PQdescribePrepared` on the unnamed statement.
     func describe(query sql: String, parameters: [PostgresValue]) throws(PostgresError) -> [ResultColumn] {
         let operation = "describe query \(Self.summary(of: sql))"
+        if Self.trimmed(sql).allSatisfy({ $0.isWhitespace || $0 == ";" }) {
+            throw PostgresError(.invalidStatement, operation: "read query", message: "the query is empty")
+        }
         let types = parameters.map { Oid($0.typeOID) }
         let prepared = types.withUnsafeBufferPointer { PQprepare(handle, "", Self.trimmed(sql), Int32(types.count), $0.baseAddress) }
         PQclear(try check(prepared, operation: operation))

@@ -28,6 +28,20 @@ extension PostgresConnection {
     ///   (keys) DO UPDATE` every other column, in the same transaction. The table needs a
     ///   unique index or primary key on `keys`; the same rows twice give the same table (rows
     ///   whose values are unchanged are not rewritten, so a rerun writes, and counts, nothing).
+    ///   A key repeated in the frame is refused before anything is sent. A role without
+    ///   SELECT on the non-key columns (which `EXCLUDED` and that guard read) gets an
+    ///   `UPDATE … FROM` staging of the existing keys, then `INSERT … ON CONFLICT DO NOTHING`
+    ///   of the new ones: it needs only INSERT, UPDATE and SELECT on the keys.
+    ///
+    /// Grants each mode needs on an existing table: `.append` INSERT; `.replace` INSERT and
+    /// TRUNCATE; `.upsert` INSERT, UPDATE and SELECT on the key columns. A missing one is
+    /// named before anything is written (kind `.privilege`). Creating a table needs CREATE on
+    /// its schema; the staging table needs TEMPORARY on the database (PUBLIC has it by default).
+    ///
+    /// Into an existing table a value is converted only where it survives unchanged (see
+    /// ``PostgresColumn``): a fraction into an integer column, a time of day into a date, a
+    /// number past a column's range or precision, or a type with no meaning in the target (a
+    /// number into a boolean) is refused with the column, both types and the first such row.
     ///
     /// When no transaction is open, the write runs in its own (BEGIN … COMMIT, ROLLBACK on
     /// any failure). Inside ``transaction(_:)`` it joins the caller's transaction, so the
@@ -51,6 +65,11 @@ extension PostgresConnection {
         if frame.columnCount == 0 {
             throw PostgresError(.schema, operation: operation, message: "the frame has no columns")
         }
+        if frame.columnCount > Self.maximumColumns {
+            throw PostgresError(.schema, operation: operation,
+                                message: "the input has \(frame.columnCount) columns; a PostgreSQL table holds at most \(Self.maximumColumns)",
+                                sqlState: "54011", table: table.description)
+        }
         for key in options.keys where frame.schema.index(of: key) == nil {
             throw PostgresError(.schema, operation: operation, message: "key column '\(key)' is not in the frame", column: key)
         }
@@ -60,6 +79,7 @@ extension PostgresConnection {
         if mode == .upsert && options.keys.isEmpty {
             throw PostgresError(.configuration, operation: operation, message: "upsert needs at least one key column")
         }
+        if mode == .upsert { try Self.checkUniqueKeys(frame, keys: options.keys, table: table, operation: operation) }
 
         let owns = !inTransaction
         if owns { try execute("BEGIN") }
@@ -78,65 +98,112 @@ extension PostgresConnection {
                                     options: PostgresWriteOptions, operation: String) throws(PostgresError) -> Int {
         let quoted = try table.quoted(self)
         let columnList = try frame.columnNames.map { name throws(PostgresError) in try quote(name) }.joined(separator: ", ")
-        let existing = try existingColumns(of: quoted)
+        if let schema = table.schema,
+           try rows("SELECT 1 FROM pg_namespace WHERE nspname = $1", [.string(schema)]).isEmpty {
+            throw PostgresError(.schema, operation: operation,
+                                message: "schema '\(schema)' does not exist (create it, or leave out --schema for the search path)",
+                                sqlState: "3F000", table: table.description)
+        }
+        var existing = try existingColumns(quoted: quoted)
+        if existing == nil {
+            // Two writers creating one table: the second waits here for the first to commit,
+            // then finds the table (and reports 42P07 for .create) instead of colliding in the
+            // catalog's unique indexes.
+            try execute("SELECT pg_advisory_xact_lock(hashtext($1))", [.string("sluice write " + quoted)],
+                        operation: operation)
+            existing = try existingColumns(quoted: quoted)
+        }
 
         if mode == .create, existing != nil {
             throw PostgresError(.schema, operation: operation, message: "table \(quoted) already exists", sqlState: "42P07",
                                 table: table.description)
         }
-        if existing == nil {
+        guard let existing else {
             guard mode == .create || options.createIfMissing else {
                 throw PostgresError(.schema, operation: operation, message: "table \(quoted) does not exist", sqlState: "42P01",
                                     table: table.description)
             }
-            try createTable(quoted, for: frame.schema, keys: options.keys, operation: operation)
+            try createTable(quoted, for: frame.schema, keys: options.keys, table: table, operation: operation)
             return try copyIn(frame, into: quoted, columns: columnList, operation: operation)
         }
-        guard let existing else { return 0 }
 
-        // Every frame column must be in the table; note those the server must convert.
-        var direct = true
-        for field in frame.schema.fields {
-            guard let column = existing.first(where: { $0.name == field.name }) else {
-                throw PostgresError(.schema, operation: operation,
-                                    message: "table \(quoted) has no column '\(field.name)' (it has \(existing.map(\.name).joined(separator: ", ")))",
-                                    sqlState: "42703", table: table.description, column: field.name)
-            }
-            if !PostgresType.acceptsBinary(column.oid, from: field.type) { direct = false }
+        // Every frame column must be in the table, and reach it with its values unchanged.
+        var targets: [String: TargetColumn] = [:]
+        for column in existing { targets[column.name] = column }
+        for field in frame.schema.fields where targets[field.name] == nil {
+            throw PostgresError(.schema, operation: operation,
+                                message: "table \(quoted) has no column '\(field.name)' (it has \(existing.map(\.name).joined(separator: ", ")))",
+                                sqlState: "42703", table: table.description, column: field.name)
         }
+        let routes = try routes(for: frame, into: targets, table: table, operation: operation)
+        try checkPrivileges(quoted, table: table, columns: frame.columnNames, mode: mode, keys: options.keys, operation: operation)
+        var sent = frame
+        if routes.contains(where: { if case .converted = $0 { true } else { false } }) {
+            var fields = frame.schema.fields, columns = frame.columns
+            for (i, route) in routes.enumerated() {
+                if case let .converted(column) = route {
+                    columns[i] = column
+                    fields[i].type = column.type
+                }
+            }
+            do { sent = try Frame(schema: try Schema(fields), columns: columns) } catch {
+                throw PostgresError(.protocolViolation, operation: operation, message: "\(error)")
+            }
+        }
+        let direct = !routes.contains(.cast)
 
-        if mode == .replace { try execute("TRUNCATE \(quoted)") }
+        if mode == .replace { try execute("TRUNCATE \(quoted)", [], operation: operation) }
 
         if mode != .upsert && direct {
-            return try copyIn(frame, into: quoted, columns: columnList, operation: operation)
+            return try copyIn(sent, into: quoted, columns: columnList, operation: operation)
         }
-        // Through a staging table: COPY, then one INSERT … SELECT.
+        // Through a staging table: COPY, then one INSERT … SELECT with a cast per converted column.
         let staging = try quote("sluice_staging_\(String(UInt64.random(in: 0...UInt64.max), radix: 16))")
-        try createTable(staging, for: frame.schema, keys: [], temporary: true, operation: operation)
-        _ = try copyIn(frame, into: staging, columns: columnList, operation: operation + " (staging)")
-        var insert = "INSERT INTO \(quoted) AS target (\(columnList)) SELECT \(columnList) FROM \(staging)"
+        try createTable(staging, for: sent.schema, keys: [], temporary: true, table: table, operation: operation)
+        _ = try copyIn(sent, into: staging, columns: columnList, operation: operation)
+        let selectList = try zip(sent.schema.fields, routes).map { field, route throws(PostgresError) -> String in
+            let name = try quote(field.name)
+            guard route == .cast, let target = targets[field.name] else { return name }
+            return "\(name)::\(target.sqlType)"
+        }.joined(separator: ", ")
+        var insert = "INSERT INTO \(quoted) AS target (\(columnList)) SELECT \(selectList) FROM \(staging)"
         if mode == .upsert {
-            // Rows whose values are already there are left alone: a rerun writes nothing new.
             let keys = try options.keys.map { k throws(PostgresError) in try quote(k) }
-            let others = try frame.columnNames.filter { !options.keys.contains($0) }.map { name throws(PostgresError) in try quote(name) }
+            let otherNames = frame.columnNames.filter { !options.keys.contains($0) }
+            let others = try otherNames.map { name throws(PostgresError) in try quote(name) }
             insert += " ON CONFLICT (\(keys.joined(separator: ", "))) DO "
             if others.isEmpty {
                 insert += "NOTHING"
             } else {
+                // `EXCLUDED.v` and the guard read the target's columns: they need SELECT on
+                // them. A role with only INSERT, UPDATE and SELECT on the keys updates the
+                // existing keys first, then inserts the new ones.
+                if try !missingColumnPrivileges(quoted, otherNames.map { ($0, "SELECT") }).isEmpty {
+                    let updated = try execute(
+                        "UPDATE \(quoted) AS target SET " + others.map { "\($0) = source.\($0)" }.joined(separator: ", ")
+                            + " FROM (SELECT \(selectList) FROM \(staging)) AS source (\(columnList)) WHERE ("
+                            + keys.map { "target.\($0)" }.joined(separator: ", ") + ") = ("
+                            + keys.map { "source.\($0)" }.joined(separator: ", ") + ")",
+                        [], operation: operation)
+                    let inserted = try execute(insert + "NOTHING", [], operation: operation)
+                    try execute("DROP TABLE \(staging)", [], operation: operation)
+                    return updated + inserted
+                }
                 insert += "UPDATE SET " + others.map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
+                // Rows whose values are already there are left alone, so a rerun writes nothing new.
                 insert += " WHERE (" + others.map { "target.\($0)" }.joined(separator: ", ") + ") IS DISTINCT FROM ("
                     + others.map { "EXCLUDED.\($0)" }.joined(separator: ", ") + ")"
             }
         }
-        let written = try execute(insert)
-        try execute("DROP TABLE \(staging)")
+        let written = try execute(insert, [], operation: operation)
+        try execute("DROP TABLE \(staging)", [], operation: operation)
         return written
     }
 
     /// The columns of the table `quoted` names, or `nil` when there is no such table.
-    private func existingColumns(of quoted: String) throws(PostgresError) -> [ResultColumn]? {
+    func existingColumns(quoted: String) throws(PostgresError) -> [TargetColumn]? {
         let rows = try rows("""
-            SELECT attname::text, atttypid::int8, atttypmod, attnotnull FROM pg_attribute
+            SELECT attname::text, atttypid::int8, atttypmod, format_type(atttypid, atttypmod) FROM pg_attribute
             WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped ORDER BY attnum
             """, [.string(quoted)])
         if rows.isEmpty {
@@ -144,12 +211,12 @@ extension PostgresConnection {
             return exists.first?.first == "t" ? [] : nil
         }
         return rows.map { r in
-            ResultColumn(name: r[0] ?? "", oid: UInt32(r[1] ?? "0") ?? 0, typmod: Int32(r[2] ?? "-1") ?? -1, nullable: r[3] != "t")
+            TargetColumn(name: r[0] ?? "", oid: UInt32(r[1] ?? "0") ?? 0, typmod: Int32(r[2] ?? "-1") ?? -1, sqlType: r[3] ?? "text")
         }
     }
 
     private func createTable(_ quoted: String, for schema: Schema, keys: [String], temporary: Bool = false,
-                             operation: String) throws(PostgresError) {
+                             table: TableName, operation: String) throws(PostgresError) {
         var parts: [String] = []
         for field in schema.fields {
             parts.append("\(try quote(field.name)) \(PostgresType.sqlName(for: field.type))\(field.nullable ? "" : " NOT NULL")")
@@ -160,15 +227,31 @@ extension PostgresConnection {
         let sql = temporary
             ? "CREATE TEMPORARY TABLE \(quoted) (\(parts.joined(separator: ", "))) ON COMMIT DROP"
             : "CREATE TABLE \(quoted) (\(parts.joined(separator: ", ")))"
-        let result = try run(sql, [], operation: operation + ": create table \(quoted)")
-        PQclear(result)
+        do {
+            PQclear(try run(sql, [], operation: operation))
+        } catch where error.sqlState == "23505"
+            && (error.constraint == "pg_type_typname_nsp_index" || error.constraint == "pg_class_relname_nsp_index") {
+            // Another session created the same name first (and committed meanwhile).
+            throw PostgresError(.schema, operation: operation, message: "table \(quoted) already exists (created meanwhile by another session)",
+                                sqlState: "42P07", table: table.description, statement: sql)
+        }
     }
 
     /// Streams the frame's rows in binary COPY format in chunks of about 1 MB; returns the
     /// server's row count.
     func copyIn(_ frame: Frame, into quoted: String, columns: String, operation: String) throws(PostgresError) -> Int {
-        let copyOperation = "COPY into \(quoted)"
-        let started = try run("COPY \(quoted) (\(columns)) FROM STDIN (FORMAT binary)", [], operation: copyOperation)
+        let sql = "COPY \(quoted) (\(columns)) FROM STDIN (FORMAT binary)"
+        do {
+            return try copyIn(frame, sql: sql, operation: operation)
+        } catch {
+            var error = error
+            if error.statement == nil { error.statement = Self.summary(of: sql, limit: 2000) }
+            throw error
+        }
+    }
+
+    private func copyIn(_ frame: Frame, sql: String, operation copyOperation: String) throws(PostgresError) -> Int {
+        let started = try run(sql, [], operation: copyOperation)
         let status = PQresultStatus(started)
         PQclear(started)
         guard status == PGRES_COPY_IN else {

@@ -30,15 +30,8 @@ public final class PostgresConnection {
     public init(_ configuration: PostgresConfiguration) throws(PostgresError) {
         self.configuration = configuration
         let operation = "connect to \(configuration)"
-        if !configuration.connectionString.isEmpty {
-            var message: UnsafeMutablePointer<CChar>?
-            if let options = PQconninfoParse(configuration.connectionString, &message) {
-                PQconninfoFree(options)
-            } else {
-                let text = message.map { String(cString: $0) } ?? "invalid connection string"
-                if let message { PQfreemem(message) }
-                throw PostgresError(.configuration, operation: operation, message: text.trimmingCharacters(in: .whitespacesAndNewlines))
-            }
+        if let refusal = configuration.refusal {
+            throw PostgresError(.configuration, operation: "connect", message: refusal)
         }
         let pairs = configuration.connectionParameters()
         let keys = pairs.map { strdup($0.0) } + [nil]
@@ -110,7 +103,14 @@ public final class PostgresConnection {
     /// - Throws: ``PostgresError`` with the server's SQLSTATE, message, detail and place.
     @discardableResult
     public func execute(_ sql: String, _ parameters: [PostgresValue] = []) throws(PostgresError) -> Int {
-        let result = try run(sql, parameters, operation: Self.summary(of: sql))
+        try execute(sql, parameters, operation: Self.summary(of: sql))
+    }
+
+    /// ``execute(_:_:)`` with `operation` as the first words of an error (the statement then
+    /// goes to its detail lines).
+    @discardableResult
+    func execute(_ sql: String, _ parameters: [PostgresValue], operation: String) throws(PostgresError) -> Int {
+        let result = try run(sql, parameters, operation: operation)
         defer { PQclear(result) }
         return Int(String(cString: PQcmdTuples(result))) ?? 0
     }
@@ -183,7 +183,13 @@ public final class PostgresConnection {
                 PQexecParams(handle, sql, Int32(parameters.count), oids.baseAddress, values.baseAddress, nil, nil, resultFormat)
             }
         }
-        return try check(result, operation: operation)
+        do {
+            return try check(result, operation: operation)
+        } catch {
+            var error = error
+            if error.statement == nil { error.statement = Redaction.redact(Self.summary(of: sql, limit: 2000)) }
+            throw error
+        }
     }
 
     /// Returns `result` when it succeeded; otherwise clears it and throws its error.
@@ -236,11 +242,10 @@ public final class PostgresConnection {
         Self.scrub(text, password: PQpass(handle).map { String(cString: $0) })
     }
 
-    /// Removes the literal password (when it is long enough to be unambiguous) and every
-    /// redactable form from `text`.
+    /// Registers the password libpq used (from the string, `PGPASSWORD` or `.pgpass`) as a
+    /// secret and redacts `text` (see ``Redaction``).
     static func scrub(_ text: String, password: String?) -> String {
-        var text = text
-        if let password, password.utf8.count >= 4 { text = text.replacingOccurrences(of: password, with: Redaction.mask) }
+        if let password, !password.isEmpty { Redaction.register(secrets: [password]) }
         return Redaction.redact(text)
     }
 
@@ -279,8 +284,8 @@ public final class PostgresConnection {
     }
 
     /// The first words of a statement, for error messages (never its parameters).
-    static func summary(of sql: String) -> String {
+    static func summary(of sql: String, limit: Int = 80) -> String {
         let flat = sql.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).joined(separator: " ")
-        return flat.count > 80 ? String(flat.prefix(77)) + "…" : flat
+        return flat.count > limit ? String(flat.prefix(limit - 3)) + "…" : flat
     }
 }

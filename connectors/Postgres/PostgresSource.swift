@@ -17,6 +17,9 @@ enum Blocking {
 /// A table or query of a PostgreSQL database as a ``DataSource``.
 ///
 /// Each call opens its own connection (on a thread of its own) and closes it when done.
+/// The connection is read-only (`SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY`):
+/// a query that writes (`INSERT … RETURNING *`, a function that updates) fails with SQLSTATE
+/// 25006, kind `.invalidStatement`, and changes nothing.
 ///
 /// ```swift
 /// let source = PostgresSource(PostgresConfiguration(url), query: "SELECT * FROM scores WHERE day = $1",
@@ -60,7 +63,7 @@ public struct PostgresSource: DataSource {
     public func schema() async throws -> Schema {
         let (configuration, origin, options) = (self.configuration, self.origin, self.options)
         return try await Blocking.run {
-            let connection = try PostgresConnection(configuration)
+            let connection = try PostgresConnection.readOnly(configuration)
             defer { connection.close() }
             switch origin {
             case let .table(table): return try connection.schema(of: table, options: options)
@@ -73,7 +76,7 @@ public struct PostgresSource: DataSource {
     public func readAll() async throws -> Frame {
         let (configuration, origin, options) = (self.configuration, self.origin, self.options)
         return try await Blocking.run {
-            let connection = try PostgresConnection(configuration)
+            let connection = try PostgresConnection.readOnly(configuration)
             defer { connection.close() }
             return try Self.makeReader(connection, origin, options).readAll()
         }
@@ -85,9 +88,15 @@ public struct PostgresSource: DataSource {
     }
 
     static func makeReader(_ connection: PostgresConnection, _ origin: Origin, _ options: PostgresReadOptions) throws(PostgresError) -> PostgresRowReader {
-        switch origin {
-        case let .table(table): try connection.makeReader(table: table, options: options)
-        case let .query(sql, parameters): try connection.makeReader(query: sql, parameters: parameters, options: options)
+        do {
+            switch origin {
+            case let .table(table): return try connection.makeReader(table: table, options: options)
+            case let .query(sql, parameters): return try connection.makeReader(query: sql, parameters: parameters, options: options)
+            }
+        } catch where error.sqlState == "25006" {
+            var error = error
+            error.hint = "a source reads in a read-only transaction: a query that writes is refused and changes nothing"
+            throw error
         }
     }
 }
@@ -140,7 +149,7 @@ public struct PostgresBatches: AsyncSequence, Sendable {
             guard !done else { return nil }
             do {
                 if reader == nil {
-                    let connection = try PostgresConnection(configuration)
+                    let connection = try PostgresConnection.readOnly(configuration)
                     self.connection = connection
                     reader = try PostgresSource.makeReader(connection, origin, options)
                 }
@@ -201,5 +210,14 @@ public struct PostgresSink: DataSink {
                 return written
             }
         }
+    }
+}
+
+extension PostgresConnection {
+    /// A connection whose transactions are all read-only (for sources).
+    static func readOnly(_ configuration: PostgresConfiguration) throws(PostgresError) -> PostgresConnection {
+        let connection = try PostgresConnection(configuration)
+        try connection.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        return connection
     }
 }

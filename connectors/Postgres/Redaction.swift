@@ -1,3 +1,5 @@
+import Foundation
+
 /// Removes passwords from connection strings and from any text that may quote one.
 ///
 /// Three forms are redacted, wherever they appear in the text:
@@ -8,19 +10,69 @@
 /// | URI query parameter | `postgres://h/db?password=PASS&x=1` | `postgres://h/db?password=***&x=1` |
 /// | keyword form | `host=h password=PASS` or `password = 'a b\'c'` | `host=h password=***` |
 ///
-/// Every error and log line of ``SluicePostgres`` passes through ``redact(_:)``.
+/// The patterns are only the second line of defence. The first is exact: every
+/// ``PostgresConfiguration`` parses its connection string once with libpq's own parser
+/// (`PQconninfoParse`), and registers every secret value it yields (`password`,
+/// `sslpassword`, `PGPASSWORD`), in the forms the string spells them (decoded and
+/// percent-encoded), with ``register(secrets:)``. ``redact(_:)`` replaces each registered
+/// secret wherever it appears, whatever the text around it looks like, so a libpq message
+/// that quotes a malformed string cannot carry the password out. A string libpq cannot
+/// parse is never printed at all (see ``PostgresConfiguration/description``).
+///
+/// Every error and log line of ``SluicePostgres`` passes through ``redact(_:)``: every
+/// text field of a ``PostgresError`` is redacted when the error is constructed.
 public enum Redaction {
     /// The replacement for a password.
     public static let mask = "***"
 
-    /// `text` with every password in it replaced by ``mask``.
+    /// `text` with every registered secret and every password form in it replaced by ``mask``.
     public static func redact(_ text: String) -> String {
+        guard !text.isEmpty else { return text }
+        var text = scrub(text, secrets: registry.secrets)
         var bytes = Array(text.utf8)
-        guard !bytes.isEmpty else { return text }
         bytes = redactUserinfo(bytes)
         bytes = redactKeywords(bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        text = String(decoding: bytes, as: UTF8.self)
+        return text
     }
+
+    /// Remembers `secrets` (for the life of the process): ``redact(_:)`` replaces each of them
+    /// wherever it appears. Empty strings are ignored.
+    public static func register(secrets: some Sequence<String>) {
+        registry.add(secrets)
+    }
+
+    /// `text` with each of `secrets` (longest first) replaced by ``mask``.
+    static func scrub(_ text: String, secrets: [String]) -> String {
+        var text = text
+        for secret in secrets where !secret.isEmpty && text.contains(secret) {
+            text = text.replacingOccurrences(of: secret, with: mask)
+        }
+        return text
+    }
+
+    /// The secrets seen so far, longest first; guarded by a lock (configurations are made on
+    /// any thread).
+    private final class Registry: @unchecked Sendable {
+        private let lock = NSLock()
+        private var set: Set<String> = []
+        private var sorted: [String] = []
+
+        var secrets: [String] { lock.withLock { sorted } }
+
+        func add(_ values: some Sequence<String>) {
+            lock.withLock {
+                var changed = false
+                for value in values where !value.isEmpty && !set.contains(value) {
+                    set.insert(value)
+                    changed = true
+                }
+                if changed { sorted = set.sorted { $0.utf8.count != $1.utf8.count ? $0.utf8.count > $1.utf8.count : $0 < $1 } }
+            }
+        }
+    }
+
+    private static let registry = Registry()
 
     private static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
 

@@ -22,6 +22,7 @@ import Darwin
 /// | `D/data/` | the data directory (`PGDATA`); `D/data/postmaster.pid` says pid, port and socket directory |
 /// | `D/server.log` | the server log |
 /// | `D/.s.PGSQL.<port>` | the unix socket, or in `/tmp/.sluice-pg-<cksum of D>` when `D` is too long for a socket path |
+/// | `D/SLUICE-THROWAWAY-CLUSTER` | the marker: written when the cluster is created; nothing removes or takes over a directory without it |
 /// | `D.lock` (next to `D`) | an `flock(2)` lock held while a process starts or stops the cluster |
 ///
 /// The script `scripts/throwaway-pg` uses the same layout, so the two reuse each
@@ -40,6 +41,11 @@ import Darwin
 /// file of a dead process, a half-initialised directory, a stopped cluster) and creates a
 /// fresh one. ``stop(timeout:)`` shuts the server down and removes `D`. Both hold the lock
 /// file, so concurrent calls from several processes are safe.
+///
+/// Only a directory that carries the marker file `D/SLUICE-THROWAWAY-CLUSTER` (written when
+/// the cluster is created), or an empty one, is ever removed, signalled or handed to the
+/// `postgres` user: for any other existing directory both operations throw
+/// ``ThrowawayClusterError/notACluster(path:)`` and change nothing.
 ///
 /// The blocking work (running `initdb`, waiting for the server) happens on a thread of
 /// its own, not on Swift's cooperative thread pool.
@@ -80,6 +86,27 @@ public struct ThrowawayCluster: Sendable, Equatable {
     public var lockFile: URL { URL(fileURLWithPath: directoryPath + ".lock") }
 
     var pidFilePath: String { dataDirectory.path + "/postmaster.pid" }
+
+    /// The marker file's name inside the cluster directory.
+    public static let markerName = "SLUICE-THROWAWAY-CLUSTER"
+
+    /// `D/SLUICE-THROWAWAY-CLUSTER`: says the directory is a throwaway cluster's.
+    public var markerFile: URL { URL(fileURLWithPath: directoryPath + "/" + Self.markerName) }
+
+    /// Whether Sluice may remove or take over `D`: it does not exist, is empty, or carries
+    /// the marker (a regular file, not a link).
+    func ownsDirectory() -> Bool {
+        var st = stat()
+        guard lstat(directoryPath, &st) == 0 else { return true }
+        guard (st.st_mode & S_IFMT) == S_IFDIR else { return false }
+        var marker = stat()
+        if lstat(markerFile.path, &marker) == 0, (marker.st_mode & S_IFMT) == S_IFREG { return true }
+        return ((try? FileManager.default.contentsOfDirectory(atPath: directoryPath)) ?? ["?"]).isEmpty
+    }
+
+    private func requireOwnership() throws(ThrowawayClusterError) {
+        if !ownsDirectory() { throw .notACluster(path: directoryPath) }
+    }
 
     /// Where the unix socket goes: `D` itself, unless `D/.s.PGSQL.65535` would exceed the
     /// 107-byte limit of a socket path.
@@ -226,6 +253,7 @@ public struct ThrowawayCluster: Sendable, Equatable {
         let deadline = ContinuousClock.now + timeout
         let account = try ServerAccount.current()
         try makeDirectory(directory.deletingLastPathComponent().path, account: nil)
+        try requireOwnership()
         let lock = try ClusterLock(path: lockFile.path, timeout: timeout)
         defer { lock.unlock() }
 
@@ -234,6 +262,7 @@ public struct ThrowawayCluster: Sendable, Equatable {
             server.reused = true
             return server
         case let .stale(_, stuck):
+            try requireOwnership()
             if let stuck { try terminate(stuck, signal: SIGQUIT, grace: .seconds(5)) }
             try removeClusterFiles()
         case .absent:
@@ -241,7 +270,15 @@ public struct ThrowawayCluster: Sendable, Equatable {
         }
 
         let binaries = if let binaries = self.binaries { binaries } else { try PostgresBinaries.locate() }
-        try makeDirectory(directoryPath, account: account)
+        try requireOwnership()
+        try makeDirectory(directoryPath, account: nil)
+        do {
+            try Data("A Sluice throwaway PostgreSQL cluster: `sluice db stop` removes this directory.\n".utf8)
+                .write(to: markerFile)
+        } catch {
+            throw .fileSystem(operation: "write the marker", path: markerFile.path, reason: "\(error)")
+        }
+        try account.adopt(directoryPath)
         if account.switchTo != nil && !account.canAccess(directoryPath, write: true) {
             try? removeClusterFiles()
             throw .directoryNotAccessible(path: directoryPath, user: account.name)
@@ -351,8 +388,10 @@ public struct ThrowawayCluster: Sendable, Equatable {
     func stopBlocking(timeout: Duration) throws(ThrowawayClusterError) {
         let parent = directory.deletingLastPathComponent().path
         guard FileManager.default.fileExists(atPath: parent) else { return }
+        try requireOwnership()
         let lock = try ClusterLock(path: lockFile.path, timeout: timeout)
         defer { lock.unlock() }
+        try requireOwnership()
         if let pidFile = PostmasterPidFile(path: pidFilePath),
            processIsAlive(pidFile.pid),
            processIsPostmaster(pidFile.pid, dataDirectory: dataDirectory.path) {
@@ -374,6 +413,7 @@ public struct ThrowawayCluster: Sendable, Equatable {
     }
 
     private func removeClusterFiles() throws(ThrowawayClusterError) {
+        try requireOwnership()
         let socketDirectory = PostmasterPidFile(path: pidFilePath)?.socketDirectory
         for path in [socketDirectoryPath, socketDirectory].compactMap({ $0 }) where path != directoryPath && path.hasPrefix("/tmp/.sluice-pg-") {
             try? FileManager.default.removeItem(atPath: path)

@@ -39,6 +39,10 @@ public enum ThrowawayClusterError: Error, Sendable, Equatable, CustomStringConve
     /// `url` or `status` was asked of a cluster that is not running.
     case notRunning(directory: String)
 
+    /// The directory exists, is not empty and carries no cluster marker: it is not a
+    /// throwaway cluster's, and nothing in it was removed, signalled or changed.
+    case notACluster(path: String)
+
     /// What failed, then the command's output or the server log's tail, indented, on
     /// the following lines.
     public var description: String {
@@ -68,6 +72,9 @@ public enum ThrowawayClusterError: Error, Sendable, Equatable, CustomStringConve
             return "PostgreSQL server pid \(pid) for \(dataDirectory) did not exit, even after SIGKILL"
         case let .notRunning(directory):
             return "no throwaway PostgreSQL cluster is running in \(directory)"
+        case let .notACluster(path):
+            return "\(path) is not a Sluice throwaway cluster (it is not empty and has no \(ThrowawayCluster.markerName) marker): "
+                + "nothing in it was removed or changed; choose a new or empty directory"
         }
     }
 
@@ -78,6 +85,10 @@ public enum ThrowawayClusterError: Error, Sendable, Equatable, CustomStringConve
 }
 
 extension ThrowawayClusterError: ExitClassified {
-    /// The local server could not be provided: 69.
-    public var exitStatus: ExitStatus { .unavailable }
+    /// A directory that is not a cluster's: 78 (the configuration names the wrong
+    /// directory); otherwise the local server could not be provided: 69.
+    public var exitStatus: ExitStatus {
+        if case .notACluster = self { return .configuration }
+        return .unavailable
+    }
 }

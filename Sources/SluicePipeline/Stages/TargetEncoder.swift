@@ -375,3 +375,36 @@ public struct TargetEncoder: Transformer {
         }
     }
 }
+
+extension TargetEncoder.Fitted {
+    /// A fitted target kind with its classes (distinct; two or more for multiclass); one
+    /// finite overall mean per output; per categorical input column, distinct categories
+    /// and, per output, one finite encoding per category (and for null, if seen).
+    public func validate() throws {
+        let check = StateCheck(Self.kind)
+        try check.require(targetKind != .auto, "targetKind", "is auto, not a fitted kind")
+        let outputs: Int
+        if targetKind == .multiclass {
+            let classes = classes ?? []
+            try check.require(classes.count >= 2, "classes", "\(classes.count) classes for a multiclass target")
+            try check.unique(classes, "classes")
+            outputs = classes.count
+        } else {
+            outputs = 1
+        }
+        try check.count(targetMeans.count, "targetMeans", equals: outputs, per: "outputs")
+        try check.finite(targetMeans, "targetMeans")
+        try check.columns(encodings.map(\.column), in: inputSchema, field: "encodings", types: categoryTypes)
+        for e in encodings {
+            let field = "encodings[\(e.column)]"
+            try check.unique(e.categories, field + ".categories")
+            try check.count(e.values.count, field + ".values", equals: outputs, per: "outputs")
+            for table in e.values {
+                try check.count(table.count, field + ".values", equals: e.categories.count + (e.hasNull ? 1 : 0),
+                                per: "categories")
+                try check.finite(table, field + ".values")
+            }
+            try check.outputs(outputNames(e.column), in: outputSchema)
+        }
+    }
+}

@@ -165,6 +165,9 @@ public enum Artifact {
         } catch {
             throw ArtifactError.corrupt(path: path, reason: "\(DecodingFailure(error))")
         }
+        guard meta.featureNames == pipeline.featureNames, meta.inputSchema == pipeline.inputSchema else {
+            throw ArtifactError.corrupt(path: path, reason: "metadata.featureNames or metadata.inputSchema disagree with the pipeline's")
+        }
         guard pipeline.model.kind == meta.modelKind else {
             throw ArtifactError.corrupt(path: path, reason: "metadata names a '\(meta.modelKind)' model, the pipeline holds '\(pipeline.model.kind)'")
         }

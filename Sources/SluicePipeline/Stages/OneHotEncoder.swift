@@ -40,7 +40,7 @@ public struct OneHotEncoder: Transformer, Equatable {
     /// Before fitting, each encoded column appears as one placeholder `column=…`.
     public func outputSchema(for input: Schema) throws -> Schema {
         let chosen = Set(try self.chosen(input))
-        let fields = input.fields.map { chosen.contains($0.name) ? Field("\($0.name)=…", .double, nullable: false) : $0 }
+        let fields = input.fields.map { chosen.contains($0.name) ? Field.expansion(of: $0.name) : $0 }
         return try framing(name) { () throws(FrameError) in try Schema(fields) }
     }
 

@@ -77,7 +77,7 @@ public struct TargetEncoder: Transformer {
         let names = Set(try Categories.columns(columns, in: input, stage: name))
         let fields = input.fields.map { f -> Field in
             guard names.contains(f.name) else { return f }
-            return Field(targetKind == .multiclass ? "\(f.name)=…" : f.name, .double, nullable: false)
+            return targetKind == .multiclass ? Field.expansion(of: f.name) : Field(f.name, .double, nullable: false)
         }
         return try framing(name) { () throws(FrameError) in try Schema(fields) }
     }

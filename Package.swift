@@ -35,6 +35,11 @@ let package = Package(
             dependencies: ["SluiceCompute", "SluiceFrame", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "SluiceLearn", dependencies: ["SluiceCompute", "SluiceFrame", "SluicePipeline"]),
+        // Verifiers every stage, sampler and learner kind runs (scikit-learn's estimator_checks).
+        .target(
+            name: "SluiceConformance",
+            dependencies: ["SluiceCompute", "SluiceFrame", "SluicePipeline", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .target(name: "SluiceCSV", dependencies: ["SluiceFrame", "CLibCSV"], path: "connectors/CSV"),
         .target(name: "SluicePostgres", dependencies: ["SluiceFrame", "CLibPQ"], path: "connectors/Postgres"),
         .target(name: "SluiceDatasets", dependencies: ["SluiceCompute", "SluiceFrame"]),
@@ -47,8 +52,8 @@ let package = Package(
         ),
         .target(
             name: "Sluice",
-            dependencies: ["SluiceCompute", "SluiceFrame", "SluicePipeline", "SluiceLearn", "SluiceCSV", "SluicePostgres",
-                           "SluiceDatasets", "SluiceCLI"]
+            dependencies: ["SluiceCompute", "SluiceFrame", "SluicePipeline", "SluiceLearn", "SluiceConformance", "SluiceCSV",
+                           "SluicePostgres", "SluiceDatasets", "SluiceCLI"]
         ),
 
         .executableTarget(name: "sluice", dependencies: ["Sluice"], path: "pipelines"),
@@ -74,6 +79,11 @@ let package = Package(
             dependencies: ["SluicePipeline", "SluiceLearn", "SluiceTestSupport"],
             exclude: ["Scripts"],
             resources: [.copy("Expectations")]
+        ),
+        .testTarget(
+            name: "SluiceConformanceTests",
+            dependencies: ["SluiceConformance", "SluicePipeline", "SluiceLearn", "SluiceTestSupport"],
+            exclude: ["Golden"]
         ),
         .testTarget(name: "SluiceDatasetsTests", dependencies: ["SluiceDatasets", "SluiceCSV", "SluiceTestSupport"]),
         .testTarget(

@@ -19,6 +19,9 @@ public final class TensorArchive: @unchecked Sendable {
 
     public init(tensors: [Tensor] = []) { self.tensors = tensors }
 
+    /// The largest number of rows or columns a decoded matrix may have (2³¹ − 1, what BLAS indexes).
+    public static let maxDimension = Int(Int32.max)
+
     func append<T: BLASScalar>(_ m: Matrix<T>) -> Int {
         var bytes = [UInt8]()
         bytes.reserveCapacity(m.count * MemoryLayout<T>.size)
@@ -39,7 +42,9 @@ public final class TensorArchive: @unchecked Sendable {
         let size = MemoryLayout<T>.size
         let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
         let (bytes, overflowBytes) = count.multipliedReportingOverflow(by: size)
-        guard index >= 0, index < tensors.count, rows >= 0, columns >= 0, !overflow, !overflowBytes,
+        // Each dimension is bounded too: a 2⁶⁰ × 0 matrix has no bytes but no sane shape either.
+        guard index >= 0, index < tensors.count, rows >= 0, columns >= 0, rows <= Self.maxDimension,
+              columns <= Self.maxDimension, !overflow, !overflowBytes,
               tensors[index].dtype == (T.self == Double.self ? "f64" : "f32"),
               tensors[index].bytes.count == bytes else { return nil }
         return tensors[index].bytes.withUnsafeBytes { raw in

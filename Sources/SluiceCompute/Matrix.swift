@@ -191,7 +191,8 @@ extension Matrix: Codable {
             return
         }
         let elements = try c.decode([Scalar].self, forKey: .elements)
-        guard rows >= 0, columns >= 0, rows.multipliedReportingOverflow(by: columns).overflow == false,
+        guard rows >= 0, columns >= 0, rows <= TensorArchive.maxDimension, columns <= TensorArchive.maxDimension,
+              rows.multipliedReportingOverflow(by: columns).overflow == false,
               elements.count == rows * columns else {
             throw DecodingError.dataCorruptedError(forKey: .elements, in: c,
                 debugDescription: "\(elements.count) elements do not fill a \(rows)×\(columns) matrix")

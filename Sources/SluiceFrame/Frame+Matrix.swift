@@ -45,6 +45,9 @@ extension Frame {
         }
     }
 
-    /// Every numeric (`double`, `int64`, `bool`) column's name, in order.
-    public var numericColumnNames: [String] { schema.fields.filter { $0.type.isNumeric }.map(\.name) }
+    /// Every measurement column's name (`double`, `int64`), in order: the columns
+    /// `ColumnSelector.numeric` picks. A `bool` column is a two-category column (picked by
+    /// `.categorical`), though it converts to a number (`ColumnType.isNumeric`) when it
+    /// reaches a feature matrix.
+    public var numericColumnNames: [String] { schema.fields.filter { $0.type == .double || $0.type == .int64 }.map(\.name) }
 }

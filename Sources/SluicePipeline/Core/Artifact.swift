@@ -165,6 +165,9 @@ public enum Artifact {
         } catch {
             throw ArtifactError.corrupt(path: path, reason: "\(DecodingFailure(error))")
         }
+        guard meta.featureNames == pipeline.featureNames, meta.inputSchema == pipeline.inputSchema else {
+            throw ArtifactError.corrupt(path: path, reason: "metadata.featureNames or metadata.inputSchema disagree with the pipeline's")
+        }
         guard pipeline.model.kind == meta.modelKind else {
             throw ArtifactError.corrupt(path: path, reason: "metadata names a '\(meta.modelKind)' model, the pipeline holds '\(pipeline.model.kind)'")
         }
@@ -254,7 +257,8 @@ public struct ArtifactKey: Sendable {
 
 extension FittedPipeline {
     /// Checks that the parts agree: the encoding's features, the model's feature count, the
-    /// classes the model predicts and the target's. Run on every load.
+    /// classes the model predicts and the target's, the stages' schemas chained from the
+    /// input to the features (``validateStages()``). Run on every load.
     func validate() throws {
         try features.validate()
         guard model.base.featureCount == features.names.count else {
@@ -267,10 +271,7 @@ extension FittedPipeline {
                     reason: "the model's classes \(m.classes) are not the target's \(target?.classes ?? [])")
             }
         }
-        if let last = stages.last?.base.outputSchema.names, last != features.names, !last.contains(where: { $0.hasSuffix("=…") }) {
-            throw PipelineError.invalidValue(stage: "features", column: "names",
-                reason: "the last stage makes \(last.count) columns, the model reads \(features.names.count)")
-        }
+        try validateStages()
     }
 }
 

@@ -15,7 +15,8 @@ public struct ColumnSelector: Sendable, CustomStringConvertible {
     public static func names(_ names: String...) -> ColumnSelector { ColumnSelector(rule: .names(names)) }
     /// Exactly these columns, in this order; a missing one is an error.
     public static func names(_ names: [String]) -> ColumnSelector { ColumnSelector(rule: .names(names)) }
-    /// Every `double` and `int64` column.
+    /// Every `double` and `int64` column (as `Frame.numericColumnNames`). `bool` columns are
+    /// categorical: they are not scaled or mean-imputed, but one-hot or ordinal encoded.
     public static let numeric = ColumnSelector(rule: .types([.double, .int64]))
     /// Every `string` and `bool` column.
     public static let categorical = ColumnSelector(rule: .types([.string, .bool]))

@@ -17,7 +17,7 @@ public struct FeatureEncoding: Codable, Sendable, Equatable {
     /// Checks that every field of `schema` can be a feature for a learner with `requirements`;
     /// `planned` skips the placeholders of a schema planned before fitting.
     static func check(_ schema: Schema, requirements: FeatureRequirements, planned: Bool) throws {
-        for f in schema.fields where !(planned && f.name.hasSuffix("=…")) {
+        for f in schema.fields where !(planned && f.expandedColumn != nil) {
             if f.type.isNumeric || (f.type == .string && requirements.categoricalCodes) { continue }
             throw PipelineError.nonNumericFeature(column: f.name, type: f.type)
         }

@@ -39,8 +39,8 @@ public protocol Transformer: Sendable {
     /// A short name for errors and reports, e.g. `"StandardScaler"`.
     var name: String { get }
     /// The schema this stage will produce from `input`, before any data is read. Columns
-    /// whose number depends on the data (one per category, say) appear as one placeholder
-    /// field named `column=…`. Throws if the input cannot work (a missing column, a
+    /// whose number depends on the data (one per category, say) appear as one planned
+    /// expansion field (``SluiceFrame/Field/expansion(of:)``). Throws if the input cannot work (a missing column, a
     /// string column given to a scaler).
     func outputSchema(for input: Schema) throws -> Schema
     /// Learns the stage's state from `frame`.
@@ -188,4 +188,27 @@ extension Schema {
 /// Runs a frame operation inside a stage, tagging a ``FrameError`` with the stage.
 func framing<T>(_ stage: String, _ body: () throws(FrameError) -> T) throws -> T {
     do { return try body() } catch { throw PipelineError.frame(stage: stage, error) }
+}
+
+extension Field {
+    /// The marker a planned expansion's name ends with.
+    static let expansionMarker = "=…"
+
+    /// A planned field standing for the columns a stage makes from `column` once it has
+    /// seen the data (one per category or term, say), all `double`: the one place a
+    /// planned schema encodes a data-dependent width. Fitted schemas never hold one.
+    public static func expansion(of column: String) -> Field {
+        Field(column + expansionMarker, .double, nullable: false)
+    }
+
+    /// The column this planned field expands, or nil for an ordinary field.
+    public var expandedColumn: String? {
+        name.hasSuffix(Self.expansionMarker) ? String(name.dropLast(Self.expansionMarker.count)) : nil
+    }
+}
+
+extension Schema {
+    /// The column the planned field `name` expands (see ``SluiceFrame/Field/expansion(of:)``),
+    /// or nil when it is an ordinary field or absent.
+    public func expansionSource(of name: String) -> String? { self[name]?.expandedColumn }
 }

@@ -41,3 +41,10 @@ public struct ColumnDifference: Transformer {
         }
     }
 }
+
+extension ColumnDifference.Fitted {
+    /// Both inputs are numeric input columns; the output is a new column of the output schema.
+    public func validate() throws {
+        try PairwiseColumn.validate(Self.kind, left, right, output, inputSchema, outputSchema)
+    }
+}

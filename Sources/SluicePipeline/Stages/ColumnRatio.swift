@@ -77,3 +77,21 @@ enum PairwiseColumn {
         return try ColumnValues.assembling(schema, from: frame, made: [output: made], stage: stage)
     }
 }
+
+extension ColumnRatio.Fitted {
+    /// Both inputs are numeric input columns; the output is a new column of the output schema.
+    public func validate() throws {
+        try PairwiseColumn.validate(Self.kind, left, right, output, inputSchema, outputSchema)
+    }
+}
+
+extension PairwiseColumn {
+    static func validate(_ kind: String, _ left: String, _ right: String, _ output: String,
+                         _ input: Schema, _ outputSchema: Schema) throws {
+        let check = StateCheck(kind)
+        try check.columns([left], in: input, field: "left", types: numericTypes)
+        try check.columns([right], in: input, field: "right", types: numericTypes)
+        try check.require(input[output] == nil, "output", "'\(output)' is already an input column")
+        try check.outputs([output], in: outputSchema)
+    }
+}

@@ -96,3 +96,23 @@ public struct ColumnTransformer: Transformer {
         }
     }
 }
+
+extension ColumnTransformer.Fitted {
+    /// Routes and passed-through columns are distinct columns of the input schema, and each
+    /// route's stages read only what the route gives them (the stages validated themselves
+    /// as they decoded).
+    public func validate() throws {
+        let check = StateCheck(Self.kind)
+        try check.columns(routes.flatMap(\.columns) + passthrough, in: inputSchema, field: "routes")
+        for (r, route) in routes.enumerated() {
+            var available = try ColumnValues.subschema(inputSchema, route.columns, stage: Self.kind)
+            for (s, stage) in route.stages.enumerated() {
+                for f in stage.base.inputSchema.fields {
+                    try check.require(available[f.name]?.type == f.type, "routes[\(r)].stages[\(s)]",
+                                      "reads '\(f.name)' (\(f.type.rawValue)), which the route does not give it")
+                }
+                available = stage.base.outputSchema
+            }
+        }
+    }
+}

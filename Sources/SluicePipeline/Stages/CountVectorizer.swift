@@ -106,3 +106,18 @@ public struct CountVectorizer: Transformer {
         }
     }
 }
+
+extension CountVectorizer.Fitted {
+    /// Per string input column, a non-empty vocabulary of distinct terms, each term's
+    /// column in the output schema.
+    public func validate() throws {
+        let check = StateCheck(Self.kind)
+        try check.columns(columns, in: inputSchema, types: [.string])
+        try check.count(vocabularies.count, "vocabularies", equals: columns.count)
+        for (n, v) in zip(columns, vocabularies) {
+            try check.require(!v.isEmpty, "vocabularies[\(n)]", "is empty")
+            try check.unique(v, "vocabularies[\(n)]")
+            try check.outputs(v.map { "\(n)=\($0)" }, in: outputSchema)
+        }
+    }
+}

@@ -153,3 +153,12 @@ public struct DateParts: Transformer {
         }
     }
 }
+
+extension DateParts.Fitted {
+    /// The columns are distinct date or timestamp input columns; parts are not repeated.
+    public func validate() throws {
+        let check = StateCheck(Self.kind)
+        try check.columns(columns, in: inputSchema, types: [.date, .timestamp])
+        try check.unique(parts.map(\.suffix), "parts")
+    }
+}

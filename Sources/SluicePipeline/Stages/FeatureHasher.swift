@@ -106,3 +106,15 @@ public struct FeatureHasher: Transformer {
         }
     }
 }
+
+extension FeatureHasher.Fitted {
+    /// The columns are distinct categorical input columns; the width is at least 1 and
+    /// every hashed column is in the output schema (which also bounds the width).
+    public func validate() throws {
+        let check = StateCheck(Self.kind)
+        try check.columns(columns, in: inputSchema, types: categoryTypes)
+        try check.require(features >= 1 && features <= outputSchema.count, "features",
+                          "\(features) for an output schema of \(outputSchema.count) columns")
+        if !columns.isEmpty { try check.outputs((0..<features).map { "\(prefix)#\($0)" }, in: outputSchema) }
+    }
+}

@@ -309,3 +309,40 @@ public struct SelectFromModelFitted: FittedTransformer, Equatable {
         return try Selection.apply(frame, judged: columns, kept: kept, stage: Self.kind)
     }
 }
+
+extension Selection {
+    /// Shared by the selectors: judged columns are distinct numeric input columns with one
+    /// score each; the kept columns are among them and in the output schema.
+    static func validate(_ kind: String, columns: [String], scores: [(String, [Double])], kept: [String],
+                         input: Schema, output: Schema) throws {
+        let check = StateCheck(kind)
+        try check.columns(columns, in: input, types: numericTypes)
+        for (field, values) in scores { try check.count(values.count, field, equals: columns.count) }
+        try check.unique(kept, "kept")
+        let judged = Set(columns)
+        for n in kept { try check.require(judged.contains(n), "kept", "'\(n)' is not a judged column") }
+        try check.outputs(kept, in: output)
+    }
+}
+
+extension VarianceThreshold.Fitted {
+    public func validate() throws {
+        try Selection.validate(Self.kind, columns: columns, scores: [("variances", variances)], kept: kept,
+                               input: inputSchema, output: outputSchema)
+    }
+}
+
+extension SelectKBest.Fitted {
+    public func validate() throws {
+        try Selection.validate(Self.kind, columns: columns, scores: [("scores", scores)] + (pValues.map { [("pValues", $0)] } ?? []),
+                               kept: kept, input: inputSchema, output: outputSchema)
+    }
+}
+
+extension SelectFromModelFitted {
+    public func validate() throws {
+        try Selection.validate(Self.kind, columns: columns, scores: [("importances", importances)], kept: kept,
+                               input: inputSchema, output: outputSchema)
+        try StateCheck(Self.kind).require(!threshold.isNaN, "threshold", "is NaN")
+    }
+}

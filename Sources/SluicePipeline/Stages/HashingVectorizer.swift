@@ -85,3 +85,15 @@ public struct HashingVectorizer: Transformer {
         }
     }
 }
+
+extension HashingVectorizer.Fitted {
+    /// The columns are distinct string input columns; the width is at least 1 and each
+    /// column's hashed columns are in the output schema (which also bounds the width).
+    public func validate() throws {
+        let check = StateCheck(Self.kind)
+        try check.columns(columns, in: inputSchema, types: [.string])
+        try check.require(features >= 1 && features <= outputSchema.count, "features",
+                          "\(features) for an output schema of \(outputSchema.count) columns")
+        for n in columns { try check.outputs((0..<features).map { "\(n)#\($0)" }, in: outputSchema) }
+    }
+}

@@ -125,3 +125,14 @@ public struct KBinsDiscretizer: Transformer {
         }
     }
 }
+
+extension KBinsDiscretizer.Fitted {
+    /// Per numeric input column, a list of finite, nondecreasing bin edges.
+    public func validate() throws {
+        let check = StateCheck(Self.kind)
+        try check.columns(columns, in: inputSchema, types: numericTypes)
+        try check.count(edges.count, "edges", equals: columns.count)
+        for (n, e) in zip(columns, edges) { try check.nondecreasing(e, "edges[\(n)]") }
+        try check.outputs(columns, in: outputSchema)
+    }
+}

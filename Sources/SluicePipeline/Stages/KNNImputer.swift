@@ -203,3 +203,18 @@ public struct KNNImputer: Transformer {
         }
     }
 }
+
+extension KNNImputer.Fitted {
+    /// At least one neighbour; a training matrix with one column per numeric input column;
+    /// one finite mean and one flag per column.
+    public func validate() throws {
+        let check = StateCheck(Self.kind)
+        try check.columns(columns, in: inputSchema, types: numericTypes)
+        try check.require(neighbors >= 1, "neighbors", "\(neighbors), needs at least 1")
+        try check.count(training.columns, "training", equals: columns.count)
+        try check.count(means.count, "means", equals: columns.count)
+        try check.count(valid.count, "valid", equals: columns.count)
+        try check.finite(means, "means")
+        try check.outputs(columns, in: outputSchema)
+    }
+}

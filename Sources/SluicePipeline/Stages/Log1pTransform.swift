@@ -59,3 +59,12 @@ public struct Log1pTransform: Transformer {
         }
     }
 }
+
+extension Log1pTransform.Fitted {
+    /// The columns are distinct numeric input columns.
+    public func validate() throws {
+        let check = StateCheck(Self.kind)
+        try check.columns(columns, in: inputSchema, types: numericTypes)
+        try check.outputs(columns, in: outputSchema)
+    }
+}

@@ -48,3 +48,16 @@ public struct MaxAbsScaler: Transformer {
         }
     }
 }
+
+extension MaxAbsScaler.Fitted {
+    /// One finite maximum and one finite, nonzero divisor per numeric input column.
+    public func validate() throws {
+        let check = StateCheck(Self.kind)
+        try check.columns(columns, in: inputSchema, types: numericTypes)
+        try check.count(maxAbs.count, "maxAbs", equals: columns.count)
+        try check.count(scales.count, "scales", equals: columns.count)
+        try check.finite(maxAbs, "maxAbs")
+        try check.divisors(scales, "scales")
+        try check.outputs(columns, in: outputSchema)
+    }
+}

@@ -78,3 +78,20 @@ public struct MinMaxScaler: Transformer {
         }
     }
 }
+
+extension MinMaxScaler.Fitted {
+    /// One finite min, max, scale and offset per numeric input column; a clip range of two
+    /// ordered finite bounds.
+    public func validate() throws {
+        let check = StateCheck(Self.kind)
+        try check.columns(columns, in: inputSchema, types: numericTypes)
+        for (field, values) in [("dataMin", dataMin), ("dataMax", dataMax), ("scales", scales), ("offsets", offsets)] {
+            try check.count(values.count, field, equals: columns.count)
+            try check.finite(values, field)
+        }
+        if let r = clipRange {
+            try check.require(r.count == 2 && r.allSatisfy(\.isFinite) && r[0] <= r[1], "clipRange", "is not [lower, upper]")
+        }
+        try check.outputs(columns, in: outputSchema)
+    }
+}

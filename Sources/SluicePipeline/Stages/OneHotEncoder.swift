@@ -40,7 +40,7 @@ public struct OneHotEncoder: Transformer, Equatable {
     /// Before fitting, each encoded column appears as one placeholder `column=…`.
     public func outputSchema(for input: Schema) throws -> Schema {
         let chosen = Set(try self.chosen(input))
-        let fields = input.fields.map { chosen.contains($0.name) ? Field("\($0.name)=…", .double, nullable: false) : $0 }
+        let fields = input.fields.map { chosen.contains($0.name) ? Field.expansion(of: $0.name) : $0 }
         return try framing(name) { () throws(FrameError) in try Schema(fields) }
     }
 
@@ -134,12 +134,25 @@ public struct OneHotEncoder: Transformer, Equatable {
                 let unknown = slots.reduce(0) { $0 + ($1 < 0 ? 1 : 0) }
                 report.noteUnknown(stage: Self.kind, column: f.name, count: unknown)
                 let first = e.dropFirst ? 1 : 0
-                for k in first..<width {
+                for k in first..<Swift.max(first, width) {
                     let values = slots.map { $0 == k ? 1.0 : 0.0 }
                     named.append((Field(e.outputNames[k - first], .double, nullable: false), Column(.double(values))))
                 }
             }
             return try ColumnValues.frame(named, stage: Self.kind)
+        }
+    }
+}
+
+extension OneHotEncoder.Fitted {
+    /// One encoding per input column, each with distinct categories, at least one output
+    /// column, and its output columns in the output schema.
+    public func validate() throws {
+        let check = StateCheck(Self.kind)
+        try check.columns(encodings.map(\.column), in: inputSchema, field: "encodings", types: categoryTypes)
+        for e in encodings {
+            try check.unique(e.categories, "encodings[\(e.column)].categories")
+            try check.outputs(e.outputNames, in: outputSchema)
         }
     }
 }

@@ -73,3 +73,14 @@ public struct OrdinalEncoder: Transformer {
         }
     }
 }
+
+extension OrdinalEncoder.Fitted {
+    /// One list of distinct categories per categorical input column.
+    public func validate() throws {
+        let check = StateCheck(Self.kind)
+        try check.columns(columns, in: inputSchema, types: categoryTypes)
+        try check.count(categories.count, "categories", equals: columns.count)
+        for (n, c) in zip(columns, categories) { try check.unique(c, "categories[\(n)]") }
+        try check.outputs(columns, in: outputSchema)
+    }
+}

@@ -79,3 +79,20 @@ public struct OutlierClipper: Transformer {
         }
     }
 }
+
+extension OutlierClipper.Fitted {
+    /// One lower and one upper fence per numeric input column, neither NaN, lower ≤ upper
+    /// (infinite fences pass a column unchanged).
+    public func validate() throws {
+        let check = StateCheck(Self.kind)
+        try check.columns(columns, in: inputSchema, types: numericTypes)
+        try check.count(lower.count, "lower", equals: columns.count)
+        try check.count(upper.count, "upper", equals: columns.count)
+        try check.notNaN(lower, "lower")
+        try check.notNaN(upper, "upper")
+        for (j, (lo, hi)) in zip(lower, upper).enumerated() {
+            try check.require(lo <= hi, "lower", "the fences of '\(columns[j])' are reversed")
+        }
+        try check.outputs(columns, in: outputSchema)
+    }
+}

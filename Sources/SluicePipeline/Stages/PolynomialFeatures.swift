@@ -136,3 +136,17 @@ public struct PolynomialFeatures: Transformer {
         }
     }
 }
+
+extension PolynomialFeatures.Fitted {
+    /// Every term's factors index the numeric input columns; the terms are distinct, and
+    /// each term's column is in the output schema.
+    public func validate() throws {
+        let check = StateCheck(Self.kind)
+        try check.columns(columns, in: inputSchema, types: numericTypes)
+        for (k, t) in terms.enumerated() {
+            try check.require(t.allSatisfy { $0 >= 0 && $0 < columns.count }, "terms", "term \(k) names a column out of range")
+        }
+        try check.unique(terms.map { Self.featureName($0, columns) }, "terms")
+        try check.outputs(terms.map { Self.featureName($0, columns) }, in: outputSchema)
+    }
+}

@@ -77,3 +77,13 @@ public struct PowerFeature: Transformer {
         }
     }
 }
+
+extension PowerFeature.Fitted {
+    /// The columns are distinct numeric input columns; the exponent is finite.
+    public func validate() throws {
+        let check = StateCheck(Self.kind)
+        try check.columns(columns, in: inputSchema, types: numericTypes)
+        try check.require(exponent.isFinite, "exponent", "\(exponent) is not finite")
+        try check.outputs(columns, in: outputSchema)
+    }
+}

@@ -139,3 +139,22 @@ public struct PowerTransformer: Transformer {
         }
     }
 }
+
+extension PowerTransformer.Fitted {
+    /// One finite λ per numeric input column; means and scales both present (one finite
+    /// mean, one finite nonzero scale per column) or both absent.
+    public func validate() throws {
+        let check = StateCheck(Self.kind)
+        try check.columns(columns, in: inputSchema, types: numericTypes)
+        try check.count(lambdas.count, "lambdas", equals: columns.count)
+        try check.finite(lambdas, "lambdas")
+        try check.require((means == nil) == (scales == nil), "means", "means and scales come together")
+        if let means, let scales {
+            try check.count(means.count, "means", equals: columns.count)
+            try check.count(scales.count, "scales", equals: columns.count)
+            try check.finite(means, "means")
+            try check.divisors(scales, "scales")
+        }
+        try check.outputs(columns, in: outputSchema)
+    }
+}

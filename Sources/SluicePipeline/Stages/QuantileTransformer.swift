@@ -118,3 +118,21 @@ public struct QuantileTransformer: Transformer {
         }
     }
 }
+
+extension QuantileTransformer.Fitted {
+    /// Nondecreasing references in `[0, 1]`; per numeric input column, one finite,
+    /// nondecreasing quantile per reference.
+    public func validate() throws {
+        let check = StateCheck(Self.kind)
+        try check.columns(columns, in: inputSchema, types: numericTypes)
+        try check.require(!references.isEmpty, "references", "is empty")
+        try check.nondecreasing(references, "references")
+        try check.require(references.allSatisfy { $0 >= 0 && $0 <= 1 }, "references", "not all in [0, 1]")
+        try check.count(quantiles.count, "quantiles", equals: columns.count)
+        for (n, q) in zip(columns, quantiles) {
+            try check.count(q.count, "quantiles[\(n)]", equals: references.count, per: "references")
+            try check.nondecreasing(q, "quantiles[\(n)]")
+        }
+        try check.outputs(columns, in: outputSchema)
+    }
+}

@@ -77,3 +77,16 @@ public struct RobustScaler: Transformer {
         }
     }
 }
+
+extension RobustScaler.Fitted {
+    /// One finite centre and one finite, nonzero scale per numeric input column.
+    public func validate() throws {
+        let check = StateCheck(Self.kind)
+        try check.columns(columns, in: inputSchema, types: numericTypes)
+        try check.count(centers.count, "centers", equals: columns.count)
+        try check.count(scales.count, "scales", equals: columns.count)
+        try check.finite(centers, "centers")
+        try check.divisors(scales, "scales")
+        try check.outputs(columns, in: outputSchema)
+    }
+}

@@ -169,3 +169,31 @@ public struct SimpleImputer: Transformer {
         }
     }
 }
+
+extension SimpleImputer.Fitted {
+    /// One finite fill per input column, of the column's kind (a string for a string
+    /// column, a number otherwise, whole for an `int64` column that keeps its type);
+    /// indicators only for imputed columns.
+    public func validate() throws {
+        let check = StateCheck(Self.kind)
+        try check.columns(columns, in: inputSchema, types: numericTypes.union([.string]))
+        try check.count(fills.count, "fills", equals: columns.count)
+        for (n, fill) in zip(columns, fills) {
+            let type = inputSchema[n]?.type
+            switch fill {
+            case .string:
+                try check.require(type == .string, "fills", "a string fill for the \(type?.rawValue ?? "?") column '\(n)'")
+            case .number(let x):
+                try check.require(type != .string, "fills", "a number fill for the string column '\(n)'")
+                try check.require(x.isFinite, "fills", "the fill of '\(n)' is \(x), not finite")
+                if keepTypes && type == .int64 {
+                    try check.require(Int64(exactly: x) != nil, "fills", "the fill of int64 column '\(n)' is \(x), not a whole int64")
+                }
+            }
+        }
+        try check.unique(indicators, "indicators")
+        let imputed = Set(columns)
+        for n in indicators { try check.require(imputed.contains(n), "indicators", "'\(n)' is not an imputed column") }
+        try check.outputs(columns + indicators.map { "\($0)_missing" }, in: outputSchema)
+    }
+}

@@ -68,3 +68,16 @@ public struct StandardScaler: Transformer, Equatable {
         }
     }
 }
+
+extension StandardScaler.Fitted {
+    /// One finite mean and one finite, nonzero scale per numeric input column.
+    public func validate() throws {
+        let check = StateCheck(Self.kind)
+        try check.columns(columns, in: inputSchema, types: numericTypes)
+        try check.count(means.count, "means", equals: columns.count)
+        try check.count(scales.count, "scales", equals: columns.count)
+        try check.finite(means, "means")
+        try check.divisors(scales, "scales")
+        try check.outputs(columns, in: outputSchema)
+    }
+}

@@ -77,7 +77,7 @@ public struct TargetEncoder: Transformer {
         let names = Set(try Categories.columns(columns, in: input, stage: name))
         let fields = input.fields.map { f -> Field in
             guard names.contains(f.name) else { return f }
-            return Field(targetKind == .multiclass ? "\(f.name)=…" : f.name, .double, nullable: false)
+            return targetKind == .multiclass ? Field.expansion(of: f.name) : Field(f.name, .double, nullable: false)
         }
         return try framing(name) { () throws(FrameError) in try Schema(fields) }
     }
@@ -372,6 +372,39 @@ public struct TargetEncoder: Transformer {
                 })
             }
             return try assemble(frame, values)
+        }
+    }
+}
+
+extension TargetEncoder.Fitted {
+    /// A fitted target kind with its classes (distinct; two or more for multiclass); one
+    /// finite overall mean per output; per categorical input column, distinct categories
+    /// and, per output, one finite encoding per category (and for null, if seen).
+    public func validate() throws {
+        let check = StateCheck(Self.kind)
+        try check.require(targetKind != .auto, "targetKind", "is auto, not a fitted kind")
+        let outputs: Int
+        if targetKind == .multiclass {
+            let classes = classes ?? []
+            try check.require(classes.count >= 2, "classes", "\(classes.count) classes for a multiclass target")
+            try check.unique(classes, "classes")
+            outputs = classes.count
+        } else {
+            outputs = 1
+        }
+        try check.count(targetMeans.count, "targetMeans", equals: outputs, per: "outputs")
+        try check.finite(targetMeans, "targetMeans")
+        try check.columns(encodings.map(\.column), in: inputSchema, field: "encodings", types: categoryTypes)
+        for e in encodings {
+            let field = "encodings[\(e.column)]"
+            try check.unique(e.categories, field + ".categories")
+            try check.count(e.values.count, field + ".values", equals: outputs, per: "outputs")
+            for table in e.values {
+                try check.count(table.count, field + ".values", equals: e.categories.count + (e.hasNull ? 1 : 0),
+                                per: "categories")
+                try check.finite(table, field + ".values")
+            }
+            try check.outputs(outputNames(e.column), in: outputSchema)
         }
     }
 }

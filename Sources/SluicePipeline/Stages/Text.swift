@@ -191,7 +191,7 @@ enum Text {
     /// `input` with each of `names` replaced by the placeholder `name=…` (a data-dependent width).
     static func placeholderSchema(_ input: Schema, _ names: [String], stage: String) throws -> Schema {
         let chosen = Set(names)
-        let fields = input.fields.map { chosen.contains($0.name) ? Field("\($0.name)=…", .double, nullable: false) : $0 }
+        let fields = input.fields.map { chosen.contains($0.name) ? Field.expansion(of: $0.name) : $0 }
         return try framing(stage) { () throws(FrameError) in try Schema(fields) }
     }
 }

@@ -86,3 +86,20 @@ public struct TfidfVectorizer: Transformer {
         }
     }
 }
+
+extension TfidfVectorizer.Fitted {
+    /// The counts' state is valid, read the same input, and each term has one finite idf.
+    public func validate() throws {
+        let check = StateCheck(Self.kind)
+        do { try counts.validate() } catch let e as FittedStateError {
+            throw FittedStateError(Self.kind, field: "counts.\(e.field)", e.reason)
+        }
+        try check.columns(counts.columns, in: inputSchema, field: "counts.columns", types: [.string])
+        try check.count(idf.count, "idf", equals: counts.columns.count)
+        for (j, (n, w)) in zip(counts.columns, idf).enumerated() {
+            try check.count(w.count, "idf[\(n)]", equals: counts.vocabularies[j].count, per: "terms")
+            try check.finite(w, "idf[\(n)]")
+            try check.outputs(counts.vocabularies[j].map { "\(n)=\($0)" }, in: outputSchema)
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import SluiceFrame
+
+extension FittedPipeline {
+    /// Checks that the decoded stages fit together: each stage reads only columns (of the
+    /// same types) that the input or the stage before it makes; the last stage makes exactly
+    /// the model's features; a 0-row frame of the input schema goes through every stage and
+    /// the model (so no part is left that only data could trip over). Skipped for the dry run
+    /// when a closure stage (``CustomStage``) is present: its body is the user's code.
+    func validateStages() throws {
+        var available = inputSchema
+        for (i, s) in stages.enumerated() {
+            let kind = type(of: s.base).kind
+            for f in s.base.inputSchema.fields where available[f.name]?.type != f.type {
+                throw PipelineError.invalidValue(stage: "stages[\(i)] \(kind)", column: f.name,
+                    reason: "reads a \(f.type.rawValue) column that " + (i == 0 ? "the pipeline's input schema" : "the stage before it")
+                        + " does not make")
+            }
+            available = s.base.outputSchema
+        }
+        guard available.names == features.names else {
+            throw PipelineError.invalidValue(stage: "features", column: "names",
+                reason: "the last stage makes \(available.count) columns, the model reads \(features.names.count) feature names")
+        }
+        guard !stages.contains(where: { Self.holdsCustomStage($0.base) }) else { return }
+        let empty = try framing("pipeline") { () throws(FrameError) in
+            try Frame(schema: inputSchema, columns: inputSchema.fields.map { Self.emptyColumn($0.type) })
+        }
+        var report = TransformReport()
+        _ = try output(empty, report: &report)
+    }
+
+    /// Whether `stage` is, or routes through, a closure stage.
+    static func holdsCustomStage(_ stage: any FittedTransformer) -> Bool {
+        if stage is CustomStage.Fitted { return true }
+        if let c = stage as? ColumnTransformer.Fitted {
+            return c.routes.contains { $0.stages.contains { holdsCustomStage($0.base) } }
+        }
+        return false
+    }
+
+    /// A column of no rows of `type`.
+    static func emptyColumn(_ type: ColumnType) -> Column {
+        switch type {
+        case .double: return Column(.double([]))
+        case .int64: return Column(.int64([]))
+        case .string: return Column(.string(StringColumn(codes: [], dictionary: [])))
+        case .bool: return Column(.bool([]))
+        case .date: return Column(.date([]))
+        case .timestamp: return Column(.timestamp([]))
+        }
+    }
+}

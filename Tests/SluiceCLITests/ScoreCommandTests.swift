@@ -92,22 +92,24 @@ struct ScoreCommandTests {
     }
 
     @Test("score into a PostgreSQL table, then the table holds exactly the scores")
-    func scoreIntoPostgres() throws {
+    func scoreIntoPostgres() async throws {
+        let db = ["DATABASE_URL": try await CLIServer.url()]
         let dir = try Fixtures.temporaryDirectory("score-pg")
         let (artifact, csv, table) = try churnArtifact(in: dir, rows: 800)
         let name = "scores_\(UInt32.random(in: 0...UInt32.max))"
-        let r = try runSluice(["score", artifact.path, "--input", csv.path, "--into", name, "--mode", "replace"])
+        let r = try runSluice(["score", artifact.path, "--input", csv.path, "--into", name, "--mode", "replace"], environment: db)
         #expect(r.status == 0, "\(r.stderr)")
         let back = dir.appendingPathComponent("back.csv")
-        let e = try runSluice(["export", "--query", "SELECT * FROM \(name) ORDER BY customer_id", "--output", back.path])
+        let e = try runSluice(["export", "--query", "SELECT * FROM \(name) ORDER BY customer_id", "--output", back.path], environment: db)
         #expect(e.status == 0, "\(e.stderr)")
         let stored = try CSVReader().read(path: back.path)
         let expected = try Artifact.load(from: artifact).score(table)
         #expect(stored.columnNames == expected.columnNames)
         #expect(try stored.doubles("probability_1") == expected.doubles("probability_1"))
         // Scoring from the table itself: the source's schema is checked against the model's first.
-        _ = try runSluice(["load", csv.path, "--table", "\(name)_input", "--mode", "replace"])
-        let fromTable = try runSluice(["score", artifact.path, "--table", "\(name)_input", "--output", dir.appendingPathComponent("t.csv").path])
+        _ = try runSluice(["load", csv.path, "--table", "\(name)_input", "--mode", "replace"], environment: db)
+        let fromTable = try runSluice(["score", artifact.path, "--table", "\(name)_input",
+                                       "--output", dir.appendingPathComponent("t.csv").path], environment: db)
         #expect(fromTable.status == 0, "\(fromTable.stderr)")
     }
 }

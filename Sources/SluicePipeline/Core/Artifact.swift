@@ -107,7 +107,7 @@ public enum Artifact {
                             key: ArtifactKey? = ArtifactKey.fromEnvironment()) throws {
         let bytes = try encode(pipeline, metrics: metrics, key: key)
         do { try AtomicFile.write(bytes, to: url) } catch {
-            throw ArtifactError.cannotWrite(path: url.path, reason: "\(error)")
+            throw ArtifactError.cannotWrite(path: url.path, reason: error.reason)
         }
     }
 

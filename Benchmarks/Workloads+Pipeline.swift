@@ -11,6 +11,11 @@ let pipelineWorkloads: [Workload] = [
              summary: "logistic regression on the prepared churn table (first 80% of labelled rows); peer sklearn lbfgs") {
         [try logisticFigure(context: $0)]
     },
+    Workload(name: "score.churn_1m",
+             summary: "a fitted pipeline (prep + logistic regression) scores all 1M rows to a frame of key, prediction, "
+                 + "probabilities; peer sklearn Pipeline.predict_proba into a pandas DataFrame") {
+        [try scoreFigure(context: $0)]
+    },
 ]
 
 let churnNumeric = ["age", "tenure_months", "monthly_charges", "support_calls", "usage_gb", "late_payments"]
@@ -80,4 +85,17 @@ private func smoteFigure(context: BenchContext) throws -> Figure {
     }
     return Figure(workload: "balance.smote.churn_160k", seconds: seconds, rows: features.rowCount, peakRSSMB: rss,
                   extra: [("rows_out", Double(output))])
+}
+
+private func scoreFigure(context: BenchContext) throws -> Figure {
+    let raw = try CSVReader().read(path: context.churnCSV(rows: 1_000_000).path)
+    let pipeline = Pipeline(target: "churned", keys: ["customer_id"], estimator: LogisticRegression(tolerance: 1e-6)) {
+        churnPreparation
+    }
+    let fitted = try pipeline.fit(raw.droppingNulls(in: ["churned"]), seed: 7)
+    let rows = try raw.dropping(["churned"])
+    var scores = Frame()
+    let (seconds, rss) = try Measure.best(repeats: context.repeats) { scores = try fitted.score(rows) }
+    blackHole(scores)
+    return Figure(workload: "score.churn_1m", seconds: seconds, rows: rows.rowCount, peakRSSMB: rss)
 }

@@ -155,6 +155,25 @@ def logreg(args):
     auc = roc_auc_score(yt, model[-1].predict_proba(xt)[:, 1])
     return [figure("fit.logreg.churn_1m", "sklearn lbfgs", s, len(x), rss, auc=auc)]
 
+def score(args):
+    import numpy as np
+    import pandas as pd
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    df = churn_frame(args)
+    labelled = df[df["churned"].notna()]
+    model = make_pipeline(churn_preparation(), LogisticRegression(tol=1e-6)).fit(labelled, labelled["churned"])
+    rows = df.drop(columns=["churned"])
+    def run():
+        p = model.predict_proba(rows)
+        classes = model.classes_
+        out = pd.DataFrame({"customer_id": rows["customer_id"].to_numpy(), "prediction": classes[np.argmax(p, axis=1)]})
+        for k, c in enumerate(classes):
+            out[f"probability_{c:g}"] = p[:, k]
+        return out
+    s, rss = best(args.repeats, run)
+    return [figure("score.churn_1m", "sklearn Pipeline.predict_proba + DataFrame", s, len(rows), rss)]
+
 def smote(args):
     from imblearn.over_sampling import SMOTE
     from sklearn.impute import SimpleImputer
@@ -338,6 +357,7 @@ PEERS = {
     "csv.read.churn_1m": csv_read,
     "pipeline.prep.churn_1m": prep,
     "fit.logreg.churn_1m": logreg,
+    "score.churn_1m": score,
     "balance.smote.churn_160k": smote,
     "pg.read.churn_1m": pg_read,
     "pg.write.append_1m": pg_write(False),

@@ -1,3 +1,5 @@
+import SluiceCompute
+
 /// The exit-status classes of DESIGN.md (BSD sysexits). Every Sluice error type says which
 /// class it belongs to through ``ExitClassified``, so the command line maps errors to
 /// statuses in one place without knowing each module's error types.
@@ -31,4 +33,14 @@ public enum ExitStatus: Int32, Sendable, CaseIterable, Codable {
 public protocol ExitClassified: Error {
     /// The class of this error, for the command line's exit status.
     var exitStatus: ExitStatus { get }
+}
+
+extension ComputeError: ExitClassified {
+    /// A LAPACK routine's own failure (a singular or indefinite system) comes from the data
+    /// (65); an illegal argument (negative `info`) is a bug in Sluice (70).
+    public var exitStatus: ExitStatus {
+        switch self {
+        case let .lapack(_, info, _): return info > 0 ? .dataError : .software
+        }
+    }
 }

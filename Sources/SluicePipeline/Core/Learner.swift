@@ -237,6 +237,7 @@ public struct FitProgress: Sendable, Equatable {
 public struct FitCancelled: Error, Equatable, ExitClassified, CustomStringConvertible {
     /// Who noticed the request.
     public var source: String
+    public init(source: String) { self.source = source }
     public var description: String { "\(source): fit cancelled" }
     /// A cancelled fit is retried later: 75.
     public var exitStatus: ExitStatus { .temporaryFailure }

@@ -66,7 +66,7 @@ public struct CrossValidationResult: Sendable, Equatable {
 }
 
 /// Why cross-validation or a search failed: the fold (and candidate) where, and the cause.
-public struct ModelSelectionError: Error, CustomStringConvertible {
+public struct ModelSelectionError: Error, CustomStringConvertible, ExitClassified {
     /// The fold that failed (0-based), or nil for the final refit.
     public var fold: Int?
     /// The candidate's parameters, as text, in a search.
@@ -79,6 +79,9 @@ public struct ModelSelectionError: Error, CustomStringConvertible {
             .compactMap { $0 }.joined(separator: ", ")
         return "cross-validation (\(place)): \(underlying)"
     }
+
+    /// The class of the error underneath (70 if it has none).
+    public var exitStatus: ExitStatus { (underlying as? any ExitClassified)?.exitStatus ?? .software }
 }
 
 /// Fits and scores a whole pipeline once per fold: stages, samplers and estimator are fitted

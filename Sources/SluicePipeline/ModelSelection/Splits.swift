@@ -1,4 +1,5 @@
 import SluiceCompute
+import SluiceFrame
 
 /// One train/test partition of row indices.
 public struct Split: Sendable, Equatable, Codable {
@@ -122,5 +123,13 @@ public enum Splitter {
         var byClass = [[Int]](repeating: [], count: labels.classes.count)
         for (i, c) in labels.codes.enumerated() { byClass[c].append(i) }
         return byClass
+    }
+}
+
+extension SplitError: ExitClassified {
+    /// A fraction outside (0, 1) is configuration (78); too few rows for the folds, bad data (65).
+    public var exitStatus: ExitStatus {
+        if case .invalidFraction = self { return .configuration }
+        return .dataError
     }
 }

@@ -94,4 +94,45 @@ struct RouteStageTests {
         #expect(try out.doubles("flag=false") == [0, 1, 1, 1, 1, 1])
         #expect(try out.doubles("flag=true") == [1, 0, 0, 0, 0, 0])
     }
+
+    @Test("one-hot: a real null and the string \"null\" are different categories")
+    func nullIsNotTheStringNull() throws {
+        let frame = try Frame(["plan": .string(["null", nil, "a", "null", nil, nil])])
+        var ctx = FitContext(seed: 0)
+        let fitted = try OneHotEncoder().fit(frame, context: &ctx)
+        let e = try #require(fitted.encodings.first)
+        #expect(e.categories == ["a", "null"] && e.hasNull)
+        #expect(fitted.outputSchema.names == ["plan=a", "plan=null", "plan=<null>"])
+        let out = try fitted.transform(frame)
+        #expect(try out.doubles("plan=null") == [1, 0, 0, 1, 0, 0])
+        #expect(try out.doubles("plan=<null>") == [0, 1, 0, 0, 1, 1])
+        // Without the string, the null column keeps the plain name, last (scikit-learn sorts
+        // None/NaN last too).
+        let plain = try OneHotEncoder().fit(try Frame(["plan": .string(["b", nil, "a"])]), context: &ctx)
+        #expect(plain.outputSchema.names == ["plan=a", "plan=b", "plan=null"])
+        // A null unseen at fit is unknown: all zeros and counted.
+        let noNulls = try OneHotEncoder().fit(try Frame(["plan": .string(["null", "a"])]), context: &ctx)
+        var report = TransformReport()
+        let scored = try noNulls.transform(try Frame(["plan": .string([nil, "null"])]), report: &report)
+        #expect(try scored.doubles("plan=null") == [0, 1] && scored.doubles("plan=a") == [0, 0])
+        #expect(report.totalUnknown == 1)
+    }
+
+    @Test("ordinal and target encoding keep a real null apart from the string \"null\"")
+    func nullInOtherEncoders() throws {
+        let frame = try Frame(["plan": .string(["null", nil, "a", "null", nil, "a", "null", nil])])
+        var ctx = FitContext(seed: 0)
+        let ordinal = try OrdinalEncoder().fit(frame, context: &ctx)
+        #expect(ordinal.categories == [["a", "null"]])
+        let codes = try ordinal.transform(frame).column("plan")
+        #expect(codes.isNull(1) && codes.isNull(4) && !codes.isNull(0))
+        #expect(try ordinal.transform(frame).doubles("plan")[0] == 1)
+
+        var supervised = FitContext(seed: 0, target: .double([1, 0, 0, 1, 0, 0, 1, 0]))
+        let target = try TargetEncoder(shuffle: false).fit(frame, context: &supervised)
+        let e = try #require(target.encodings.first)
+        #expect(e.categories == ["a", "null"] && e.hasNull)
+        let encoded = try target.transform(frame).doubles("plan")
+        #expect(encoded[0] > encoded[1], "the string \"null\" (always 1) and null (always 0) encode apart")
+    }
 }

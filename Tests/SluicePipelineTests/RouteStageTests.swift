@@ -116,6 +116,12 @@ struct RouteStageTests {
         let scored = try noNulls.transform(try Frame(["plan": .string([nil, "null"])]), report: &report)
         #expect(try scored.doubles("plan=null") == [0, 1] && scored.doubles("plan=a") == [0, 0])
         #expect(report.totalUnknown == 1)
+        // A null seen fewer than minFrequency times joins the infrequent group, whose name
+        // steps aside for a category spelled "infrequent".
+        let rare = try Frame(["plan": .string(["a", "a", "infrequent", "infrequent", "b", nil])])
+        let grouped = try OneHotEncoder(minFrequency: 2).fit(rare, context: &ctx)
+        #expect(grouped.outputSchema.names == ["plan=a", "plan=infrequent", "plan=<infrequent>"])
+        #expect(try grouped.transform(rare).doubles("plan=<infrequent>") == [0, 0, 0, 0, 1, 1])
     }
 
     @Test("ordinal and target encoding keep a real null apart from the string \"null\"")

@@ -101,28 +101,13 @@ public struct OneHotEncoder: Transformer, Equatable {
             /// Whether the first output column is left out.
             public var dropFirst: Bool
 
+            /// An encoding of `column` with these sorted non-null `categories`.
             public init(column: String, categories: [String], hasNull: Bool, hasInfrequent: Bool, dropFirst: Bool) {
                 self.column = column
                 self.categories = categories
                 self.hasNull = hasNull
                 self.hasInfrequent = hasInfrequent
                 self.dropFirst = dropFirst
-            }
-
-            private enum CodingKeys: String, CodingKey { case column, categories, hasNull, hasInfrequent, dropFirst }
-
-            public init(from decoder: any Decoder) throws {
-                let c = try decoder.container(keyedBy: CodingKeys.self)
-                guard c.contains(.hasNull) else {
-                    throw DecodingError.keyNotFound(CodingKeys.hasNull, DecodingError.Context(
-                        codingPath: c.codingPath, debugDescription: "no 'hasNull': the state was written before null "
-                            + "became a category of its own (distinct from the string \"null\"); fit the pipeline again"))
-                }
-                self.init(column: try c.decode(String.self, forKey: .column),
-                          categories: try c.decode([String].self, forKey: .categories),
-                          hasNull: try c.decode(Bool.self, forKey: .hasNull),
-                          hasInfrequent: try c.decode(Bool.self, forKey: .hasInfrequent),
-                          dropFirst: try c.decode(Bool.self, forKey: .dropFirst))
             }
 
             /// The number of output columns before ``dropFirst``.

@@ -15,14 +15,7 @@ enum Categories {
 
     /// Resolves `selector` and checks each chosen column is `string`, `bool` or `int64`.
     static func columns(_ selector: ColumnSelector, in schema: Schema, stage: String) throws -> [String] {
-        let names = try selector.resolve(in: schema, stage: stage)
-        for n in names {
-            let t = try schema.require(n, stage: stage).type
-            guard t == .string || t == .bool || t == .int64 else {
-                throw PipelineError.unsupportedType(stage: stage, column: n, type: t, expected: "string, bool or int64")
-            }
-        }
-        return names
+        try selector.resolve(in: schema, stage: stage, accepting: categoryTypes.contains, expected: "string, bool or int64")
     }
 
     /// Whether `a` sorts before `b` as Python sorts `str` (by code point).

@@ -4,6 +4,13 @@ import SluiceFrame
 /// stages, in order, to the columns its selector picks; the outputs are placed side by
 /// side in route order, then the columns no route picked, which are dropped or passed
 /// through by explicit choice.
+///
+/// A stage inside a route acts on **every column the route gives it** unless it is told
+/// otherwise: `.init(.categorical, SimpleImputer(strategy: .mostFrequent), OneHotEncoder())`
+/// imputes and encodes every string and bool column, although the imputer's natural default
+/// outside a route is the numeric columns (see ``ColumnSelector/routeColumns(otherwise:)``).
+/// A selector given to the stage (`columns: .names(…)`, `.numeric`, …) keeps its meaning, and
+/// a column the stage cannot take (a string given to a scaler) is an error naming it.
 public struct ColumnTransformer: Transformer {
     /// What happens to columns no route selects.
     public enum Remainder: String, Sendable, Codable {
@@ -32,11 +39,13 @@ public struct ColumnTransformer: Transformer {
 
     public func outputSchema(for input: Schema) throws -> Schema {
         var fields = [Field](), used = Set<String>()
-        for r in routes {
+        for (i, r) in routes.enumerated() {
             let names = try r.columns.resolve(in: input, stage: name)
             used.formUnion(names)
             var schema = try ColumnValues.subschema(input, names, stage: name)
-            for s in r.stages { schema = try s.outputSchema(for: schema) }
+            try RouteScope.inRoute(i, r.columns) {
+                for s in r.stages { schema = try s.outputSchema(for: schema) }
+            }
             fields += schema.fields
         }
         if remainder == .passthrough { fields += input.fields.filter { !used.contains($0.name) } }
@@ -45,15 +54,17 @@ public struct ColumnTransformer: Transformer {
 
     public func fit(_ frame: Frame, context: inout FitContext) throws -> Fitted {
         var fittedRoutes = [Fitted.FittedRoute](), used = Set<String>()
-        for r in routes {
+        for (i, r) in routes.enumerated() {
             let names = try r.columns.resolve(in: frame.schema, stage: name)
             used.formUnion(names)
             var part = try framing(name) { () throws(FrameError) in try frame.selecting(names) }
             var stages = [AnyFittedTransformer]()
-            for s in r.stages {
-                let (f, out) = try s.fitTransform(part, context: &context)
-                part = out
-                stages.append(AnyFittedTransformer(f))
+            try RouteScope.inRoute(i, r.columns) {
+                for s in r.stages {
+                    let (f, out) = try s.fitTransform(part, context: &context)
+                    part = out
+                    stages.append(AnyFittedTransformer(f))
+                }
             }
             fittedRoutes.append(Fitted.FittedRoute(columns: names, stages: stages))
         }

@@ -17,14 +17,7 @@ enum ColumnValues {
 
     /// Resolves `selector` and checks every chosen column has an accepted type.
     static func numericColumns(_ selector: ColumnSelector, in schema: Schema, stage: String) throws -> [String] {
-        let names = try selector.resolve(in: schema, stage: stage)
-        for n in names {
-            let f = try schema.require(n, stage: stage)
-            guard f.type.isNumeric else {
-                throw PipelineError.unsupportedType(stage: stage, column: n, type: f.type, expected: "a numeric column")
-            }
-        }
-        return names
+        try selector.resolve(in: schema, stage: stage, accepting: \.isNumeric, expected: "a numeric column")
     }
 
     /// `schema` with each of `names` replaced in place by a nullable `double` field.

@@ -49,21 +49,15 @@ public struct DateParts: Transformer {
     /// The default parts: year, month, day of week, day of year and (timestamps) hour.
     public static let defaultParts: [Part] = [.year, .month, .dayOfWeek, .dayOfYear, .hour]
 
-    public init(columns: ColumnSelector = .temporal, parts: [Part] = DateParts.defaultParts, keepOriginal: Bool = false) {
+    public init(columns: ColumnSelector = .routeColumns(otherwise: .temporal), parts: [Part] = DateParts.defaultParts, keepOriginal: Bool = false) {
         self.columns = columns
         self.parts = parts
         self.keepOriginal = keepOriginal
     }
 
     func chosen(_ schema: Schema) throws -> [String] {
-        let names = try columns.resolve(in: schema, stage: name)
-        for n in names {
-            let t = try schema.require(n, stage: name).type
-            guard t == .date || t == .timestamp else {
-                throw PipelineError.unsupportedType(stage: name, column: n, type: t, expected: "a date or timestamp column")
-            }
-        }
-        return names
+        try columns.resolve(in: schema, stage: name, accepting: { $0 == .date || $0 == .timestamp },
+                            expected: "a date or timestamp column")
     }
 
     public func outputSchema(for input: Schema) throws -> Schema {

@@ -24,7 +24,7 @@ public struct FeatureHasher: Transformer {
     public var prefix: String
     public var name: String { "FeatureHasher" }
 
-    public init(columns: ColumnSelector = .categorical, features: Int = 256, alternateSign: Bool = true,
+    public init(columns: ColumnSelector = .routeColumns(otherwise: .categorical), features: Int = 256, alternateSign: Bool = true,
                 prefix: String = "hash") {
         self.columns = columns
         self.features = features

@@ -55,7 +55,7 @@ public struct VarianceThreshold: Transformer {
     public var threshold: Double
     public var name: String { "VarianceThreshold" }
 
-    public init(columns: ColumnSelector = .numeric, threshold: Double = 0) {
+    public init(columns: ColumnSelector = .routeColumns(otherwise: .numeric), threshold: Double = 0) {
         self.columns = columns
         self.threshold = threshold
     }
@@ -140,7 +140,7 @@ public struct SelectKBest: Transformer {
     public var score: Score
     public var name: String { "SelectKBest" }
 
-    public init(columns: ColumnSelector = .numeric, k: Int?, score: Score = .anovaF) {
+    public init(columns: ColumnSelector = .routeColumns(otherwise: .numeric), k: Int?, score: Score = .anovaF) {
         self.columns = columns
         self.k = k
         self.score = score
@@ -249,7 +249,7 @@ public struct SelectFromModel<E: Learner>: Transformer where E.Model: FeatureImp
     public var maxFeatures: Int?
     public var name: String { "SelectFromModel" }
 
-    public init(_ estimator: E, columns: ColumnSelector = .numeric, threshold: Threshold = .mean, maxFeatures: Int? = nil) {
+    public init(_ estimator: E, columns: ColumnSelector = .routeColumns(otherwise: .numeric), threshold: Threshold = .mean, maxFeatures: Int? = nil) {
         self.estimator = estimator
         self.columns = columns
         self.threshold = threshold

@@ -32,7 +32,7 @@ public struct KBinsDiscretizer: Transformer {
 
     /// - Parameter linearQuantiles: interpolate quantile edges linearly (scikit-learn
     ///   before 1.9) instead of the averaged inverted CDF.
-    public init(columns: ColumnSelector = .numeric, bins: Int = 5, strategy: Strategy = .quantile,
+    public init(columns: ColumnSelector = .routeColumns(otherwise: .numeric), bins: Int = 5, strategy: Strategy = .quantile,
                 linearQuantiles: Bool = false, subsample: Int = 200_000) {
         self.columns = columns
         self.bins = bins

@@ -31,7 +31,7 @@ public struct KNNImputer: Transformer {
     public var weights: Weights
     public var name: String { "KNNImputer" }
 
-    public init(columns: ColumnSelector = .numeric, neighbors: Int = 5, weights: Weights = .uniform) {
+    public init(columns: ColumnSelector = .routeColumns(otherwise: .numeric), neighbors: Int = 5, weights: Weights = .uniform) {
         self.columns = columns
         self.neighbors = neighbors
         self.weights = weights

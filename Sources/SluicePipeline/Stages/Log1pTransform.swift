@@ -15,7 +15,7 @@ public struct Log1pTransform: Transformer {
     public var signed: Bool
     public var name: String { "Log1pTransform" }
 
-    public init(columns: ColumnSelector = .numeric, signed: Bool = false) {
+    public init(columns: ColumnSelector = .routeColumns(otherwise: .numeric), signed: Bool = false) {
         self.columns = columns
         self.signed = signed
     }

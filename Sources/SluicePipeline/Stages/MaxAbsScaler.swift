@@ -10,7 +10,7 @@ public struct MaxAbsScaler: Transformer {
     public var columns: ColumnSelector
     public var name: String { "MaxAbsScaler" }
 
-    public init(columns: ColumnSelector = .numeric) { self.columns = columns }
+    public init(columns: ColumnSelector = .routeColumns(otherwise: .numeric)) { self.columns = columns }
 
     public func outputSchema(for input: Schema) throws -> Schema {
         try ColumnValues.replacingWithDoubles(input, ColumnValues.numericColumns(columns, in: input, stage: name))

@@ -18,7 +18,7 @@ public struct MinMaxScaler: Transformer {
     public var clip: Bool
     public var name: String { "MinMaxScaler" }
 
-    public init(columns: ColumnSelector = .numeric, range: ClosedRange<Double> = 0...1, clip: Bool = false) {
+    public init(columns: ColumnSelector = .routeColumns(otherwise: .numeric), range: ClosedRange<Double> = 0...1, clip: Bool = false) {
         self.columns = columns
         self.range = range
         self.clip = clip

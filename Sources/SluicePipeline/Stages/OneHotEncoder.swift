@@ -3,11 +3,16 @@ import SluiceFrame
 /// One-hot encodes categorical (`string`, `bool`, `int64`) columns into `double` 0/1
 /// columns named `column=category`, categories sorted as scikit-learn sorts them.
 ///
-/// - A null seen at fit time is a category of its own, `column=null`.
+/// - A null seen at fit time is a category of its own, sorted last (as scikit-learn sorts
+///   `None`/`NaN`), in a column `column=null`. It is not the string `"null"`: a column with
+///   both keeps them apart, the string in `column=null` and the null in `column=<null>`.
+/// - A `bool` column has the categories `false` and `true` (those seen at fit).
 /// - **Unknown categories** at transform time (and nulls not seen at fit) encode as all
 ///   zeros and are counted in the ``TransformReport`` (scikit-learn's
-///   `handle_unknown="ignore"`).
-/// - `minFrequency`: categories seen fewer times are grouped into `column=infrequent`.
+///   `handle_unknown="ignore"`), unless the column has an infrequent group (below).
+/// - `minFrequency`: categories (null included) seen fewer times are grouped into
+///   `column=infrequent` (`column=<infrequent>` if a category is the string `"infrequent"`);
+///   values unseen at fit go there too when the column has it.
 /// - `dropFirst`: the first category's column is left out (for models without
 ///   regularisation, to avoid collinearity).
 public struct OneHotEncoder: Transformer, Equatable {
@@ -16,7 +21,7 @@ public struct OneHotEncoder: Transformer, Equatable {
     public var dropFirst: Bool
     public var name: String { "OneHotEncoder" }
 
-    public init(columns: ColumnSelector = .categorical, minFrequency: Int = 1, dropFirst: Bool = false) {
+    public init(columns: ColumnSelector = .routeColumns(otherwise: .categorical), minFrequency: Int = 1, dropFirst: Bool = false) {
         self.columns = columns
         self.minFrequency = minFrequency
         self.dropFirst = dropFirst
@@ -27,14 +32,7 @@ public struct OneHotEncoder: Transformer, Equatable {
     }
 
     private func chosen(_ schema: Schema) throws -> [String] {
-        let names = try columns.resolve(in: schema, stage: name)
-        for n in names {
-            let t = try schema.require(n, stage: name).type
-            guard t == .string || t == .bool || t == .int64 else {
-                throw PipelineError.unsupportedType(stage: name, column: n, type: t, expected: "string, bool or int64")
-            }
-        }
-        return names
+        try Categories.columns(columns, in: schema, stage: name)
     }
 
     /// Before fitting, each encoded column appears as one placeholder `column=…`.
@@ -52,19 +50,19 @@ public struct OneHotEncoder: Transformer, Equatable {
         var encodings = [Fitted.Encoding]()
         for n in names {
             let c = try framing(name) { () throws(FrameError) in try frame.column(n) }
-            var counts = [String: Int]()
-            let keys = Self.keys(c)
-            for k in keys { counts[k ?? Fitted.nullKey, default: 0] += 1 }
-            var categories = counts.keys.filter { counts[$0]! >= minFrequency && $0 != Fitted.nullKey }
+            var counts = [String: Int](), nulls = 0
+            for k in Self.keys(c) {
+                if let k { counts[k, default: 0] += 1 } else { nulls += 1 }
+            }
+            var categories = counts.keys.filter { counts[$0]! >= minFrequency }
             if c.type == .int64 {
-                categories.sort { Int64($0)! < Int64($1)! }
+                categories.sort { (Int64($0) ?? 0) < (Int64($1) ?? 0) }
             } else {
                 categories.sort()
             }
-            if let nulls = counts[Fitted.nullKey], nulls >= minFrequency { categories.append(Fitted.nullKey) }
-            let infrequent = counts.contains { $0.value < minFrequency }
-            encodings.append(Fitted.Encoding(column: n, categories: categories, hasInfrequent: infrequent,
-                                             dropFirst: dropFirst))
+            let infrequent = counts.values.contains { $0 < minFrequency } || (nulls > 0 && nulls < minFrequency)
+            encodings.append(Fitted.Encoding(column: n, categories: categories, hasNull: nulls >= minFrequency && nulls > 0,
+                                             hasInfrequent: infrequent, dropFirst: dropFirst))
         }
         let input = try ColumnValues.subschema(frame.schema, names, stage: name)
         var fitted = Fitted(encodings: encodings, inputSchema: input, outputSchema: frame.schema)
@@ -85,17 +83,51 @@ public struct OneHotEncoder: Transformer, Equatable {
     /// Fitted state: each column's categories.
     public struct Fitted: FittedTransformer, Equatable {
         public static let kind = "OneHotEncoder"
-        static let nullKey = "null"
 
+        /// One column's encoding. Its output columns, in order: one per category, then one
+        /// for null (``hasNull``), then one for the infrequent group (``hasInfrequent``),
+        /// less the first with ``dropFirst``.
         public struct Encoding: Sendable, Codable, Equatable {
+            /// The input column.
             public var column: String
+            /// The sorted non-null categories (as text: `int64` by its digits, `bool` as
+            /// `false`/`true`), each with its own output column.
             public var categories: [String]
+            /// Whether null is a category (seen at fit, at least `minFrequency` times): its
+            /// column follows the categories'. Null is never one of ``categories``.
+            public var hasNull: Bool
+            /// Whether categories seen fewer than `minFrequency` times share a last column.
             public var hasInfrequent: Bool
+            /// Whether the first output column is left out.
             public var dropFirst: Bool
 
-            /// Output column names, in order.
+            /// An encoding of `column` with these sorted non-null `categories`.
+            public init(column: String, categories: [String], hasNull: Bool, hasInfrequent: Bool, dropFirst: Bool) {
+                self.column = column
+                self.categories = categories
+                self.hasNull = hasNull
+                self.hasInfrequent = hasInfrequent
+                self.dropFirst = dropFirst
+            }
+
+            /// The number of output columns before ``dropFirst``.
+            var width: Int { categories.count + (hasNull ? 1 : 0) + (hasInfrequent ? 1 : 0) }
+
+            /// The slot of null: its own column, else the infrequent group, else none (-1).
+            var nullSlot: Int { hasNull ? categories.count : (hasInfrequent ? width - 1 : -1) }
+
+            /// Output column names, in order. The null and infrequent columns are named
+            /// `null` and `infrequent` after the `=`, wrapped in `<…>` until no category has
+            /// that text (so the string `"null"` and a real null never share a name).
             var outputNames: [String] {
-                let all = categories.map { "\(column)=\($0)" } + (hasInfrequent ? ["\(column)=infrequent"] : [])
+                let taken = Set(categories)
+                func synthetic(_ word: String) -> String {
+                    var w = word
+                    while taken.contains(w) { w = "<\(w)>" }
+                    return w
+                }
+                let all = (categories + (hasNull ? [synthetic("null")] : [])
+                           + (hasInfrequent ? [synthetic("infrequent")] : [])).map { "\(column)=\($0)" }
                 return dropFirst ? Array(all.dropFirst()) : all
             }
         }
@@ -118,18 +150,15 @@ public struct OneHotEncoder: Transformer, Equatable {
             var named: [(Field, Column)] = []
             for (f, c) in zip(frame.schema.fields, frame.columns) {
                 guard let e = byColumn[f.name] else { named.append((f, c)); continue }
-                let width = e.categories.count + (e.hasInfrequent ? 1 : 0)
-                let index = Dictionary(uniqueKeysWithValues: e.categories.enumerated().map { ($1, $0) })
+                let width = e.width, nullSlot = e.nullSlot, otherSlot = e.hasInfrequent ? width - 1 : -1
+                let index = Dictionary(e.categories.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
                 // Map each distinct value once (a string column's dictionary), then each row.
                 let slots: [Int]
                 if case .string(let s) = c.data {
-                    let codeSlot = s.dictionary.map { index[$0] ?? (e.hasInfrequent ? width - 1 : -1) }
-                    let nullSlot = index[Self.nullKey] ?? -1
+                    let codeSlot = s.dictionary.map { index[$0] ?? otherSlot }
                     slots = (0..<c.count).map { c.isNull($0) ? nullSlot : codeSlot[Int(s.codes[$0])] }
                 } else {
-                    slots = OneHotEncoder.keys(c).map { k in
-                        index[k ?? Self.nullKey] ?? (e.hasInfrequent && k != nil ? width - 1 : -1)
-                    }
+                    slots = OneHotEncoder.keys(c).map { k in k.map { index[$0] ?? otherSlot } ?? nullSlot }
                 }
                 let unknown = slots.reduce(0) { $0 + ($1 < 0 ? 1 : 0) }
                 report.noteUnknown(stage: Self.kind, column: f.name, count: unknown)

@@ -16,7 +16,7 @@ public struct OrdinalEncoder: Transformer {
     public var unknownValue: Double
     public var name: String { "OrdinalEncoder" }
 
-    public init(columns: ColumnSelector = .categorical, unknownValue: Double = -1) {
+    public init(columns: ColumnSelector = .routeColumns(otherwise: .categorical), unknownValue: Double = -1) {
         self.columns = columns
         self.unknownValue = unknownValue
     }

@@ -21,7 +21,7 @@ public struct OutlierClipper: Transformer {
     public var rule: Rule
     public var name: String { "OutlierClipper" }
 
-    public init(columns: ColumnSelector = .numeric, rule: Rule = .iqr(1.5)) {
+    public init(columns: ColumnSelector = .routeColumns(otherwise: .numeric), rule: Rule = .iqr(1.5)) {
         self.columns = columns
         self.rule = rule
     }

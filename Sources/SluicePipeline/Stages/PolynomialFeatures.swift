@@ -21,7 +21,7 @@ public struct PolynomialFeatures: Transformer {
     /// Refuses configurations that would make more output columns than this.
     public static let maximumOutputColumns = 100_000
 
-    public init(columns: ColumnSelector = .numeric, degree: Int = 2, interactionOnly: Bool = false,
+    public init(columns: ColumnSelector = .routeColumns(otherwise: .numeric), degree: Int = 2, interactionOnly: Bool = false,
                 includeBias: Bool = true) {
         self.columns = columns
         self.degree = degree

@@ -16,7 +16,7 @@ public struct PowerFeature: Transformer {
     public var signed: Bool
     public var name: String { "PowerFeature" }
 
-    public init(columns: ColumnSelector = .numeric, exponent: Double, signed: Bool = false) {
+    public init(columns: ColumnSelector = .routeColumns(otherwise: .numeric), exponent: Double, signed: Bool = false) {
         self.columns = columns
         self.exponent = exponent
         self.signed = signed

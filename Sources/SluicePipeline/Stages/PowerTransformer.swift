@@ -20,7 +20,7 @@ public struct PowerTransformer: Transformer {
     public var standardize: Bool
     public var name: String { "PowerTransformer" }
 
-    public init(columns: ColumnSelector = .numeric, standardize: Bool = true) {
+    public init(columns: ColumnSelector = .routeColumns(otherwise: .numeric), standardize: Bool = true) {
         self.columns = columns
         self.standardize = standardize
     }

@@ -28,7 +28,7 @@ public struct QuantileTransformer: Transformer {
     public var subsample: Int
     public var name: String { "QuantileTransformer" }
 
-    public init(columns: ColumnSelector = .numeric, quantiles: Int = 1000, output: Output = .uniform,
+    public init(columns: ColumnSelector = .routeColumns(otherwise: .numeric), quantiles: Int = 1000, output: Output = .uniform,
                 subsample: Int = 10_000) {
         self.columns = columns
         self.quantiles = quantiles

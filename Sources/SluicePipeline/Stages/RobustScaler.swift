@@ -20,7 +20,7 @@ public struct RobustScaler: Transformer {
     public var unitVariance: Bool
     public var name: String { "RobustScaler" }
 
-    public init(columns: ColumnSelector = .numeric, withCentering: Bool = true, withScaling: Bool = true,
+    public init(columns: ColumnSelector = .routeColumns(otherwise: .numeric), withCentering: Bool = true, withScaling: Bool = true,
                 quantileRange: ClosedRange<Double> = 25...75, unitVariance: Bool = false) {
         self.columns = columns
         self.withCentering = withCentering

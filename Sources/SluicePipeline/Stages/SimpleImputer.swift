@@ -4,19 +4,31 @@ import SluiceFrame
 /// scikit-learn's `SimpleImputer`.
 ///
 /// - `mean` and `median` take numeric columns and produce `double` columns.
-/// - `mostFrequent` takes numeric and string columns (ties: the smallest value, as
-///   scikit-learn) and keeps the type.
-/// - `constant` fills a number into numeric columns or a string into string columns.
+/// - `mostFrequent` takes numeric, bool and string columns (ties: the smallest value, as
+///   scikit-learn; `false` before `true`) and keeps the type: a `bool` column stays `bool`.
+/// - `constant` fills a number into numeric columns (making them `double`), a string into
+///   string columns, or a bool into bool columns (which stay `bool`).
 ///
 /// A column missing entirely at fit time is **kept**: `mean`/`median` fill it with 0 and
-/// `mostFrequent` with 0 or the empty string (scikit-learn's `keep_empty_features=True`).
+/// `mostFrequent` with 0, `false` or the empty string (scikit-learn's
+/// `keep_empty_features=True`).
 /// With `addIndicator`, a `bool` column `NAME_missing` follows each column that had a
 /// missing value at fit time.
 public struct SimpleImputer: Transformer {
+    /// How a column's missing values are filled.
     public enum Strategy: Sendable, Codable, Equatable {
-        case mean, median, mostFrequent
+        /// The mean of the column's values (numeric columns; the result is `double`).
+        case mean
+        /// The median of the column's values (numeric columns; the result is `double`).
+        case median
+        /// The most frequent value (any numeric, bool or string column; the type is kept).
+        case mostFrequent
+        /// This number (numeric columns; the result is `double`).
         case constantNumber(Double)
+        /// This string (string columns).
         case constantString(String)
+        /// This bool (bool columns, which stay `bool`).
+        case constantBool(Bool)
     }
 
     public var columns: ColumnSelector
@@ -24,7 +36,7 @@ public struct SimpleImputer: Transformer {
     public var addIndicator: Bool
     public var name: String { "SimpleImputer" }
 
-    public init(columns: ColumnSelector = .numeric, strategy: Strategy = .mean, addIndicator: Bool = false) {
+    public init(columns: ColumnSelector = .routeColumns(otherwise: .numeric), strategy: Strategy = .mean, addIndicator: Bool = false) {
         self.columns = columns
         self.strategy = strategy
         self.addIndicator = addIndicator
@@ -36,15 +48,19 @@ public struct SimpleImputer: Transformer {
             switch (strategy, f.type) {
             case (.mean, let t), (.median, let t), (.constantNumber, let t):
                 guard t.isNumeric else {
-                    throw PipelineError.unsupportedType(stage: name, column: n, type: t, expected: "a numeric column")
+                    throw columns.unsupported(stage: name, column: n, type: t, expected: "a numeric column")
                 }
             case (.constantString, let t):
                 guard t == .string else {
-                    throw PipelineError.unsupportedType(stage: name, column: n, type: t, expected: "a string column")
+                    throw columns.unsupported(stage: name, column: n, type: t, expected: "a string column")
+                }
+            case (.constantBool, let t):
+                guard t == .bool else {
+                    throw columns.unsupported(stage: name, column: n, type: t, expected: "a bool column")
                 }
             case (.mostFrequent, let t):
                 guard t.isNumeric || t == .string else {
-                    throw PipelineError.unsupportedType(stage: name, column: n, type: t, expected: "a numeric or string column")
+                    throw columns.unsupported(stage: name, column: n, type: t, expected: "a numeric, bool or string column")
                 }
             }
             return f
@@ -55,19 +71,26 @@ public struct SimpleImputer: Transformer {
     /// `addIndicator`); the fitted stage adds one only where values were missing.
     public func outputSchema(for input: Schema) throws -> Schema {
         let names = try chosen(input).map(\.name)
-        return try Self.imputedSchema(input, columns: names, indicators: addIndicator ? names : [],
-                                      keepTypes: strategy == .mostFrequent)
+        return try Self.imputedSchema(input, columns: names, indicators: addIndicator ? names : [], strategy: strategy)
     }
 
-    /// `input` with `columns` made non-null (numeric ones `double` unless `keepTypes`), each
-    /// of `indicators` followed by its `NAME_missing` flag.
-    static func imputedSchema(_ input: Schema, columns: [String], indicators: [String], keepTypes: Bool) throws -> Schema {
+    /// The type an imputed column of type `type` comes out as: strings stay strings; the
+    /// most frequent value keeps every type; a constant bool keeps `bool`; otherwise `double`.
+    static func imputedType(_ type: ColumnType, strategy: Strategy) -> ColumnType {
+        switch (type, strategy) {
+        case (.string, _), (_, .mostFrequent), (.bool, .constantBool): return type
+        default: return .double
+        }
+    }
+
+    /// `input` with `columns` made non-null (of ``imputedType(_:strategy:)``), each of
+    /// `indicators` followed by its `NAME_missing` flag.
+    static func imputedSchema(_ input: Schema, columns: [String], indicators: [String], strategy: Strategy) throws -> Schema {
         let chosen = Set(columns), flagged = Set(indicators)
         var fields = [Field]()
         for f in input.fields {
             guard chosen.contains(f.name) else { fields.append(f); continue }
-            let type: ColumnType = f.type == .string || (keepTypes && f.type != .bool) ? f.type : .double
-            fields.append(Field(f.name, type, nullable: false))
+            fields.append(Field(f.name, imputedType(f.type, strategy: strategy), nullable: false))
             if flagged.contains(f.name) { fields.append(Field("\(f.name)_missing", .bool, nullable: false)) }
         }
         return try framing("SimpleImputer") { () throws(FrameError) in try Schema(fields) }
@@ -90,6 +113,15 @@ public struct SimpleImputer: Transformer {
                     fill = .string(best.map { s.dictionary[$0] } ?? "")
                 }
                 if addIndicator && c.nullCount > 0 { indicators.append(f.name) }
+            } else if f.type == .bool, case .constantBool(let b) = strategy {
+                fill = .bool(b)
+                if addIndicator && c.nullCount > 0 { indicators.append(f.name) }
+            } else if f.type == .bool, strategy == .mostFrequent {
+                let b = try framing(name) { () throws(FrameError) in try c.boolValues(name: f.name) }
+                var trues = 0, falses = 0
+                for (i, x) in b.enumerated() where c.validity.isValid(i) { if x { trues += 1 } else { falses += 1 } }
+                fill = .bool(trues > falses)  // a tie, or no value at all, takes false (the smaller)
+                if addIndicator && c.nullCount > 0 { indicators.append(f.name) }
             } else {
                 let v = ColumnValues.doubles(c).filter { !$0.isNaN }
                 switch strategy {
@@ -100,7 +132,7 @@ public struct SimpleImputer: Transformer {
                     for x in v { counts[x, default: 0] += 1 }
                     fill = .number(counts.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key ?? 0)
                 case .constantNumber(let x): fill = .number(x)
-                case .constantString: fill = .number(0)  // unreachable: refused by chosen()
+                case .constantString, .constantBool: fill = .number(0)  // unreachable: refused by chosen()
                 }
                 if addIndicator && v.count < c.count { indicators.append(f.name) }
             }
@@ -110,7 +142,7 @@ public struct SimpleImputer: Transformer {
         return Fitted(columns: names, fills: fills, indicators: indicators, keepTypes: strategy == .mostFrequent,
                       inputSchema: try ColumnValues.subschema(frame.schema, names, stage: name),
                       outputSchema: try Self.imputedSchema(frame.schema, columns: names, indicators: indicators,
-                                                           keepTypes: strategy == .mostFrequent))
+                                                           strategy: strategy))
     }
 
     /// The median of `v` (the mean of the two middle values for an even count); 0 if empty.
@@ -123,9 +155,14 @@ public struct SimpleImputer: Transformer {
     /// Fitted state: the fill value of each column.
     public struct Fitted: FittedTransformer {
         public static let kind = "SimpleImputer"
+        /// A column's fill value.
         public enum Fill: Sendable, Codable, Equatable {
+            /// A number, for a numeric (or, made `double`, a bool) column.
             case number(Double)
+            /// A string, for a string column.
             case string(String)
+            /// A bool, for a bool column that stays `bool`.
+            case bool(Bool)
         }
 
         public var columns: [String]
@@ -156,12 +193,18 @@ public struct SimpleImputer: Transformer {
                     var out = a
                     for i in 0..<c.count where c.isNull(i) { out[i] = Int64(fill); missing[i] = true }
                     named.append((Field(f.name, .int64, nullable: false), Column(.int64(out))))
+                case let (.bool(fill), .bool(a)):
+                    var out = a
+                    for i in 0..<c.count where c.isNull(i) { out[i] = fill; missing[i] = true }
+                    named.append((Field(f.name, .bool, nullable: false), Column(.bool(out))))
                 case let (.number(fill), _):
                     var v = ColumnValues.doubles(c)
                     for i in v.indices where v[i].isNaN { v[i] = fill; missing[i] = true }
                     named.append((Field(f.name, .double, nullable: false), Column(.double(v))))
                 case (.string, _):
                     throw PipelineError.schemaMismatch(column: f.name, expected: "string", actual: c.type.rawValue)
+                case (.bool, _):
+                    throw PipelineError.schemaMismatch(column: f.name, expected: "bool", actual: c.type.rawValue)
                 }
                 if flagged.contains(f.name) { named.append((Field("\(f.name)_missing", .bool, nullable: false), Column(.bool(missing)))) }
             }
@@ -183,6 +226,8 @@ extension SimpleImputer.Fitted {
             switch fill {
             case .string:
                 try check.require(type == .string, "fills", "a string fill for the \(type?.rawValue ?? "?") column '\(n)'")
+            case .bool:
+                try check.require(type == .bool, "fills", "a bool fill for the \(type?.rawValue ?? "?") column '\(n)'")
             case .number(let x):
                 try check.require(type != .string, "fills", "a number fill for the string column '\(n)'")
                 try check.require(x.isFinite, "fills", "the fill of '\(n)' is \(x), not finite")

@@ -11,7 +11,7 @@ public struct StandardScaler: Transformer, Equatable {
     public var withStd: Bool
     public var name: String { "StandardScaler" }
 
-    public init(columns: ColumnSelector = .numeric, withMean: Bool = true, withStd: Bool = true) {
+    public init(columns: ColumnSelector = .routeColumns(otherwise: .numeric), withMean: Bool = true, withStd: Bool = true) {
         self.columns = columns
         self.withMean = withMean
         self.withStd = withStd

@@ -62,7 +62,7 @@ public struct TargetEncoder: Transformer {
     public var shuffle: Bool
     public var name: String { "TargetEncoder" }
 
-    public init(columns: ColumnSelector = .categorical, targetKind: TargetKind = .auto,
+    public init(columns: ColumnSelector = .routeColumns(otherwise: .categorical), targetKind: TargetKind = .auto,
                 smoothing: Smoothing = .auto, folds: Int = 5, shuffle: Bool = true) {
         self.columns = columns
         self.targetKind = targetKind

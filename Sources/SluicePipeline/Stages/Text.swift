@@ -82,14 +82,7 @@ enum Text {
 
     /// The string columns `selector` picks in `schema`; another type is an error.
     static func columns(_ selector: ColumnSelector, in schema: Schema, stage: String) throws -> [String] {
-        let names = try selector.resolve(in: schema, stage: stage)
-        for n in names {
-            let t = try schema.require(n, stage: stage).type
-            guard t == .string else {
-                throw PipelineError.unsupportedType(stage: stage, column: n, type: t, expected: "a string (text) column")
-            }
-        }
-        return names
+        try selector.resolve(in: schema, stage: stage, accepting: { $0 == .string }, expected: "a string (text) column")
     }
 
     /// Learns a sorted vocabulary from one text column, as scikit-learn's `CountVectorizer.fit`:

@@ -88,7 +88,8 @@ let package = Package(
         .testTarget(name: "SluiceDatasetsTests", dependencies: ["SluiceDatasets", "SluiceCSV", "SluiceTestSupport"]),
         .testTarget(
             name: "SluiceCLITests",
-            dependencies: ["SluiceCLI", "SluiceCSV", "SluicePipeline", "SluiceLearn", "SluiceDatasets", "SluiceTestSupport", "sluice"]
+            dependencies: ["SluiceCLI", "SluiceCSV", "SluicePipeline", "SluiceLearn", "SluiceDatasets", "SluiceConformance",
+                           "SluiceTestSupport", "sluice"]
         ),
         .testTarget(name: "SluicePostgresTests", dependencies: ["SluicePostgres", "SluiceTestSupport"]),
     ],

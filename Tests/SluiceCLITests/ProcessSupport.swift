@@ -12,15 +12,22 @@ func sluiceBinary() throws -> URL {
     return url
 }
 
-/// Runs `sluice` with `arguments` in `directory`, standard output going to `stdoutPath`
-/// (when given) and standard input from `stdinPath`; returns the status and stderr.
-func runSluice(_ arguments: [String], in directory: URL? = nil, stdoutPath: String? = nil,
+/// Runs `sluice` with `arguments` in `directory`, `environment` added to this process's
+/// (DATABASE_URL removed unless given, so no test reaches a database by accident), standard
+/// input from `stdin` or `stdinPath`, standard output to `stdoutPath` when given; returns the
+/// status and what it printed.
+func runSluice(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil,
+               in directory: URL? = nil, stdoutPath: String? = nil,
                stdinPath: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
     let process = Process()
     process.executableURL = try sluiceBinary()
     process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    env["DATABASE_URL"] = nil
+    env.merge(environment) { _, new in new }
+    process.environment = env
     if let directory { process.currentDirectoryURL = directory }
-    let out = Pipe(), err = Pipe()
+    let out = Pipe(), err = Pipe(), input = Pipe()
     if let stdoutPath {
         guard let handle = FileHandle(forWritingAtPath: stdoutPath) else { throw CocoaError(.fileNoSuchFile) }
         process.standardOutput = handle
@@ -30,9 +37,15 @@ func runSluice(_ arguments: [String], in directory: URL? = nil, stdoutPath: Stri
     if let stdinPath {
         guard let handle = FileHandle(forReadingAtPath: stdinPath) else { throw CocoaError(.fileNoSuchFile) }
         process.standardInput = handle
+    } else {
+        process.standardInput = input
     }
     process.standardError = err
     try process.run()
+    if stdinPath == nil {
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+    }
     let stdout = stdoutPath == nil ? out.fileHandleForReading.readDataToEndOfFile() : Data()
     let stderr = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SluiceConformance
 import SluiceCSV
 import SluiceDatasets
 import SluiceFrame
@@ -76,6 +77,30 @@ struct ScoreCommandTests {
             }
         }
         #expect(try runSluice(["model", "inspect", dir.appendingPathComponent("absent.sluice").path]).status == 66)
+    }
+
+    @Test("crafted artifacts (checksum recomputed) exit 65 naming the stage and field, never by a signal")
+    func craftedArtifacts() throws {
+        let dir = try Fixtures.temporaryDirectory("score-crafted")
+        let (artifact, csv, _) = try churnArtifact(in: dir, rows: 300)
+        let good = [UInt8](try Data(contentsOf: artifact))
+        let edits: [(String, (inout ArtifactCraft) throws -> Void, [String])] = [
+            ("intercepts empty", { try $0.set("pipeline.model.state.intercepts", to: .array([])) }, ["intercepts"]),
+            ("coefficient rows 2^60", { try $0.set("pipeline.model.state.coefficients.rows", toInteger: 1 << 60) }, ["coefficients"]),
+            ("three classes", { try $0.set("pipeline.model.state.classes", to: .array([.string("0"), .string("1"), .string("2")])) },
+             ["logistic_regression"]),
+            ("feature names shortened", { try $0.edit("metadata.featureNames") { v in
+                if case .array(let a) = v { v = .array(Array(a.dropLast())) } } }, ["featureNames"]),
+        ]
+        for (label, edit, words) in edits {
+            var craft = try ArtifactCraft(good)
+            try edit(&craft)
+            let bad = dir.appendingPathComponent("crafted.sluice")
+            try Data(try craft.bytes()).write(to: bad)
+            let r = try runSluice(["score", bad.path, "--input", csv.path, "--output", dir.appendingPathComponent("o.csv").path])
+            #expect(r.status == 65, "\(label): \(r.status) \(r.stderr)")
+            for w in words { #expect(r.stderr.contains(w), "\(label): '\(w)' not in \(r.stderr)") }
+        }
     }
 
     @Test("model inspect prints the kind, schema, hyperparameters and digest; --json is valid JSON")

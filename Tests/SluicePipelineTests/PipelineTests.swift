@@ -140,6 +140,27 @@ struct PipelineTests {
         }
     }
 
+    @Test("signed artifacts: a key signs, the same key verifies; unsigned, wrongly signed or unverifiable ones are refused")
+    func signing() throws {
+        let fitted = try churnPipeline().fit(churnLike(rows: 300, seed: 8), seed: 1)
+        let key = try #require(ArtifactKey(Array("a key of at least sixteen bytes".utf8)))
+        let other = try #require(ArtifactKey(Array("another key, also long enough".utf8)))
+        #expect(ArtifactKey(Array("short".utf8)) == nil, "a key must have 16 bytes or more")
+        let signed = try Artifact.encode(fitted, key: key), unsigned = try Artifact.encode(fitted, key: nil)
+        #expect(signed.count == unsigned.count && signed != unsigned)
+        _ = try Artifact.decode(signed, path: "s", codec: .standard, key: key)
+        _ = try Artifact.decode(unsigned, path: "u", codec: .standard, key: nil)
+        #expect(throws: ArtifactError.signature(path: "s", reason: "the signature does not match the key: modified, or signed with another key")) {
+            try Artifact.decode(signed, path: "s", codec: .standard, key: other)
+        }
+        #expect(throws: ArtifactError.self, "unsigned with a key set") { try Artifact.decode(unsigned, path: "u", codec: .standard, key: key) }
+        #expect(throws: ArtifactError.self, "signed without a key") { try Artifact.decode(signed, path: "s", codec: .standard, key: nil) }
+        var tampered = signed
+        tampered[40] ^= 1
+        #expect(throws: ArtifactError.self) { try Artifact.decode(tampered, path: "t", codec: .standard, key: key) }
+        #expect(try Artifact.encode(fitted, key: key) == signed, "signing is deterministic")
+    }
+
     @Test("a regression pipeline works the same way")
     func regression() throws {
         let data = try Dataset.load("diabetes")

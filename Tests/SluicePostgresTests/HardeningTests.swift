@@ -15,19 +15,7 @@ struct HardeningTests {
 
     // MARK: 1. Secrets
 
-    @Test("a connection string's secret never appears in an error, parsed or not", arguments: [
-        "postgresql://alice:SEKRET/x@127.0.0.1:5432/postgres",
-        "postgresql://alice:SEK RET@127.0.0.1:1/postgres",
-        "postgresql://alice:SEK#RET@127.0.0.1:1/postgres",
-        "postgresql://alice:SEK?RET@127.0.0.1:1/postgres",
-        "postgresql://alice:SEK\nRET@127.0.0.1:1/postgres",
-        "postgresql://alice:SEKRET%zz@127.0.0.1:1/postgres",
-        "postgresql://alice:SEKRET%00@127.0.0.1:1/postgres",
-        "postgresql://127.0.0.1:1/postgres?password=SEKRET%zz",
-        "password SEKRET",
-        "password:SEKRET",
-        "alice:SEKRET@host/db",
-        "postgresql://alice:pw@SEKRET@host/db",
+    @Test("a connection string's secret never appears in an error, parsed or not", arguments: HostileInputs.connectionStrings + [
         "host=127.0.0.1 port=1 password='SEK RET'",
     ])
     func secretsNeverShown(url: String) {

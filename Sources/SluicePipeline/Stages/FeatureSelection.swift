@@ -1,4 +1,5 @@
 import Foundation
+import SluiceCompute
 import SluiceFrame
 
 /// What the feature selectors share: the columns they judge, each one's score, and the

@@ -1,3 +1,4 @@
+import SluiceCompute
 import SluiceFrame
 
 /// Bins numeric columns into ordinal bin numbers `0 ..< bins`, as scikit-learn's

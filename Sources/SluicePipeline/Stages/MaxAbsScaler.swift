@@ -1,3 +1,4 @@
+import SluiceCompute
 import SluiceFrame
 
 /// Divides numeric columns by their largest absolute value, as scikit-learn's

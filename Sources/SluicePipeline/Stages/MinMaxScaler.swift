@@ -1,3 +1,4 @@
+import SluiceCompute
 import SluiceFrame
 
 /// Scales numeric columns linearly onto `range` (by default `0...1`), as scikit-learn's

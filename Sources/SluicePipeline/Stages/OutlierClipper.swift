@@ -1,3 +1,4 @@
+import SluiceCompute
 import SluiceFrame
 
 /// Clips numeric columns at fences learnt per column: a transform, so every row is kept

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceCompute
 import SluiceFrame
 
 /// Makes numeric columns more Gaussian with the Yeo-Johnson power transform, as

@@ -1,3 +1,4 @@
+import SluiceCompute
 import SluiceFrame
 
 /// Maps numeric columns through their empirical CDF onto a uniform or a standard normal

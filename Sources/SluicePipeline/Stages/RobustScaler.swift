@@ -1,3 +1,4 @@
+import SluiceCompute
 import SluiceFrame
 
 /// Centres numeric columns on their median and divides by their interquartile range, as

@@ -1,7 +1,7 @@
 /// Order statistics as NumPy computes them, so fitted state matches scikit-learn's.
-enum Quantiles {
+public enum Quantiles {
     /// How a quantile between two order statistics is chosen (NumPy's `method=`).
-    enum Method: String, Sendable, Codable, Equatable {
+    public enum Method: String, Sendable, Codable, Equatable {
         /// `(n − 1)·q`, interpolated linearly: NumPy's default, used by `RobustScaler`,
         /// `QuantileTransformer` and (before 1.9) `KBinsDiscretizer`.
         case linear
@@ -12,7 +12,7 @@ enum Quantiles {
 
     /// The `q`-quantile (`0 ≤ q ≤ 1`) of `sorted` (ascending, no NaN, not empty), as
     /// `numpy.quantile(…, method=)`.
-    static func quantile(sorted: [Double], _ q: Double, method: Method = .linear) -> Double {
+    public static func quantile(sorted: [Double], _ q: Double, method: Method = .linear) -> Double {
         let n = sorted.count
         let virtual: Double
         switch method {
@@ -29,34 +29,20 @@ enum Quantiles {
     }
 
     /// The median of `sorted` (not empty): the mean of the middle two for an even count.
-    static func median(sorted v: [Double]) -> Double {
+    public static func median(sorted v: [Double]) -> Double {
         let m = v.count / 2
         return v.count % 2 == 1 ? v[m] : (v[m - 1] + v[m]) / 2
     }
 
     /// NumPy's `_lerp`: exact at both ends, from whichever end is nearer.
-    static func lerp(_ a: Double, _ b: Double, _ t: Double) -> Double {
+    public static func lerp(_ a: Double, _ b: Double, _ t: Double) -> Double {
         let d = b - a
         return t >= 0.5 ? b - d * (1 - t) : a + d * t
     }
 
-    /// The values of `v` that are not `NaN`, sorted; throws on an infinity.
-    static func sortedFinite(_ v: [Double], stage: String, column: String) throws -> [Double] {
-        var s = [Double]()
-        s.reserveCapacity(v.count)
-        for x in v where !x.isNaN {
-            guard x.isFinite else {
-                throw PipelineError.invalidValue(stage: stage, column: column, reason: "holds an infinite value; clip or drop it first")
-            }
-            s.append(x)
-        }
-        s.sort()
-        return s
-    }
-
     /// `numpy.interp(x, xp, fp)` for increasing (possibly repeated) `xp`: `fp[0]` left of
     /// the range, `fp.last` right of it, and at a repeated knot the last of the repeats.
-    static func interpolate(_ x: Double, _ xp: [Double], _ fp: [Double]) -> Double {
+    public static func interpolate(_ x: Double, _ xp: [Double], _ fp: [Double]) -> Double {
         let n = xp.count
         if x.isNaN { return x }
         if x == xp[n - 1] { return fp[n - 1] }
@@ -80,7 +66,7 @@ enum Quantiles {
     }
 
     /// `numpy.linspace(start, stop, count)` (endpoint included).
-    static func linspace(_ start: Double, _ stop: Double, _ count: Int) -> [Double] {
+    public static func linspace(_ start: Double, _ stop: Double, _ count: Int) -> [Double] {
         guard count > 1 else { return count == 1 ? [start] : [] }
         let div = Double(count - 1), step = (stop - start) / div
         var out = (0..<count).map { start + Double($0) * step }
@@ -91,7 +77,7 @@ enum Quantiles {
     /// NumPy's pairwise summation of a contiguous float64 array (`np.sum`): blocks of at
     /// most 128 summed with eight accumulators, larger arrays split in halves (multiples of
     /// 8). Matching NumPy's rounding keeps optimisers on NumPy's path.
-    static func pairwiseSum(_ a: UnsafeBufferPointer<Double>) -> Double {
+    public static func pairwiseSum(_ a: UnsafeBufferPointer<Double>) -> Double {
         let n = a.count
         if n < 8 {
             var r = -0.0
@@ -116,8 +102,8 @@ enum Quantiles {
     }
 
     /// ``pairwiseSum(_:)`` of an array.
-    static func pairwiseSum(_ a: [Double]) -> Double { a.withUnsafeBufferPointer { pairwiseSum($0) } }
+    public static func pairwiseSum(_ a: [Double]) -> Double { a.withUnsafeBufferPointer { pairwiseSum($0) } }
 
     /// scikit-learn's `_handle_zeros_in_scale`: a scale below `10·eps` becomes 1.
-    static func nonZeroScale(_ s: Double) -> Double { s < 10 * Double.ulpOfOne ? 1 : s }
+    public static func nonZeroScale(_ s: Double) -> Double { s < 10 * Double.ulpOfOne ? 1 : s }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import SluiceCompute
 
 /// Exact k-nearest-neighbour search within one set of points, for SMOTE and SMOTE-NC.
 ///
@@ -16,13 +15,14 @@ import SluiceCompute
 /// compared. The cores take tile pairs from a shared queue, a few at a time (so a core slowed
 /// by other work takes fewer), each into its own lists, merged at the end. Candidates are ordered by (distance, row index), so the result does not depend on
 /// the thread count or the order of work.
-enum NearestNeighbors {
-    static let tile = 256
+public enum NearestNeighbors {
+    /// Rows per tile of the blocked search.
+    public static let tile = 256
 
     /// For each of the `x.rows` points, the indices of its `k` nearest other points, nearest
     /// first (`rows × k`, row-major). - Precondition: `0 < k < x.rows`; every categorical code
     /// array has `x.rows` entries.
-    static func search(_ x: Matrix<Double>, k: Int, categories: [[Int32]] = [], penalty: Double = 0) -> [Int] {
+    public static func search(_ x: Matrix<Double>, k: Int, categories: [[Int32]] = [], penalty: Double = 0) -> [Int] {
         let n = x.rows, d = x.columns
         precondition(k > 0 && k < n, "k must be in 1..<rows")
         // Centre the columns: distances are unchanged and ‖b‖² − 2a·b loses less to rounding.

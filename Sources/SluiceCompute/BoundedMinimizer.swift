@@ -1,9 +1,9 @@
 /// Brent's bounded scalar minimisation, a line-for-line port of SciPy's
 /// `optimize.fminbound` (`_minimize_scalar_bounded`), so that fitted parameters found by
 /// it (Yeo-Johnson lambdas) match SciPy's to the last digits.
-enum BoundedMinimizer {
+public enum BoundedMinimizer {
     /// The minimiser of `f` on `[lower, upper]` to absolute tolerance `xatol`.
-    static func minimize(_ f: (Double) -> Double, lower: Double, upper: Double,
+    public static func minimize(_ f: (Double) -> Double, lower: Double, upper: Double,
                          xatol: Double = 1e-5, maxEvaluations: Int = 500) -> Double {
         let sqrtEps = (2.2e-16).squareRoot()
         let goldenMean = 0.5 * (3.0 - 5.0.squareRoot())

@@ -15,6 +15,8 @@ extension Frame {
     ///
     /// - Throws: ``FrameError/notNumeric(column:type:)`` for another type,
     ///   ``FrameError/nullInMatrix(column:row:)`` for a null when `nulls` is `.error`.
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public func matrix<Scalar: BLASScalar>(columns names: [String], as: Scalar.Type = Double.self,
                                            nulls: MatrixNullPolicy = .nan) throws(FrameError) -> Matrix<Scalar> {
         var picked: [(String, Column)] = []

@@ -121,10 +121,13 @@ public enum EstimatorError: Error, Equatable, Sendable, CustomStringConvertible,
 }
 
 /// Input checks every learner runs on what it is given: shared so that each refuses bad
-/// input with the same typed error, naming the row and column.
+/// input with the same typed error, naming the row and column. Inlinable, so that each
+/// learner's call is specialised to its scalar type (a generic scan costs a value-witness
+/// call per element).
 public enum LearnerInput {
     /// Checks a training set: rows present, target and weights aligned, features finite
     /// unless `allowsMissing`, weights finite, non-negative and not all zero.
+    @inlinable
     public static func check<S: BLASScalar>(_ data: TrainingSet<S>, learner: String, allowsMissing: Bool = false) throws {
         let x = data.features
         guard x.rows > 0 else { throw EstimatorError.empty(estimator: learner) }
@@ -139,6 +142,7 @@ public enum LearnerInput {
     }
 
     /// Checks sample weights: one per row, finite, non-negative, not all zero.
+    @inlinable
     public static func weights(_ w: [Double]?, rows: Int, learner: String) throws {
         guard let w else { return }
         guard w.count == rows else { throw EstimatorError.lengthMismatch(estimator: learner, rows: rows, targets: w.count) }
@@ -151,6 +155,7 @@ public enum LearnerInput {
     }
 
     /// Checks a matrix to predict on: the fitted feature count, and finite unless `allowsMissing`.
+    @inlinable
     public static func predict<S: BLASScalar>(_ x: Matrix<S>, featureCount: Int, learner: String,
                                               allowsMissing: Bool = false) throws {
         guard x.columns == featureCount else {
@@ -160,6 +165,7 @@ public enum LearnerInput {
     }
 
     /// Throws ``EstimatorError/nonFinite(estimator:row:column:)`` at the first NaN or infinity.
+    @inlinable
     public static func finite<S: BLASScalar>(_ x: Matrix<S>, learner: String) throws {
         let bad: Int? = x.withUnsafeBufferPointer { p in p.firstIndex { !$0.isFinite } }
         if let i = bad {

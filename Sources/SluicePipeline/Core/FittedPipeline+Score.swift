@@ -80,7 +80,15 @@ extension FittedPipeline {
         }
         columns.append(p.values)
         if let probabilities = p.probabilities, output.probabilityPrefix != nil {
-            for k in 0..<probabilities.columns { columns.append(.double((0..<probabilities.rows).map { probabilities[$0, k] })) }
+            let (n, m) = (probabilities.rows, probabilities.columns)
+            probabilities.withUnsafeBufferPointer { prob in
+                for k in 0..<m {
+                    columns.append(Column(.double([Double](unsafeUninitializedCapacity: n) { out, count in
+                        for i in 0..<n { out[i] = prob[i &* m &+ k] }
+                        count = n
+                    })))
+                }
+            }
         }
         for c in output.constants { columns.append(Column.repeating(c.value, count: frame.rowCount)) }
         return try framing("score") { () throws(FrameError) in

@@ -59,11 +59,20 @@ public struct TargetDescription: Codable, Sendable, Equatable {
         guard codes.allSatisfy({ $0 >= 0 && $0 < names.count }) else {
             throw PipelineError.invalidValue(stage: "prediction", column: name, reason: "a class code is out of range")
         }
+        // Each class's value is parsed once, then looked up per row.
+        func values<T>(_ parse: (String) -> T?) throws -> [T] {
+            let byClass = names.map(parse)
+            guard byClass.allSatisfy({ $0 != nil }) else {
+                throw PipelineError.invalidValue(stage: "prediction", column: name, reason: "a class name is not a \(type.rawValue)")
+            }
+            let table = byClass.map { $0! }
+            return codes.map { table[$0] }
+        }
         switch type {
         case .string: return Column(.string(StringColumn(codes: codes.map { Int32($0) }, dictionary: names)))
-        case .int64: return .int64(codes.map { Int64(names[$0]) })
-        case .double: return .double(codes.map { Double(names[$0]) })
-        case .bool: return .bool(codes.map { names[$0] == "true" })
+        case .int64: return Column(.int64(try values { Int64($0) }))
+        case .double: return Column(.double(try values { Double($0) }))
+        case .bool: return Column(.bool(try values { $0 == "true" ? true : $0 == "false" ? false : nil }))
         default:
             throw PipelineError.unsupportedType(stage: "prediction", column: name, type: type,
                                                 expected: "string, int64, bool or double")

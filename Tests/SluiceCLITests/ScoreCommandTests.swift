@@ -138,3 +138,33 @@ struct ScoreCommandTests {
         #expect(fromTable.status == 0, "\(fromTable.stderr)")
     }
 }
+
+@Suite("The churn example parses its arguments and creates its folders")
+struct ChurnExampleTests {
+    func run(_ arguments: [String], in directory: URL) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = try sluiceBinary().deletingLastPathComponent().appendingPathComponent("churn-example")
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test("--help prints usage and writes nothing; a run creates the folders it writes to")
+    func helpAndFolders() throws {
+        let dir = try Fixtures.temporaryDirectory("churn-example")
+        let help = try run(["--help"], in: dir)
+        #expect(help.status == 0 && help.stdout.contains("USAGE"))
+        #expect(listing(dir).isEmpty, "no file named --help, nothing written")
+        let r = try run(["--data", "data/churn.csv", "--artifact", "models/nightly/churn.sluice", "--rows", "3000"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("models/nightly/churn.sluice").path))
+        #expect(r.stdout.contains("customer_id") && r.stdout.contains("probability_1"))
+        #expect(try run(["--rows", "-5"], in: dir).status == 64)
+    }
+}

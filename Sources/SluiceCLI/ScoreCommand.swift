@@ -106,15 +106,16 @@ public struct ScoreCommand: AsyncParsableCommand {
     func read(checkingAgainst fitted: FittedPipeline, output: ScoreOutput) async throws -> Frame {
         let expected = (output.keys == nil ? fitted.keys : []) + fitted.inputSchema.fields
         if let input {
-            let header = try CSVReader().read(bytes: firstRecord(of: input), name: input).schema
-            for k in output.keys ?? [] where header[k] == nil { throw PipelineError.missingColumn(stage: "score keys", column: k) }
-            let missing = expected.filter { header[$0.name] == nil }
+            let csv = try CSVInput(path: input, options: CSVReadOptions())
+            let header = Set(try csv.columnNames())
+            for k in output.keys ?? [] where !header.contains(k) { throw PipelineError.missingColumn(stage: "score keys", column: k) }
+            let missing = expected.filter { !header.contains($0.name) }
             if !missing.isEmpty {
                 throw PipelineError.inputSchema(missing.map { SchemaProblem(column: $0.name, expected: $0.type, found: nil) })
             }
-            var options = CSVReadOptions()
-            for f in expected { options.columnTypes[f.name] = f.type }
-            return try CSVReader(options).read(path: input)
+            let result = try csv.read(columnTypes: Dictionary(expected.map { ($0.name, $0.type) }, uniquingKeysWith: { a, _ in a }))
+            CSVReadOptionGroup.printWarnings(result)
+            return result.frame
         }
         let configuration = try await database.configuration()
         let source = table.map { PostgresSource(configuration, table: TableName($0, schema: schema)) }
@@ -124,22 +125,5 @@ public struct ScoreCommand: AsyncParsableCommand {
         let problems = fitted.schemaProblems(found).filter { p in expected.contains { $0.name == p.column } }
         if !problems.isEmpty { throw PipelineError.inputSchema(problems) }
         return try await source.readAll()
-    }
-
-    /// The bytes of a CSV file's first line (its header), read without reading the rest.
-    func firstRecord(of path: String) throws -> [UInt8] {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw CSVError(.fileNotFound, file: path)
-        }
-        defer { try? handle.close() }
-        var bytes = [UInt8]()
-        while bytes.count < (1 << 24), let chunk = try handle.read(upToCount: 1 << 16), !chunk.isEmpty {
-            if let nl = chunk.firstIndex(of: UInt8(ascii: "\n")) {
-                bytes += chunk[chunk.startIndex..<nl]
-                return bytes + [UInt8(ascii: "\n")]
-            }
-            bytes += chunk
-        }
-        return bytes
     }
 }

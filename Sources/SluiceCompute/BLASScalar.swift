@@ -75,38 +75,38 @@ extension Double: BLASScalar {
     }
     public static func dot(_ n: Int, _ x: UnsafePointer<Double>, _ incx: Int,
                            _ y: UnsafePointer<Double>, _ incy: Int) -> Double {
-        cblas_ddot(blasInt(n), x, blasInt(incx), y, blasInt(incy))
+        Parallel.withSingleThreadedBLAS { cblas_ddot(blasInt(n), x, blasInt(incx), y, blasInt(incy)) }
     }
     public static func nrm2(_ n: Int, _ x: UnsafePointer<Double>, _ incx: Int) -> Double {
-        cblas_dnrm2(blasInt(n), x, blasInt(incx))
+        Parallel.withSingleThreadedBLAS { cblas_dnrm2(blasInt(n), x, blasInt(incx)) }
     }
     public static func scal(_ n: Int, _ alpha: Double, _ x: UnsafeMutablePointer<Double>, _ incx: Int) {
         cblas_dscal(blasInt(n), alpha, x, blasInt(incx))
     }
     public static func potrf(_ n: Int, _ a: UnsafeMutablePointer<Double>, _ lda: Int) -> Int32 {
-        LAPACKE_dpotrf(rowMajor, upper, i32(n), a, i32(lda))
+        Parallel.withSingleThreadedBLAS { LAPACKE_dpotrf(rowMajor, upper, i32(n), a, i32(lda)) }
     }
     public static func potrs(_ n: Int, _ nrhs: Int, _ a: UnsafePointer<Double>, _ lda: Int,
                              _ b: UnsafeMutablePointer<Double>, _ ldb: Int) -> Int32 {
-        LAPACKE_dpotrs(rowMajor, upper, i32(n), i32(nrhs), a, i32(lda), b, i32(ldb))
+        Parallel.withSingleThreadedBLAS { LAPACKE_dpotrs(rowMajor, upper, i32(n), i32(nrhs), a, i32(lda), b, i32(ldb)) }
     }
     public static func gesv(_ n: Int, _ nrhs: Int, _ a: UnsafeMutablePointer<Double>, _ lda: Int,
                             _ ipiv: UnsafeMutablePointer<Int32>, _ b: UnsafeMutablePointer<Double>, _ ldb: Int) -> Int32 {
-        LAPACKE_dgesv(rowMajor, i32(n), i32(nrhs), a, i32(lda), ipiv, b, i32(ldb))
+        Parallel.withSingleThreadedBLAS { LAPACKE_dgesv(rowMajor, i32(n), i32(nrhs), a, i32(lda), ipiv, b, i32(ldb)) }
     }
     public static func gelsd(_ m: Int, _ n: Int, _ nrhs: Int, _ a: UnsafeMutablePointer<Double>, _ lda: Int,
                              _ b: UnsafeMutablePointer<Double>, _ ldb: Int, _ s: UnsafeMutablePointer<Double>,
                              _ rcond: Double, _ rank: UnsafeMutablePointer<Int32>) -> Int32 {
-        LAPACKE_dgelsd(rowMajor, i32(m), i32(n), i32(nrhs), a, i32(lda), b, i32(ldb), s, rcond, rank)
+        Parallel.withSingleThreadedBLAS { LAPACKE_dgelsd(rowMajor, i32(m), i32(n), i32(nrhs), a, i32(lda), b, i32(ldb), s, rcond, rank) }
     }
     public static func syevd(_ n: Int, _ a: UnsafeMutablePointer<Double>, _ lda: Int,
                              _ w: UnsafeMutablePointer<Double>) -> Int32 {
-        LAPACKE_dsyevd(rowMajor, Int8(UInt8(ascii: "V")), upper, i32(n), a, i32(lda), w)
+        Parallel.withSingleThreadedBLAS { LAPACKE_dsyevd(rowMajor, Int8(UInt8(ascii: "V")), upper, i32(n), a, i32(lda), w) }
     }
     public static func gesdd(_ job: UInt8, _ m: Int, _ n: Int, _ a: UnsafeMutablePointer<Double>, _ lda: Int,
                              _ s: UnsafeMutablePointer<Double>, _ u: UnsafeMutablePointer<Double>, _ ldu: Int,
                              _ vt: UnsafeMutablePointer<Double>, _ ldvt: Int) -> Int32 {
-        LAPACKE_dgesdd(rowMajor, Int8(job), i32(m), i32(n), a, i32(lda), s, u, i32(ldu), vt, i32(ldvt))
+        Parallel.withSingleThreadedBLAS { LAPACKE_dgesdd(rowMajor, Int8(job), i32(m), i32(n), a, i32(lda), s, u, i32(ldu), vt, i32(ldvt)) }
     }
 }
 
@@ -137,38 +137,38 @@ extension Float: BLASScalar {
     }
     public static func dot(_ n: Int, _ x: UnsafePointer<Float>, _ incx: Int,
                            _ y: UnsafePointer<Float>, _ incy: Int) -> Float {
-        cblas_sdot(blasInt(n), x, blasInt(incx), y, blasInt(incy))
+        Parallel.withSingleThreadedBLAS { cblas_sdot(blasInt(n), x, blasInt(incx), y, blasInt(incy)) }
     }
     public static func nrm2(_ n: Int, _ x: UnsafePointer<Float>, _ incx: Int) -> Float {
-        cblas_snrm2(blasInt(n), x, blasInt(incx))
+        Parallel.withSingleThreadedBLAS { cblas_snrm2(blasInt(n), x, blasInt(incx)) }
     }
     public static func scal(_ n: Int, _ alpha: Float, _ x: UnsafeMutablePointer<Float>, _ incx: Int) {
         cblas_sscal(blasInt(n), alpha, x, blasInt(incx))
     }
     public static func potrf(_ n: Int, _ a: UnsafeMutablePointer<Float>, _ lda: Int) -> Int32 {
-        LAPACKE_spotrf(rowMajor, upper, i32(n), a, i32(lda))
+        Parallel.withSingleThreadedBLAS { LAPACKE_spotrf(rowMajor, upper, i32(n), a, i32(lda)) }
     }
     public static func potrs(_ n: Int, _ nrhs: Int, _ a: UnsafePointer<Float>, _ lda: Int,
                              _ b: UnsafeMutablePointer<Float>, _ ldb: Int) -> Int32 {
-        LAPACKE_spotrs(rowMajor, upper, i32(n), i32(nrhs), a, i32(lda), b, i32(ldb))
+        Parallel.withSingleThreadedBLAS { LAPACKE_spotrs(rowMajor, upper, i32(n), i32(nrhs), a, i32(lda), b, i32(ldb)) }
     }
     public static func gesv(_ n: Int, _ nrhs: Int, _ a: UnsafeMutablePointer<Float>, _ lda: Int,
                             _ ipiv: UnsafeMutablePointer<Int32>, _ b: UnsafeMutablePointer<Float>, _ ldb: Int) -> Int32 {
-        LAPACKE_sgesv(rowMajor, i32(n), i32(nrhs), a, i32(lda), ipiv, b, i32(ldb))
+        Parallel.withSingleThreadedBLAS { LAPACKE_sgesv(rowMajor, i32(n), i32(nrhs), a, i32(lda), ipiv, b, i32(ldb)) }
     }
     public static func gelsd(_ m: Int, _ n: Int, _ nrhs: Int, _ a: UnsafeMutablePointer<Float>, _ lda: Int,
                              _ b: UnsafeMutablePointer<Float>, _ ldb: Int, _ s: UnsafeMutablePointer<Float>,
                              _ rcond: Float, _ rank: UnsafeMutablePointer<Int32>) -> Int32 {
-        LAPACKE_sgelsd(rowMajor, i32(m), i32(n), i32(nrhs), a, i32(lda), b, i32(ldb), s, rcond, rank)
+        Parallel.withSingleThreadedBLAS { LAPACKE_sgelsd(rowMajor, i32(m), i32(n), i32(nrhs), a, i32(lda), b, i32(ldb), s, rcond, rank) }
     }
     public static func syevd(_ n: Int, _ a: UnsafeMutablePointer<Float>, _ lda: Int,
                              _ w: UnsafeMutablePointer<Float>) -> Int32 {
-        LAPACKE_ssyevd(rowMajor, Int8(UInt8(ascii: "V")), upper, i32(n), a, i32(lda), w)
+        Parallel.withSingleThreadedBLAS { LAPACKE_ssyevd(rowMajor, Int8(UInt8(ascii: "V")), upper, i32(n), a, i32(lda), w) }
     }
     public static func gesdd(_ job: UInt8, _ m: Int, _ n: Int, _ a: UnsafeMutablePointer<Float>, _ lda: Int,
                              _ s: UnsafeMutablePointer<Float>, _ u: UnsafeMutablePointer<Float>, _ ldu: Int,
                              _ vt: UnsafeMutablePointer<Float>, _ ldvt: Int) -> Int32 {
-        LAPACKE_sgesdd(rowMajor, Int8(job), i32(m), i32(n), a, i32(lda), s, u, i32(ldu), vt, i32(ldvt))
+        Parallel.withSingleThreadedBLAS { LAPACKE_sgesdd(rowMajor, Int8(job), i32(m), i32(n), a, i32(lda), s, u, i32(ldu), vt, i32(ldvt)) }
     }
 }
 

@@ -54,6 +54,18 @@ public enum Parallel {
         }
     }
 
+    /// Runs `body` with OpenBLAS single-threaded, as inside a parallel loop. LAPACK
+    /// factorisations and BLAS reductions (`dot`, `nrm2`) split their work by the thread
+    /// count, so their last bits depend on it: they always run this way, so that their results
+    /// do not depend on what else the process is doing (another fit's parallel loop switching
+    /// OpenBLAS to one thread). Level-3 and matrix-vector products keep every core: each output
+    /// element is reduced by one thread whatever the count, so their results do not change.
+    static func withSingleThreadedBLAS<R>(_ body: () -> R) -> R {
+        state.enterParallel()
+        defer { state.leaveParallel() }
+        return body()
+    }
+
     private static let nestedKey = "sluice.parallel.nested"
 }
 

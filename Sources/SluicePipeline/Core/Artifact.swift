@@ -255,26 +255,6 @@ public struct ArtifactKey: Sendable {
     }
 }
 
-extension FittedPipeline {
-    /// Checks that the parts agree: the encoding's features, the model's feature count, the
-    /// classes the model predicts and the target's, the stages' schemas chained from the
-    /// input to the features (``validateStages()``). Run on every load.
-    func validate() throws {
-        try features.validate()
-        guard model.base.featureCount == features.names.count else {
-            throw PipelineError.invalidValue(stage: "model", column: "featureCount",
-                reason: "\(model.base.featureCount) features, the pipeline makes \(features.names.count)")
-        }
-        if let m = model.base as? any ClassificationModel {
-            guard let classes = target?.classes, classes == m.classes else {
-                throw PipelineError.invalidValue(stage: "model", column: "classes",
-                    reason: "the model's classes \(m.classes) are not the target's \(target?.classes ?? [])")
-            }
-        }
-        try validateStages()
-    }
-}
-
 /// A decoding error as one readable line: the coding path and the reason.
 struct DecodingFailure: CustomStringConvertible {
     let error: any Error

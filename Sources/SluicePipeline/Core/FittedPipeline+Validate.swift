@@ -1,6 +1,31 @@
 import SluiceFrame
 
 extension FittedPipeline {
+    /// Checks that the parts agree: the encoding's features, the model's feature count, the
+    /// classes the model predicts and the target's, the stages' schemas chained from the
+    /// input to the features (``validateStages()``). Run on every load.
+    func validate() throws {
+        try features.validate()
+        guard model.base.featureCount == features.names.count else {
+            throw PipelineError.invalidValue(stage: "model", column: "featureCount",
+                reason: "\(model.base.featureCount) features, the pipeline makes \(features.names.count)")
+        }
+        let kind: TargetKind? = model.base is any ClassificationModel ? .classes : model.base is any RegressionModel ? .values : nil
+        if let kind, kind != target?.kind {
+            throw PipelineError.invalidValue(stage: "model", column: "kind",
+                reason: "a '\(model.kind)' model predicts \(kind.rawValue), the target is \(target?.kind.rawValue ?? "none")")
+        }
+        if let m = model.base as? any ClassificationModel {
+            guard let classes = target?.classes, classes == m.classes else {
+                throw PipelineError.invalidValue(stage: "model", column: "classes",
+                    reason: "the model's classes \(m.classes) are not the target's \(target?.classes ?? [])")
+            }
+        }
+        try validateStages()
+    }
+}
+
+extension FittedPipeline {
     /// Checks that the decoded stages fit together: each stage reads only columns (of the
     /// same types) that the input or the stage before it makes; the last stage makes exactly
     /// the model's features; a 0-row frame of the input schema goes through every stage and

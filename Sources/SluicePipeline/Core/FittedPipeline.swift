@@ -40,7 +40,11 @@ public struct FittedPipeline: Codable, Sendable {
     /// Every problem with `schema` as input to this pipeline (columns missing or of another
     /// type), keys included; empty when it can be scored.
     public func schemaProblems(_ schema: Schema) -> [SchemaProblem] {
-        (keys + inputSchema.fields).compactMap { f in
+        Self.problems(keys + inputSchema.fields, in: schema)
+    }
+
+    static func problems(_ fields: [Field], in schema: Schema) -> [SchemaProblem] {
+        fields.compactMap { f in
             guard let actual = schema[f.name] else { return SchemaProblem(column: f.name, expected: f.type, found: nil) }
             return actual.type == f.type ? nil : SchemaProblem(column: f.name, expected: f.type, found: actual.type)
         }
@@ -55,10 +59,7 @@ public struct FittedPipeline: Codable, Sendable {
     /// The feature frame the model sees for `frame`; `report` collects what the stages
     /// worked around (unknown categories).
     public func transform(_ frame: Frame, report: inout TransformReport) throws -> Frame {
-        let problems = inputSchema.fields.compactMap { f -> SchemaProblem? in
-            guard let actual = frame.schema[f.name] else { return SchemaProblem(column: f.name, expected: f.type, found: nil) }
-            return actual.type == f.type ? nil : SchemaProblem(column: f.name, expected: f.type, found: actual.type)
-        }
+        let problems = Self.problems(inputSchema.fields, in: frame.schema)
         if !problems.isEmpty { throw PipelineError.inputSchema(problems) }
         var current = try framing("input") { () throws(FrameError) in try frame.selecting(inputSchema.names) }
         for s in stages { current = try s.base.transform(current, report: &report) }

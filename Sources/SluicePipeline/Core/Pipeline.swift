@@ -156,9 +156,10 @@ public struct Pipeline<L: Learner>: Sendable {
         var data = TrainingSet(features: x, featureNames: encoding.names, categorical: encoding.categorical,
                                target: try description?.target(target!) ?? .none, sampleWeights: sampleWeights)
         if let validation {
-            guard let description, let name = target.map({ _ in description.name }) else {
+            guard let description else {
                 throw PipelineError.invalidConfiguration(stage: "pipeline", reason: "validation data needs a target")
             }
+            let name = description.name
             var rows = try framing("validation") { () throws(FrameError) in try validation.dropping(keys + [name]) }
             for s in stages { rows = try s.base.transform(rows, report: &report) }
             let truth = try framing("validation") { () throws(FrameError) in try validation.column(name) }

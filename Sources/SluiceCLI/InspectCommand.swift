@@ -75,8 +75,8 @@ struct InspectReport: Encodable {
         var nullable: Bool
         var nulls: Int
         var distinct: Int?
-        var min: JSONValue?
-        var max: JSONValue?
+        var min: JSONCell?
+        var max: JSONCell?
     }
     struct BadRow: Encodable {
         var line: Int
@@ -87,7 +87,7 @@ struct InspectReport: Encodable {
     var file: String
     var rowCount: Int
     var columns: [ColumnInfo]
-    var head: [[String: JSONValue]]
+    var head: [[String: JSONCell]]
     var badRows: [BadRow]
 
     init(file: String, result: CSVReadResult, rows: Int) {
@@ -106,13 +106,13 @@ struct InspectReport: Encodable {
                               nulls: column.nullCount, distinct: distinct, min: lo, max: hi)
         }
         head = (0..<min(rows, frame.rowCount)).map { i in
-            Dictionary(uniqueKeysWithValues: zip(frame.columnNames, frame.columns.map { JSONValue($0[i]) }))
+            Dictionary(uniqueKeysWithValues: zip(frame.columnNames, frame.columns.map { JSONCell($0[i]) }))
         }
         badRows = result.badRows.map { BadRow(line: $0.error.line ?? 0, column: $0.error.column ?? 0, reason: $0.error.reason) }
     }
 
     /// The smallest and largest value of a numeric, date or timestamp column (NaN skipped).
-    static func range(_ c: Column) -> (JSONValue?, JSONValue?) {
+    static func range(_ c: Column) -> (JSONCell?, JSONCell?) {
         func scan<T: Comparable>(_ a: [T], skip: (T) -> Bool = { _ in false }) -> (T, T)? {
             var lo: T?, hi: T?
             for i in a.indices where c.validity.isValid(i) && !skip(a[i]) {
@@ -123,7 +123,7 @@ struct InspectReport: Encodable {
             return (lo, hi)
         }
         switch c.data {
-        case let .double(a): return scan(a, skip: \.isNaN).map { (JSONValue(.double($0.0)), JSONValue(.double($0.1))) } ?? (nil, nil)
+        case let .double(a): return scan(a, skip: \.isNaN).map { (JSONCell(.double($0.0)), JSONCell(.double($0.1))) } ?? (nil, nil)
         case let .int64(a): return scan(a).map { (.integer($0.0), .integer($0.1)) } ?? (nil, nil)
         case let .date(a): return scan(a).map { (.string(CalendarDate.format(days: $0.0)), .string(CalendarDate.format(days: $0.1))) } ?? (nil, nil)
         case let .timestamp(a):
@@ -164,7 +164,7 @@ struct InspectReport: Encodable {
 }
 
 /// A JSON scalar for a frame cell.
-enum JSONValue: Encodable {
+enum JSONCell: Encodable {
     case null, number(Double), integer(Int64), string(String), bool(Bool)
 
     init(_ v: Value) {

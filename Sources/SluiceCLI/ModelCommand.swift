@@ -54,7 +54,7 @@ public struct ModelCommand: ParsableCommand {
         var stages: [String]
         var features: [String]
         var metrics: [String: Double]
-        var hyperparameters: SluicePipeline.JSONValue
+        var hyperparameters: JSONValue
         var seed: UInt64
         var dataFingerprint: String
         var digest: String

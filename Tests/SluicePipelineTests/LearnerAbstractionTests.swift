@@ -73,7 +73,7 @@ struct LearnerAbstractionTests {
         #expect(throws: PipelineError.nonNumericFeature(column: "plan", type: .string)) {
             try Pipeline(target: "y", estimator: LinearRegression()).fit(Self.frame())
         }
-        #expect(throws: (any Error).self) {
+        #expect(throws: PipelineError.frame(stage: "features", .nullInMatrix(column: "x", row: 1))) {
             try Pipeline(target: "y", estimator: LinearRegression()).fit(Self.frame().dropping(["plan"]))
         }
     }

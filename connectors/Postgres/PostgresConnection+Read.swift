@@ -284,21 +284,9 @@ public final class PostgresRowReader {
         while let frame = try next(maxRows: Int.max) { frames.append(frame) }
         if frames.count == 1 { return frames[0] }
         do {
-            return try frames.isEmpty ? Frame(schema: schema, columns: schema.fields.map { Self.emptyColumn($0.type) })
-                : Frame.concatenating(frames)
+            return try frames.isEmpty ? Frame.empty(schema) : Frame.concatenating(frames)
         } catch {
             throw PostgresError(.badData, operation: operation, message: "\(error)")
-        }
-    }
-
-    static func emptyColumn(_ type: ColumnType) -> Column {
-        switch type {
-        case .double: Column(.double([]))
-        case .int64: Column(.int64([]))
-        case .string: Column(.string(StringColumn(codes: [], dictionary: [])))
-        case .bool: Column(.bool([]))
-        case .date: Column(.date([]))
-        case .timestamp: Column(.timestamp([]))
         }
     }
 

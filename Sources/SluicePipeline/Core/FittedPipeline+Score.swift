@@ -110,33 +110,3 @@ extension FittedPipeline {
         return try score(frame, output: output, report: &report)
     }
 }
-
-extension Value {
-    /// The column type of a non-null value.
-    var columnType: ColumnType? {
-        switch self {
-        case .null: return nil
-        case .double: return .double
-        case .int64: return .int64
-        case .string: return .string
-        case .bool: return .bool
-        case .date: return .date
-        case .timestamp: return .timestamp
-        }
-    }
-}
-
-extension Column {
-    /// `count` copies of a non-null `value`.
-    static func repeating(_ value: Value, count: Int) -> Column {
-        switch value {
-        case .null: return .double([Double?](repeating: nil, count: count))
-        case .double(let v): return Column(.double([Double](repeating: v, count: count)))
-        case .int64(let v): return Column(.int64([Int64](repeating: v, count: count)))
-        case .string(let v): return Column(.string(StringColumn(codes: [Int32](repeating: 0, count: count), dictionary: [v])))
-        case .bool(let v): return Column(.bool([Bool](repeating: v, count: count)))
-        case .date(let v): return Column(.date([Int32](repeating: v, count: count)))
-        case .timestamp(let v): return Column(.timestamp([Int64](repeating: v, count: count)))
-        }
-    }
-}

@@ -47,10 +47,8 @@ extension FittedPipeline {
                 reason: "the last stage makes \(available.count) columns, the model reads \(features.names.count) feature names")
         }
         guard !stages.contains(where: { Self.holdsCustomStage($0.base) }) else { return }
-        let empty = try framing("pipeline") { () throws(FrameError) in
-            try Frame(schema: inputSchema, columns: inputSchema.fields.map { Self.emptyColumn($0.type) })
-        }
         var report = TransformReport()
+        let empty = try framing("pipeline") { () throws(FrameError) in try Frame.empty(inputSchema) }
         _ = try output(empty, report: &report)
     }
 
@@ -61,17 +59,5 @@ extension FittedPipeline {
             return c.routes.contains { $0.stages.contains { holdsCustomStage($0.base) } }
         }
         return false
-    }
-
-    /// A column of no rows of `type`.
-    static func emptyColumn(_ type: ColumnType) -> Column {
-        switch type {
-        case .double: return Column(.double([]))
-        case .int64: return Column(.int64([]))
-        case .string: return Column(.string(StringColumn(codes: [], dictionary: [])))
-        case .bool: return Column(.bool([]))
-        case .date: return Column(.date([]))
-        case .timestamp: return Column(.timestamp([]))
-        }
     }
 }

@@ -16,6 +16,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // SHA-256 checksums and HMAC signatures of artifacts.
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // Structured logs of runs and the scheduler daemon's services and signals.
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // System libraries (Debian: libcsv-dev, libpq-dev, libopenblas-dev, liblapacke-dev).
@@ -43,17 +46,28 @@ let package = Package(
         .target(name: "SluiceCSV", dependencies: ["SluiceFrame", "CLibCSV"], path: "connectors/CSV"),
         .target(name: "SluicePostgres", dependencies: ["SluiceFrame", "CLibPQ"], path: "connectors/Postgres"),
         .target(name: "SluiceDatasets", dependencies: ["SluiceCompute", "SluiceFrame"]),
+        // Jobs: definitions, the run ledger, the model store, publishing, the scheduler.
+        .target(
+            name: "SluiceJobs",
+            dependencies: [
+                "SluiceCompute", "SluiceFrame", "SluicePipeline", "SluiceLearn", "SluiceCSV", "SluicePostgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "SluiceCLI",
             dependencies: [
                 "SluiceCompute", "SluiceFrame", "SluicePipeline", "SluiceLearn", "SluiceCSV", "SluicePostgres",
-                "SluiceDatasets", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "SluiceDatasets", "SluiceJobs", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
             name: "Sluice",
             dependencies: ["SluiceCompute", "SluiceFrame", "SluicePipeline", "SluiceLearn", "SluiceConformance", "SluiceCSV",
-                           "SluicePostgres", "SluiceDatasets", "SluiceCLI"]
+                           "SluicePostgres", "SluiceDatasets", "SluiceJobs", "SluiceCLI"]
         ),
 
         .executableTarget(name: "sluice", dependencies: ["Sluice"], path: "pipelines"),
@@ -92,6 +106,11 @@ let package = Package(
                            "SluiceTestSupport", "sluice"]
         ),
         .testTarget(name: "SluicePostgresTests", dependencies: ["SluicePostgres", "SluiceTestSupport"]),
+        .testTarget(
+            name: "SluiceJobsTests",
+            dependencies: ["SluiceJobs", "SluicePostgres", "SluicePipeline", "SluiceLearn", "SluiceCSV", "SluiceDatasets",
+                           "SluiceTestSupport", "sluice"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

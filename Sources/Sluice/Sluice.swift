@@ -7,4 +7,5 @@
 @_exported import SluiceCSV
 @_exported import SluicePostgres
 @_exported import SluiceDatasets
+@_exported import SluiceJobs
 @_exported import SluiceCLI

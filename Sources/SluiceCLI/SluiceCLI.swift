@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SluiceJobs
 
 /// The `sluice` command line: one subcommand per job kind. Pipelines register themselves
 /// in `pipelines/main.swift`.
@@ -8,12 +9,13 @@ public struct SluiceCLI: AsyncParsableCommand {
         commandName: "sluice",
         abstract: "Nightly batch machine learning: CSV and PostgreSQL in, predictions out, exactly once.",
         subcommands: [InspectCommand.self, GenerateCommand.self, DatabaseCommand.self, LoadCommand.self, ExportCommand.self,
-                      ScoreCommand.self, ModelCommand.self]
+                      ScoreCommand.self, ModelCommand.self, ListCommand.self, RunCommand.self, ScheduleCommand.self,
+                      HistoryCommand.self, ModelsCommand.self, DeployCommand.self]
     )
 
     public init() {}
 
-    /// Runs the command line: parses, runs the chosen command (awaiting async ones) and
+    /// Runs the command line with `jobs` registered (the `pipelines/` files define them): parses, runs the chosen command (awaiting async ones) and
     /// exits. Commands report failures with `throw ExitCodes.report(error)`, which prints
     /// the error and exits with its sysexits status; usage errors exit 64.
     ///
@@ -23,7 +25,8 @@ public struct SluiceCLI: AsyncParsableCommand {
     ///
     /// (Top-level `await SluiceCLI.main()` resolves to ArgumentParser's synchronous
     /// overload, which refuses async commands; this entry point has no such ambiguity.)
-    public static func run(arguments: [String]? = nil) async -> Never {
+    public static func run(arguments: [String]? = nil, jobs: [Job] = []) async -> Never {
+        JobRegistry.register(jobs)
         do {
             var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -54,6 +54,10 @@ public enum Artifact {
         public var metrics: [String: Double]
         /// The tensor section's layout: each tensor's element type and byte length, in order.
         public var tensors: [TensorEntry]
+        /// Further JSON kept with the artifact by its writer, by name (a job keeps the
+        /// profile of its training data here, for the drift check of later runs). Absent
+        /// when empty, so artifacts without it encode as before.
+        public var annotations: [String: JSONValue]?
     }
 
     /// One tensor of the tensor section.
@@ -70,6 +74,7 @@ public enum Artifact {
 
     /// The artifact's bytes: the same pipeline, metrics and key give the same bytes.
     public static func encode(_ pipeline: FittedPipeline, metrics: [String: Double] = [:],
+                              annotations: [String: JSONValue] = [:],
                               key: ArtifactKey? = ArtifactKey.fromEnvironment()) throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -85,7 +90,8 @@ public enum Artifact {
                                 keys: pipeline.keys, inputSchema: pipeline.inputSchema, featureNames: pipeline.featureNames,
                                 seed: pipeline.seed, dataFingerprint: pipeline.dataFingerprint,
                                 hyperparameters: pipeline.hyperparameters, metrics: metrics,
-                                tensors: layout.tensors.map { TensorEntry(dtype: $0.dtype, bytes: $0.bytes.count) })
+                                tensors: layout.tensors.map { TensorEntry(dtype: $0.dtype, bytes: $0.bytes.count) },
+                                annotations: annotations.isEmpty ? nil : annotations)
         let header = try encoder.encode(Header(metadata: metadata, pipeline: pipeline))
         var bytes = magic
         append(formatVersion, to: &bytes)
@@ -117,6 +123,13 @@ public enum Artifact {
         try metadata(of: sections(of: read(url), path: url.path, key: key).header, path: url.path)
     }
 
+    /// Reads the metadata of artifact `bytes` (checked as ``decode(_:path:checking:codec:key:)``
+    /// checks them) without decoding the pipeline; `path` names them in errors.
+    public static func metadata(of bytes: [UInt8], path: String,
+                                key: ArtifactKey? = ArtifactKey.fromEnvironment()) throws -> Metadata {
+        try metadata(of: sections(of: bytes, path: path, key: key).header, path: path)
+    }
+
     static func metadata(of header: Data, path: String) throws -> Metadata {
         struct Only: Decodable { var metadata: Metadata }
         do { return try JSONDecoder().decode(Only.self, from: header).metadata } catch {
@@ -126,7 +139,12 @@ public enum Artifact {
 
     /// The SHA-256 of the artifact file at `url`, as 64 hex digits: its identity in a model store.
     public static func digest(at url: URL) throws -> String {
-        SHA256.hash(data: try read(url)).map { String(format: "%02x", $0) }.joined()
+        digest(of: try read(url))
+    }
+
+    /// The SHA-256 of artifact `bytes`, as 64 hex digits.
+    public static func digest(of bytes: [UInt8]) -> String {
+        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
     }
 
     /// Loads the fitted pipeline at `url`, whatever its model kind, decoding stages and model

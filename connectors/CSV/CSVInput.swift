@@ -1,22 +1,24 @@
 import Foundation
 import Glibc
-import SluiceCSV
 import SluiceFrame
 
-/// The CSV input of `sluice load` and `sluice score`, read so that the target table's or
+/// A CSV input (a file, a FIFO or standard input) read so that the target table's or
 /// the model's column types apply before the values are parsed, and so that a frame row can
 /// be named by its line.
 ///
 /// A regular file is read by the CSV reader itself (mapped, in parallel); only its header
 /// record is read first, to know the column names. Standard input (`-`, `/dev/stdin`) and
 /// other non-regular files can be read only once: they are held in memory.
-struct CSVInput {
-    let path: String
-    let options: CSVReadOptions
+public struct CSVInput: Sendable {
+    /// The path given (`-` for standard input).
+    public let path: String
+    /// The options every read uses.
+    public let options: CSVReadOptions
     /// The whole input, for inputs that can be read only once.
     private(set) var buffered: [UInt8]?
 
-    init(path: String, options: CSVReadOptions) throws {
+    /// Opens `path` (`-` is standard input); inputs that can be read only once are read now.
+    public init(path: String, options: CSVReadOptions = CSVReadOptions()) throws {
         self.path = path
         self.options = options
         var st = stat()
@@ -35,7 +37,7 @@ struct CSVInput {
     }
 
     /// The column names of the header (or `column_1`, … without one), from the first record.
-    func columnNames() throws -> [String] {
+    public func columnNames() throws -> [String] {
         let head = try firstRecord()
         var headerOptions = options
         headerOptions.columnTypes = [:]
@@ -45,7 +47,7 @@ struct CSVInput {
     }
 
     /// Reads the whole input with `columnTypes` added to the options.
-    func read(columnTypes: [String: ColumnType]) throws -> CSVReadResult {
+    public func read(columnTypes: [String: ColumnType]) throws -> CSVReadResult {
         var options = self.options
         options.columnTypes.merge(columnTypes) { given, _ in given }
         let reader = CSVReader(options)
@@ -80,7 +82,7 @@ struct CSVInput {
     /// The 1-based physical line where each of `rows` (0-based data rows of the frame) starts,
     /// counting records as the reader does (any mix of CR and LF ends one, blank lines are no
     /// record, line ends inside quotes do not end one), past the header and the skipped rows.
-    func lines(ofRows rows: [Int], skippedLines: Set<Int>) -> [Int: Int] {
+    public func lines(ofRows rows: [Int], skippedLines: Set<Int>) -> [Int: Int] {
         let bytes: [UInt8]
         if let buffered { bytes = buffered } else {
             guard let data = FileManager.default.contents(atPath: path) else { return [:] }

@@ -85,6 +85,9 @@ let package = Package(
 
         // Tests: a shared support target with seeded data and approximate comparison.
         .target(name: "SluiceTestSupport", dependencies: ["SluiceCompute"], path: "Tests/SluiceTestSupport"),
+        // One throwaway PostgreSQL server shared by the tests of a process.
+        .target(name: "SluicePostgresTestSupport", dependencies: ["SluicePostgres", "SluiceTestSupport"],
+                path: "Tests/SluicePostgresTestSupport"),
         .testTarget(name: "SluiceComputeTests", dependencies: ["SluiceCompute", "SluiceTestSupport"]),
         .testTarget(name: "SluiceFrameTests", dependencies: ["SluiceFrame", "SluiceTestSupport"]),
         .testTarget(name: "SluiceCSVTests", dependencies: ["SluiceCSV", "SluiceTestSupport"]),
@@ -103,13 +106,14 @@ let package = Package(
         .testTarget(
             name: "SluiceCLITests",
             dependencies: ["SluiceCLI", "SluiceCSV", "SluicePipeline", "SluiceLearn", "SluiceDatasets", "SluiceConformance",
-                           "SluiceTestSupport", "sluice"]
+                           "SluiceTestSupport", "SluicePostgresTestSupport", "sluice"]
         ),
-        .testTarget(name: "SluicePostgresTests", dependencies: ["SluicePostgres", "SluiceTestSupport"]),
+        .testTarget(name: "SluicePostgresTests", dependencies: ["SluicePostgres", "SluiceTestSupport", "SluicePostgresTestSupport"]),
         .testTarget(
             name: "SluiceJobsTests",
-            dependencies: ["SluiceJobs", "SluicePostgres", "SluicePipeline", "SluiceLearn", "SluiceCSV", "SluiceDatasets",
-                           "SluiceTestSupport", "sluice"]
+            dependencies: ["SluiceJobs", "SluiceCompute", "SluiceFrame", "SluicePostgres", "SluicePipeline", "SluiceLearn", "SluiceCSV",
+                           "SluiceDatasets",
+                           "SluiceTestSupport", "SluicePostgresTestSupport", "sluice"]
         ),
     ],
     swiftLanguageModes: [.v6]

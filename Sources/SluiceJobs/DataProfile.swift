@@ -107,15 +107,17 @@ extension DataProfile.ColumnProfile {
 }
 
 /// The population stability index between a profile's training fractions and tonight's
-/// counts: Σ (p − q) · ln(p / q) over the bins, each fraction floored at 1e-4 so that an
-/// empty bin counts as a large shift rather than an infinity.
+/// counts: Σ (q − p) · ln(q / p) over the bins. Tonight's fractions are smoothed as
+/// (count + ½) / (total + ½ · bins), so an empty bin of a small night counts as a shift of
+/// its size rather than an infinity; training fractions are floored at 1e-4.
 public enum PopulationStability {
     public static func index(expected: [Double], actualCounts: [Int]) -> Double {
         let total = actualCounts.reduce(0, +)
         guard total > 0, expected.count == actualCounts.count else { return 0 }
+        let denominator = Double(total) + 0.5 * Double(actualCounts.count)
         var psi = 0.0
         for (e, a) in zip(expected, actualCounts) {
-            let p = max(e, 1e-4), q = max(Double(a) / Double(total), 1e-4)
+            let p = max(e, 1e-4), q = (Double(a) + 0.5) / denominator
             psi += (q - p) * log(q / p)
         }
         return psi

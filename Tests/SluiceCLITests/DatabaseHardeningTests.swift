@@ -1,31 +1,14 @@
 import Foundation
 import Testing
 @testable import SluicePostgres
+import SluicePostgresTestSupport
 import SluiceTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// One throwaway server for the CLI's database tests, stopped at exit.
-enum CLIServer {
-    private static let start: Task<ThrowawayCluster.Server, any Error> = Task {
-        let parent = try Fixtures.temporaryDirectory("clipg")
-        chmod(parent.path, 0o755)
-        let cluster = ThrowawayCluster(directory: parent.appendingPathComponent("pg", isDirectory: true))
-        clusterToStop = (cluster, parent)
-        atexit {
-            guard let (cluster, parent) = clusterToStop else { return }
-            try? cluster.stopBlocking(timeout: .seconds(10))
-            try? FileManager.default.removeItem(at: parent)
-        }
-        return try await cluster.start()
-    }
-
-    static func url() async throws -> String { try await start.value.connectionURL }
-    static func connect() async throws -> PostgresConnection { try PostgresConnection(PostgresConfiguration(try await url())) }
-}
-
-nonisolated(unsafe) private var clusterToStop: (ThrowawayCluster, URL)?
+/// The CLI tests' server: the process's one shared throwaway cluster.
+typealias CLIServer = TestServer
 
 @Suite("sluice load / export / db against PostgreSQL (issue 9)", .serialized)
 struct DatabaseHardeningTests {

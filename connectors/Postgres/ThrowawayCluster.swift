@@ -385,7 +385,8 @@ public struct ThrowawayCluster: Sendable, Equatable {
 
     // MARK: Stopping
 
-    func stopBlocking(timeout: Duration) throws(ThrowawayClusterError) {
+    /// Stops the server synchronously (for `atexit` hooks, where no task can be awaited).
+    public func stopBlocking(timeout: Duration) throws(ThrowawayClusterError) {
         let parent = directory.deletingLastPathComponent().path
         guard FileManager.default.fileExists(atPath: parent) else { return }
         try requireOwnership()

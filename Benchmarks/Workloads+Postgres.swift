@@ -20,14 +20,14 @@ let postgresWorkloads: [Workload] = [
 ]
 
 /// The database: `--database-url`, else DATABASE_URL / PG* / the project's throwaway cluster.
-private func benchConfiguration(_ context: BenchContext) async throws -> PostgresConfiguration {
+func benchConfiguration(_ context: BenchContext) async throws -> PostgresConfiguration {
     if let url = context.databaseURL { return PostgresConfiguration(url) }
     return PostgresConfiguration(try await DatabaseTarget.resolve())
 }
 
 /// `bench_churn_1m`, loaded from the churn CSV on first use (the peers load the same table
 /// with the same column types when they run first).
-private func ensureChurnTable(_ connection: PostgresConnection, context: BenchContext) throws -> TableName {
+func ensureChurnTable(_ connection: PostgresConnection, context: BenchContext) throws -> TableName {
     let table = TableName("bench_churn_1m")
     let present = try connection.rows("SELECT to_regclass('bench_churn_1m') IS NOT NULL").first?.first == "t"
     if present, try connection.read(query: "SELECT count(*) AS n FROM bench_churn_1m").int64s("n").first == 1_000_000 {

@@ -347,6 +347,81 @@ def pg_write(upsert):
         return figs
     return run
 
+# --- e2e: the nightly job -------------------------------------------------------------
+
+def e2e(score_only):
+    """The nightly job as a pandas + scikit-learn + psycopg script would run it: COPY each
+    query out as CSV into pandas, fit the pipeline, predict, COPY the scores into a staging
+    table and replace the night's rows (DELETE + INSERT … SELECT) in one transaction."""
+    name = "e2e.score.churn_1m" if score_only else "e2e.nightly.churn_1m"
+    def run(args):
+        import io, pickle, tempfile
+        import numpy as np, pandas as pd, psycopg
+        from sklearn.compose import ColumnTransformer
+        from sklearn.impute import SimpleImputer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import OneHotEncoder, StandardScaler
+        url = database_url()
+        ensure_churn_table(url, args.data_dir)
+        table = "peer_e2e_score_preds" if score_only else "peer_e2e_nightly_preds"
+        def read(conn, query):
+            buf = io.BytesIO()
+            with conn.cursor().copy(f"COPY ({query}) TO STDOUT (FORMAT csv, HEADER)") as copy:
+                for data in copy:
+                    buf.write(data)
+            buf.seek(0)
+            return pd.read_csv(buf)
+        def pipeline():
+            prep = ColumnTransformer([
+                ("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), CHURN_NUMERIC),
+                ("cat", make_pipeline(SimpleImputer(strategy="most_frequent"),
+                                      OneHotEncoder(handle_unknown="ignore", sparse_output=False)), CHURN_CATEGORICAL)],
+                remainder="drop")
+            return make_pipeline(prep, LogisticRegression())
+        def publish(conn, rows, model):
+            p = model.predict_proba(rows)
+            classes = model.classes_
+            out = pd.DataFrame({"customer_id": rows["customer_id"].to_numpy(), "prediction": classes[np.argmax(p, axis=1)],
+                                "probability_0": p[:, 0], "probability_1": p[:, 1]})
+            out["logical_date"] = "2026-12-01"
+            out["model_version"] = 1
+            out["run_id"] = 1
+            out["scored_at"] = pd.Timestamp.now(tz="UTC").isoformat()
+            with conn.transaction():
+                conn.execute(f"""CREATE TABLE IF NOT EXISTS {table} (customer_id bigint, prediction double precision,
+                    probability_0 double precision, probability_1 double precision, logical_date date,
+                    model_version int, run_id bigint, scored_at timestamptz)""")
+                conn.execute(f"CREATE TEMP TABLE stage (LIKE {table}) ON COMMIT DROP")
+                with conn.cursor().copy("COPY stage FROM STDIN (FORMAT csv)") as copy:
+                    copy.write(out.to_csv(index=False, header=False))
+                conn.execute(f"DELETE FROM {table} WHERE logical_date = '2026-12-01'")
+                conn.execute(f"INSERT INTO {table} SELECT * FROM stage")
+            return len(out)
+        written = []
+        if score_only:
+            with psycopg.connect(url) as conn:
+                labelled = read(conn, "SELECT * FROM bench_churn_1m WHERE churned IS NOT NULL")
+            path = os.path.join(tempfile.gettempdir(), "peer_e2e_model.pkl")
+            with open(path, "wb") as f:
+                pickle.dump(pipeline().fit(labelled, labelled["churned"]), f)
+            del labelled
+            def body():
+                with psycopg.connect(url) as conn:
+                    with open(path, "rb") as f:
+                        model = pickle.load(f)
+                    written.append(publish(conn, read(conn, "SELECT * FROM bench_churn_1m"), model))
+        else:
+            def body():
+                with psycopg.connect(url) as conn:
+                    labelled = read(conn, "SELECT * FROM bench_churn_1m WHERE churned IS NOT NULL")
+                    rows = read(conn, "SELECT * FROM bench_churn_1m WHERE churned IS NULL")
+                    model = pipeline().fit(labelled, labelled["churned"])
+                    written.append(publish(conn, rows, model))
+        s, rss = best(args.repeats, body)
+        return [figure(name, "pandas + sklearn + psycopg", s, written[-1], rss)]
+    return run
+
 PEERS = {
     **{f"gemm.{p}gemm.{n}": gemm(f"gemm.{p}gemm.{n}", n, dt)
        for n in (1024, 2048) for p, dt in (("s", "float32"), ("d", "float64"))},
@@ -362,6 +437,8 @@ PEERS = {
     "pg.read.churn_1m": pg_read,
     "pg.write.append_1m": pg_write(False),
     "pg.write.upsert_1m": pg_write(True),
+    "e2e.nightly.churn_1m": e2e(False),
+    "e2e.score.churn_1m": e2e(True),
 }
 
 def main():

@@ -5,7 +5,8 @@ import SluiceFrame
 /// (annotation `training_profile`) so that a later run can measure drift against it.
 ///
 /// A numeric column (double, int64, date, timestamp, as a double) keeps up to 10 bins with
-/// edges at its training deciles (repeated edges merged) and the fraction of rows in each;
+/// edges at its training deciles (of at most 100 000 values taken at an even stride;
+/// repeated edges merged) and the fraction of all rows in each;
 /// a string or bool column keeps its 20 most frequent values and the fraction of the
 /// rest. Nulls (and NaN) are a bin of their own in both.
 public struct DataProfile: Codable, Sendable, Equatable {
@@ -23,13 +24,21 @@ public struct DataProfile: Codable, Sendable, Equatable {
     public var rows: Int
     public var columns: [ColumnProfile]
 
+    /// The most values a numeric column's bin edges are computed from.
+    static let sampleSize = 100_000
+
     /// Profiles `names` of `frame`.
     public init(_ frame: Frame, columns names: [String]) throws {
         rows = frame.rowCount
         columns = try names.map { name in
             let column = try frame.column(name)
             if let values = Self.numeric(column) {
-                let finite = values.filter(\.isFinite).sorted()
+                // Deciles of at most `sampleSize` finite values, taken at an even stride:
+                // the bins need not be exact, and sorting a million rows per column would
+                // cost more than the rest of the profile.
+                let all = values.filter(\.isFinite)
+                let stride = max(1, (all.count + Self.sampleSize - 1) / Self.sampleSize)
+                let finite = (stride == 1 ? all : Swift.stride(from: 0, to: all.count, by: stride).map { all[$0] }).sorted()
                 var edges: [Double] = []
                 if !finite.isEmpty {
                     for q in 1..<10 {

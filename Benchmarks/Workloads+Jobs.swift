@@ -1,0 +1,54 @@
+import Foundation
+import Sluice
+
+/// The nightly job end to end on the 1M-row churn table in PostgreSQL, through `JobRunner`
+/// exactly as `sluice run` does it; peer: the equivalent pandas + scikit-learn + psycopg
+/// script (`Benchmarks/peers/peers.py`, section e2e).
+let jobWorkloads: [Workload] = [
+    Workload(name: "e2e.nightly.churn_1m",
+             summary: "read 1M rows, fit imputation + scaling + one-hot + logistic regression on the ~800k labelled, score the ~200k others, COPY into staging, publish; peer pandas + sklearn + psycopg") {
+        [try await nightlyFigure(context: $0, scoreOnly: false)]
+    },
+    Workload(name: "e2e.score.churn_1m",
+             summary: "score-only night: the deployed model scores all 1M rows in batches, staged and published; peer pandas + sklearn + psycopg scoring path") {
+        [try await nightlyFigure(context: $0, scoreOnly: true)]
+    },
+]
+
+private func benchJob(scoreOnly: Bool) -> Job {
+    let pipeline = Pipeline(target: "churned", keys: ["customer_id"], estimator: LogisticRegression()) {
+        ColumnTransformer(
+            remainder: .drop,
+            .init(.numeric, SimpleImputer(strategy: .median), StandardScaler()),
+            .init(.categorical, SimpleImputer(strategy: .mostFrequent), OneHotEncoder())
+        )
+    }
+    return Job(scoreOnly ? "bench_e2e_score" : "bench_e2e_nightly",
+               training: .query("SELECT * FROM bench_churn_1m WHERE churned IS NOT NULL"),
+               scoring: .query(scoreOnly ? "SELECT * FROM bench_churn_1m" : "SELECT * FROM bench_churn_1m WHERE churned IS NULL"),
+               pipeline: pipeline, predictions: PredictionTable(scoreOnly ? "bench_e2e_score_preds" : "bench_e2e_nightly_preds"),
+               deployment: .always, holdoutFraction: 0, retry: RetryPolicy(maxAttempts: 1),
+               drift: DriftPolicy(threshold: 0.25, action: .warn), seed: 1)
+}
+
+private func nightlyFigure(context: BenchContext, scoreOnly: Bool) async throws -> Figure {
+    let configuration = try await benchConfiguration(context)
+    let connection = try PostgresConnection(configuration)
+    _ = try ensureChurnTable(connection, context: context)
+    connection.close()
+    let job = benchJob(scoreOnly: scoreOnly)
+    let runner = JobRunner(job: job, database: configuration)
+    let date = LogicalDate("2026-12-01")!
+    if scoreOnly { _ = try await runner.run(RunRequest(logicalDate: date, mode: .train)) }
+    Measure.resetPeakRSS()
+    var best = Double.infinity, last: RunResult?
+    for _ in 0..<max(1, context.repeats) {
+        let start = DispatchTime.now().uptimeNanoseconds
+        last = try await runner.run(RunRequest(logicalDate: date, mode: scoreOnly ? .score : .both))
+        best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+    let rss = Measure.peakRSSMB()
+    return Figure(workload: scoreOnly ? "e2e.score.churn_1m" : "e2e.nightly.churn_1m", seconds: best,
+                  rows: last?.counts.read ?? 0, peakRSSMB: rss,
+                  extra: [("rows_written", Double(last?.counts.written ?? 0))])
+}

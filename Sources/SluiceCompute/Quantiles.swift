@@ -28,6 +28,48 @@ public enum Quantiles {
         return lerp(sorted[j], sorted[j + 1], gamma)
     }
 
+    /// The median of `values` (no NaN; 0 if empty), equal to ``median(sorted:)`` of the sorted
+    /// values, found by selection in linear expected time instead of a sort: the array is
+    /// reordered (Hoare partitions around the median of three; a range that stops shrinking
+    /// geometrically is sorted instead, so the worst case stays O(n log n)).
+    public static func median(selecting values: inout [Double]) -> Double {
+        let n = values.count
+        guard n > 0 else { return 0 }
+        let m = n / 2
+        return values.withUnsafeMutableBufferPointer { v in
+            select(v, m)
+            guard n % 2 == 0 else { return v[m] }
+            // After selection everything below m is ≤ v[m]: the lower middle is their maximum.
+            var lower = v[0]
+            for i in 1..<m where v[i] > lower { lower = v[i] }
+            return (lower + v[m]) / 2
+        }
+    }
+
+    /// Reorders `v` so that `v[k]` is the `k`-th smallest, with nothing larger before it and
+    /// nothing smaller after it.
+    static func select(_ v: UnsafeMutableBufferPointer<Double>, _ k: Int) {
+        var lo = 0, hi = v.count - 1, budget = 2 * (Int.bitWidth - v.count.leadingZeroBitCount) + 4
+        while hi > lo {
+            if hi - lo < 16 || budget == 0 {
+                var range = UnsafeMutableBufferPointer(rebasing: v[lo...hi])
+                range.sort()
+                return
+            }
+            budget -= 1
+            let mid = lo + (hi - lo) / 2
+            let a = v[lo], b = v[mid], c = v[hi]
+            let pivot = max(min(a, b), min(max(a, b), c))
+            var i = lo, j = hi
+            while i <= j {
+                while v[i] < pivot { i += 1 }
+                while v[j] > pivot { j -= 1 }
+                if i <= j { v.swapAt(i, j); i += 1; j -= 1 }
+            }
+            if k <= j { hi = j } else if k >= i { lo = i } else { return }
+        }
+    }
+
     /// The median of `sorted` (not empty): the mean of the middle two for an even count.
     public static func median(sorted v: [Double]) -> Double {
         let m = v.count / 2

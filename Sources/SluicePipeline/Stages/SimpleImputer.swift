@@ -1,3 +1,4 @@
+import SluiceCompute
 import SluiceFrame
 
 /// Fills missing values (null, and `NaN` in numeric columns) column by column, as
@@ -147,9 +148,8 @@ public struct SimpleImputer: Transformer {
 
     /// The median of `v` (the mean of the two middle values for an even count); 0 if empty.
     static func median(_ v: [Double]) -> Double {
-        guard !v.isEmpty else { return 0 }
-        let s = v.sorted(), m = s.count / 2
-        return s.count % 2 == 1 ? s[m] : (s[m - 1] + s[m]) / 2
+        var values = v
+        return Quantiles.median(selecting: &values)
     }
 
     /// Fitted state: the fill value of each column.

@@ -47,7 +47,7 @@ final class PresortedFeatures: @unchecked Sendable {
 /// The `.exact` and `.random` splitters over presorted features: every feature's rows are
 /// kept sorted within each node's range (a stable partition per split, `O(n · p)` per
 /// level, no re-sorting). Exact: every threshold between consecutive distinct values
-/// (differing by more than 1e-7, as scikit-learn) is tried, at the midpoint
+/// (differing by more than 1e-7 in `Float`, as scikit-learn) is tried, at the midpoint
 /// `a/2 + b/2` (or `a` when that rounds up to `b`); the first best split wins, features
 /// in drawing order, thresholds ascending. Missing values are tried on either side, and
 /// "all present left, all missing right" (threshold +∞), as scikit-learn ≥ 1.3.
@@ -102,6 +102,10 @@ final class ExactSplitter<Stats: TreeStatistics>: TreeSplitEngine {
         order.deallocate(); values.deallocate(); tmpOrder.deallocate(); tmpValues.deallocate(); goesLeft.deallocate()
     }
 
+    /// Values closer than this (in `Float` arithmetic, as scikit-learn's `FEATURE_THRESHOLD`)
+    /// are not split apart.
+    static var tolerance: Float { 1e-7 }
+
     @inline(__always) func weight(_ row: Int) -> Double { weights[row] }
     func rows(_ range: Range<Int>) -> UnsafeBufferPointer<Int32> {
         UnsafeBufferPointer(start: order + range.lowerBound, count: range.count)
@@ -120,7 +124,7 @@ final class ExactSplitter<Stats: TreeStatistics>: TreeSplitEngine {
         let v = values + f * rowCount
         let e = presentEnd(f, range)
         if e < range.upperBound { return e == range.lowerBound }  // missing and present rows can be split apart
-        return Double(v[e - 1]) <= Double(v[range.lowerBound]) + 1e-7
+        return v[e - 1] <= v[range.lowerBound] + Self.tolerance
     }
 
     func bestSplit(_ range: Range<Int>, totals: [Double], state: Void, rng: inout SeededGenerator) -> CandidateSplit? {
@@ -195,8 +199,8 @@ final class ExactSplitter<Stats: TreeStatistics>: TreeSplitEngine {
                     while q < e2 - 1 {
                         let r = Int(o[q])
                         stats.add(r, weights[r], left)
-                        let a = Double(v[q]), b = Double(v[q + 1])
-                        if b > a + 1e-7 {
+                        if v[q + 1] > v[q] + Self.tolerance {
+                            let a = Double(v[q]), b = Double(v[q + 1])
                             consider(q, leftCount: q + 1 - s + base, threshold: {
                                 let t = a / 2.0 + b / 2.0
                                 return t == b || t.isInfinite ? a : t

@@ -65,14 +65,14 @@ enum ForestFit {
     static func grow<S: TreeStatistics>(_ prepared: TreeFit.Prepared, stats: S, rows n: Int, baseWeights: [Double],
                                         treeCount: Int, bootstrap: Bool, drawCount: Int, maxFeatures: Int, limits: TreeLimits,
                                         subsampleWeights: (([Int32]) -> [Double])?, context: inout FitContext,
-                                        source: String) throws -> Grown {
+                                        source: String, serial: Bool = false) throws -> Grown {
         let generators = (0..<treeCount).map { _ in context.rng.split() }
         let slots = Slots<DecisionTree>(count: treeCount)
         let bags = Slots<[UInt64]>(count: treeCount)
         let progress = Counter()
         let observer = context.observer, isCancelled = context.isCancelled
         let words = (n + 63) / 64
-        Parallel.forEachChunk(of: treeCount, minimumChunk: 1) { chunk in
+        let body = { (chunk: Range<Int>) in
             for t in chunk {
                 if isCancelled() { return }
                 var rng = generators[t]
@@ -97,6 +97,7 @@ enum ForestFit {
                                       metrics: ["nodes": Double(tree.nodeCount)]))
             }
         }
+        if serial { body(0..<treeCount) } else { Parallel.forEachChunk(of: treeCount, minimumChunk: 1, body) }
         try context.checkCancellation(source)
         let trees = slots.values.compactMap { $0 }
         guard trees.count == treeCount else { throw FitCancelled(source: source) }
@@ -105,7 +106,7 @@ enum ForestFit {
 
     /// Out-of-bag predictions: for each row, the mean over the trees that did not train on
     /// it of their leaf values (`n × outputs`), and how many such trees there were; rows
-    /// in every bag get NaN. Parallel over rows, trees in order, so the sums do not depend
+    /// in every bag get 0 (as scikit-learn). Parallel over rows, trees in order, so the sums do not depend
     /// on the thread count.
     static func outOfBag(_ x: Matrix<Float>, trees: [DecisionTree], inBag: [[UInt64]], outputs k: Int) -> (Matrix<Double>, [Int]) {
         let n = x.rows, p = x.columns
@@ -124,7 +125,7 @@ enum ForestFit {
                             }
                         }
                         for i in range {
-                            for j in 0..<k { o[i * k + j] = c[i] > 0 ? o[i * k + j] / Double(c[i]) : .nan }
+                            for j in 0..<k { o[i * k + j] = c[i] > 0 ? o[i * k + j] / Double(c[i]) : 0 }
                         }
                     }
                 }

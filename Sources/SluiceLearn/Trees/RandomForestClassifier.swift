@@ -51,8 +51,8 @@ public struct RandomForestClassifier: Learner, Codable, Equatable {
         public var trees: [DecisionTree]
         /// The out-of-bag accuracy, when asked for.
         public var oobScore: Double?
-        /// The out-of-bag class probabilities of each training row (NaN for a row every
-        /// tree trained on), when asked for.
+        /// The out-of-bag class probabilities of each training row (0 for a row every
+        /// tree trained on, which the score leaves out), when asked for.
         public var oobProbabilities: Matrix<Double>?
         public var featureCount: Int { featureNames.count }
 
@@ -86,6 +86,12 @@ public struct RandomForestClassifier: Learner, Codable, Equatable {
     }
 
     public func fit(_ data: TrainingSet<Float>, context: inout FitContext) throws -> Model {
+        try fit(data, context: &context, threads: nil)
+    }
+
+    /// Fits with the trees grown one after another when `threads == 1` (tests compare it
+    /// with the parallel fit), else in parallel.
+    func fit(_ data: TrainingSet<Float>, context: inout FitContext, threads: Int?) throws -> Model {
         let name = Model.kind
         try LearnerInput.check(data, learner: name, allowsMissing: true)
         try TreeFit.check(limits, splitter, maxFeatures, estimator: name)
@@ -115,7 +121,8 @@ public struct RandomForestClassifier: Learner, Codable, Equatable {
             try ForestFit.grow(prepared, stats: ClassStatistics(codes: c.baseAddress!, classes: k, entropy: criterion != .gini),
                                rows: n, baseWeights: base, treeCount: treeCount, bootstrap: bootstrap, drawCount: drawCount,
                                maxFeatures: maxFeatures.resolve(data.features.columns), limits: limits,
-                               subsampleWeights: subsample, context: &context, source: name)
+                               subsampleWeights: subsample, context: &context, source: name,
+                               serial: threads == 1)
         }
         var model = Model(classes: y.classes, featureNames: data.featureNames, trees: grown.trees)
         if oobScore, let bags = grown.inBag {

@@ -41,7 +41,7 @@ public struct RandomForestRegressor: Learner, Codable, Equatable {
         public var trees: [DecisionTree]
         /// The out-of-bag R², when asked for.
         public var oobScore: Double?
-        /// The out-of-bag prediction of each training row (NaN for a row every tree trained on).
+        /// The out-of-bag prediction of each training row (0 for a row every tree trained on, which the score leaves out).
         public var oobPredictions: [Double]?
         public var featureCount: Int { featureNames.count }
 
@@ -69,6 +69,12 @@ public struct RandomForestRegressor: Learner, Codable, Equatable {
     }
 
     public func fit(_ data: TrainingSet<Float>, context: inout FitContext) throws -> Model {
+        try fit(data, context: &context, threads: nil)
+    }
+
+    /// Fits with the trees grown one after another when `threads == 1` (tests compare it
+    /// with the parallel fit), else in parallel.
+    func fit(_ data: TrainingSet<Float>, context: inout FitContext, threads: Int?) throws -> Model {
         let name = Model.kind
         try LearnerInput.check(data, learner: name, allowsMissing: true)
         try TreeFit.check(limits, splitter, maxFeatures, estimator: name)
@@ -85,7 +91,8 @@ public struct RandomForestRegressor: Learner, Codable, Equatable {
             try ForestFit.grow(prepared, stats: SquaredErrorStatistics(y: yv.baseAddress!), rows: n, baseWeights: base,
                                treeCount: treeCount, bootstrap: bootstrap, drawCount: drawCount,
                                maxFeatures: maxFeatures.resolve(data.features.columns), limits: limits,
-                               subsampleWeights: nil, context: &context, source: name)
+                               subsampleWeights: nil, context: &context, source: name,
+                               serial: threads == 1)
         }
         var model = Model(featureNames: data.featureNames, trees: grown.trees)
         if oobScore, let bags = grown.inBag {

@@ -461,5 +461,38 @@ def main():
     for fig in PEERS[args.workload](args):
         print(json.dumps(fig))
 
+# --- trees and forests (fit.tree*, fit.forest*) -------------------------------------
+
+def tree_peer(name, make, label):
+    def run(args):
+        from sklearn.metrics import roc_auc_score
+        df = churn_frame(args)
+        df = df[df["churned"].notna()]
+        cut = len(df) * 8 // 10
+        train, test = df.iloc[:cut], df.iloc[cut:]
+        prep = churn_preparation().fit(train)
+        x, xt = prep.transform(train), prep.transform(test)
+        y, yt = train["churned"].to_numpy(), test["churned"].to_numpy()
+        model = []
+        s, rss = best(args.repeats, lambda: model.append(make().fit(x, y)))
+        auc = roc_auc_score(yt, model[-1].predict_proba(xt)[:, 1])
+        return [figure(name, label, s, len(x), rss, auc=auc)]
+    return run
+
+def _tree():
+    from sklearn.tree import DecisionTreeClassifier
+    return DecisionTreeClassifier(max_depth=12, random_state=7)
+
+def _forest():
+    from sklearn.ensemble import RandomForestClassifier
+    return RandomForestClassifier(n_estimators=100, max_depth=12, n_jobs=2, random_state=7)
+
+PEERS.update({
+    "fit.tree.churn_1m": tree_peer("fit.tree.churn_1m", _tree, "sklearn DecisionTreeClassifier"),
+    "fit.tree_hist.churn_1m": tree_peer("fit.tree_hist.churn_1m", _tree, "sklearn DecisionTreeClassifier"),
+    "fit.forest.churn_1m": tree_peer("fit.forest.churn_1m", _forest, "sklearn RandomForestClassifier n_jobs=2"),
+    "fit.forest_hist.churn_1m": tree_peer("fit.forest_hist.churn_1m", _forest, "sklearn RandomForestClassifier n_jobs=2"),
+})
+
 if __name__ == "__main__":
     main()

@@ -24,7 +24,36 @@ enum Examples {
 
     static func learners() throws -> [String: [LearnerExample]] {
         let logistic = try training().dropping(["score"]), linear = try training().dropping(["label"])
+        // Raw numeric columns with their nulls (NaN): the trees take missing values natively.
+        let rawLabel = try logistic.selecting(["x", "y", "n", "label"]), rawScore = try linear.selecting(["x", "y", "n", "score"])
         return [
+            DecisionTreeClassifier.Model.kind: [
+                .make("DecisionTreeClassifier", DecisionTreeClassifier(maxDepth: 4), frame: logistic, target: "label",
+                      codec: codec) { preprocessing },
+                .make("DecisionTreeClassifier histogram, missing values, best-first", DecisionTreeClassifier(
+                    criterion: .entropy, splitter: .histogram(maxBins: 16), maxLeafNodes: 6, classWeight: .balanced),
+                      frame: rawLabel, target: "label", codec: codec),
+            ],
+            DecisionTreeRegressor.Model.kind: [
+                .make("DecisionTreeRegressor", DecisionTreeRegressor(maxDepth: 4), frame: linear, target: "score",
+                      codec: codec) { preprocessing },
+                .make("DecisionTreeRegressor histogram, missing values", DecisionTreeRegressor(
+                    splitter: .histogram(maxBins: 8), minSamplesLeaf: 3), frame: rawScore, target: "score", codec: codec),
+            ],
+            RandomForestClassifier.Model.kind: [
+                .make("RandomForestClassifier", RandomForestClassifier(treeCount: 5, maxDepth: 4, oobScore: true),
+                      frame: logistic, target: "label", codec: codec) { preprocessing },
+                .make("ExtraTreesClassifier, missing values", RandomForestClassifier(
+                    treeCount: 4, splitter: .random, bootstrap: false, classWeight: .balanced),
+                      frame: rawLabel, target: "label", codec: codec),
+            ],
+            RandomForestRegressor.Model.kind: [
+                .make("RandomForestRegressor", RandomForestRegressor(treeCount: 5, maxDepth: 4, oobScore: true),
+                      frame: linear, target: "score", codec: codec) { preprocessing },
+                .make("RandomForestRegressor histogram, half samples, missing values", RandomForestRegressor(
+                    treeCount: 4, splitter: .histogram(maxBins: 32), maxSamples: .fraction(0.5)),
+                      frame: rawScore, target: "score", codec: codec),
+            ],
             LogisticRegression.Model.kind: [
                 .make("LogisticRegression", LogisticRegression(), frame: logistic, target: "label", codec: codec) { preprocessing },
                 .make("LogisticRegression balanced", LogisticRegression(c: 0.5, classWeight: .balanced), frame: logistic,

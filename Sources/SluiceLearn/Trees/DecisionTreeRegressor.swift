@@ -1,0 +1,72 @@
+import SluiceCompute
+import SluicePipeline
+
+/// A CART regression tree (scikit-learn's `DecisionTreeRegressor`), squared error: leaves
+/// predict the weighted mean of their rows. The splitters, limits, missing values and
+/// tie-breaking are those of ``DecisionTreeClassifier``.
+public struct DecisionTreeRegressor: Learner, Codable, Equatable {
+    public typealias Scalar = Float
+    public var targetKind: TargetKind { .values }
+    public var featureRequirements: FeatureRequirements { FeatureRequirements(allowsMissing: true) }
+
+    public var criterion: RegressionCriterion
+    public var splitter: TreeSplitter
+    public var limits: TreeLimits
+    public var maxFeatures: MaxFeatures
+
+    public init(criterion: RegressionCriterion = .squaredError, splitter: TreeSplitter = .automatic, maxDepth: Int? = nil,
+                minSamplesSplit: Int = 2, minSamplesLeaf: Int = 1, minImpurityDecrease: Double = 0,
+                maxFeatures: MaxFeatures = .all, maxLeafNodes: Int? = nil) {
+        self.criterion = criterion
+        self.splitter = splitter
+        limits = TreeLimits(maxDepth: maxDepth, minSamplesSplit: minSamplesSplit, minSamplesLeaf: minSamplesLeaf,
+                            minImpurityDecrease: minImpurityDecrease, maxLeafNodes: maxLeafNodes)
+        self.maxFeatures = maxFeatures
+    }
+
+    /// A fitted regression tree.
+    public struct Model: RegressionModel, FeatureImportances, Equatable {
+        public typealias Scalar = Float
+        public static let kind = "decision_tree_regressor"
+        public var featureNames: [String]
+        public var tree: DecisionTree
+        public var featureCount: Int { tree.featureCount }
+
+        public func predict(_ x: Matrix<Float>) throws -> [Double] {
+            try TreeFit.checkPredict(x, featureCount: featureCount, kind: Self.kind)
+            return tree.predictValues(x).elements
+        }
+
+        /// The index (into ``DecisionTree``'s node arrays) of the leaf each row ends in.
+        public func apply(_ x: Matrix<Float>) throws -> [Int] {
+            try TreeFit.checkPredict(x, featureCount: featureCount, kind: Self.kind)
+            return tree.apply(x)
+        }
+
+        public var featureImportances: [Double] { tree.featureImportances }
+
+        public func validate() throws {
+            try FittedStateError.require(featureNames.count == tree.featureCount, Self.kind, field: "featureNames",
+                                         "\(featureNames.count) names for \(tree.featureCount) features")
+            try tree.validate(kind: Self.kind, outputs: 1)
+        }
+    }
+
+    public func fit(_ data: TrainingSet<Float>, context: inout FitContext) throws -> Model {
+        let name = Model.kind
+        try LearnerInput.check(data, learner: name, allowsMissing: true)
+        try TreeFit.check(limits, splitter, maxFeatures, estimator: name)
+        let y = try data.target.values(learner: name)
+        let weights = data.sampleWeights ?? [Double](repeating: 1, count: data.rows)
+        let prepared = TreeFit.Prepared(data.features, splitter: splitter, rng: &context.rng)
+        let tree = y.withUnsafeBufferPointer { yv in
+            weights.withUnsafeBufferPointer { w in
+                TreeFit.grow(prepared, stats: SquaredErrorStatistics(y: yv.baseAddress!), weights: w.baseAddress!,
+                             maxFeatures: maxFeatures.resolve(data.features.columns), limits: limits, rng: &context.rng)
+            }
+        }
+        context.observe(FitProgress(source: name, unit: .tree, step: 1, total: 1,
+                                    metrics: ["nodes": Double(tree.nodeCount), "depth": Double(tree.depth)]))
+        return Model(featureNames: data.featureNames, tree: tree)
+    }
+}

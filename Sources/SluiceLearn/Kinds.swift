@@ -6,6 +6,7 @@ extension ArtifactCodec {
     /// The model kinds SluiceLearn ships.
     public static let learnModelKinds: [any FittedModel.Type] = [
         LogisticRegression.Model.self, LinearRegression.Model.self,
+        HistGradientBoostingClassifier.Model.self, HistGradientBoostingRegressor.Model.self,
     ]
 
     /// Every stage and model kind Sluice ships: the codec a job uses to load whatever model

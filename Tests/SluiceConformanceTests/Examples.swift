@@ -30,6 +30,22 @@ enum Examples {
                 .make("LogisticRegression balanced", LogisticRegression(c: 0.5, classWeight: .balanced), frame: logistic,
                       target: "label", codec: codec) { preprocessing },
             ],
+            HistGradientBoostingClassifier.Model.kind: [
+                .make("HistGradientBoostingClassifier (NaN and category codes natively)",
+                      HistGradientBoostingClassifier(maxIterations: 8, minSamplesLeaf: 5), frame: logistic, target: "label",
+                      codec: codec),
+                .make("HistGradientBoostingClassifier balanced, depth 2", HistGradientBoostingClassifier(
+                    maxIterations: 5, maxDepth: 2, minSamplesLeaf: 3, classWeight: .balanced), frame: logistic,
+                      target: "label", codec: codec) { preprocessing },
+            ],
+            HistGradientBoostingRegressor.Model.kind: [
+                .make("HistGradientBoostingRegressor (NaN and category codes natively)",
+                      HistGradientBoostingRegressor(maxIterations: 8, minSamplesLeaf: 5), frame: linear, target: "score",
+                      codec: codec),
+                .make("HistGradientBoostingRegressor absolute error", HistGradientBoostingRegressor(
+                    loss: .absoluteError, maxIterations: 5, minSamplesLeaf: 4), frame: linear, target: "score",
+                      codec: codec) { preprocessing },
+            ],
             LinearRegression.Model.kind: [
                 .make("LinearRegression", LinearRegression(), frame: linear, target: "score", codec: codec) { preprocessing },
                 .make("Ridge", LinearRegression(alpha: 2), frame: linear, target: "score", codec: codec) { preprocessing },

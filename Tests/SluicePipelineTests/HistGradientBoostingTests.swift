@@ -6,7 +6,7 @@ import SluicePipeline
 import SluiceTestSupport
 
 /// scikit-learn's and shap's results, written by `Scripts/boosting.py`.
-private let boosting = Expectations.load("boosting")
+nonisolated(unsafe) private let boosting = Expectations.load("boosting")
 
 /// Row `i` is held out when `i % 4 == 0`, as the script splits.
 private func heldOut(_ d: Dataset) -> (x: Matrix<Double>, y: [String], xt: Matrix<Double>, yt: [String]) {

@@ -24,6 +24,7 @@ enum Examples {
 
     static func learners() throws -> [String: [LearnerExample]] {
         let logistic = try training().dropping(["score"]), linear = try training().dropping(["label"])
+        let nativeClasses = try logistic.dropping(["day"]), nativeValues = try linear.dropping(["day"])
         return [
             LogisticRegression.Model.kind: [
                 .make("LogisticRegression", LogisticRegression(), frame: logistic, target: "label", codec: codec) { preprocessing },
@@ -32,7 +33,7 @@ enum Examples {
             ],
             HistGradientBoostingClassifier.Model.kind: [
                 .make("HistGradientBoostingClassifier (NaN and category codes natively)",
-                      HistGradientBoostingClassifier(maxIterations: 8, minSamplesLeaf: 5), frame: logistic, target: "label",
+                      HistGradientBoostingClassifier(maxIterations: 8, minSamplesLeaf: 5), frame: nativeClasses, target: "label",
                       codec: codec),
                 .make("HistGradientBoostingClassifier balanced, depth 2", HistGradientBoostingClassifier(
                     maxIterations: 5, maxDepth: 2, minSamplesLeaf: 3, classWeight: .balanced), frame: logistic,
@@ -40,7 +41,7 @@ enum Examples {
             ],
             HistGradientBoostingRegressor.Model.kind: [
                 .make("HistGradientBoostingRegressor (NaN and category codes natively)",
-                      HistGradientBoostingRegressor(maxIterations: 8, minSamplesLeaf: 5), frame: linear, target: "score",
+                      HistGradientBoostingRegressor(maxIterations: 8, minSamplesLeaf: 5), frame: nativeValues, target: "score",
                       codec: codec),
                 .make("HistGradientBoostingRegressor absolute error", HistGradientBoostingRegressor(
                     loss: .absoluteError, maxIterations: 5, minSamplesLeaf: 4), frame: linear, target: "score",

@@ -104,39 +104,123 @@ struct HistogramBinning: Sendable {
         b < edges[j].count ? edges[j][b] : .infinity
     }
 
-    /// The rows `rows` of `x`, binned column-major (`p` columns of `rows.count` bins each),
-    /// with, per feature, whether any of those rows is missing; parallel over features.
+    /// The rows `rows` of `x`, binned row-major, with sparse mutually exclusive features
+    /// bundled into one column (LightGBM's exclusive feature bundling): a one-hot group of
+    /// `k` columns becomes one column of `k + 1` bins. A numeric feature without missing
+    /// values, non-zero bin in at most half of the rows, joins the first bundle where no row
+    /// has a non-zero bin of another member (and the bins fit in 255); bundle bin 0 means every
+    /// member is at bin 0, and member `f` at bin `b ≥ 1` is bundle bin `offset(f) + b - 1`.
     func binned(_ x: Matrix<Double>, rows: [Int]) -> BinnedFeatures {
         let n = rows.count, p = x.columns
-        let bins = BoostBuffer<UInt8>(count: n * p, repeating: 0)
+        // Column-major bins first, parallel over features.
+        let byColumn = BoostBuffer<UInt8>(count: n * p, repeating: 0)
         let missing = BoostBuffer<Bool>(count: p, repeating: false)
+        let nonZero = BoostBuffer<Int>(count: p, repeating: 0)
         x.withUnsafeBufferPointer { data in
             rows.withUnsafeBufferPointer { r in
                 let source = BoostUnchecked((data, r))
                 Parallel.forEachChunk(of: p, minimumChunk: 1) { features in
                     let (data, r) = source.value
                     for j in features {
-                        let column = bins.pointer + j * n
-                        var anyMissing = false
+                        let column = byColumn.pointer + j * n
+                        var anyMissing = false, count = 0
                         for i in 0..<n {
                             let b = bin(data[r[i] * p + j], feature: j)
                             column[i] = b
                             anyMissing = anyMissing || b == UInt8(Self.missingBin)
+                            count &+= b != 0 ? 1 : 0
                         }
                         missing.pointer[j] = anyMissing
+                        nonZero.pointer[j] = count
                     }
                 }
             }
         }
-        return BinnedFeatures(rows: n, features: p, bins: bins, hasMissing: Array(missing.buffer))
+        // Greedy conflict-free bundles.
+        var bundles: [(members: [Int], bins: Int, used: [Bool])] = []
+        var columnOf = [Int](repeating: -1, count: p), offset = [Int](repeating: 0, count: p)
+        for j in 0..<p where !isCategorical[j] && !missing[j] && nonZero[j] * 2 <= n && binCount[j] >= 2 {
+            let column = byColumn.pointer + j * n
+            var placed = false
+            for k in bundles.indices where bundles[k].bins + binCount[j] - 1 <= Self.maxBins {
+                let conflict = bundles[k].used.withUnsafeBufferPointer { used in
+                    (0..<n).contains { column[$0] != 0 && used[$0] }
+                }
+                if conflict { continue }
+                for i in 0..<n where column[i] != 0 { bundles[k].used[i] = true }
+                offset[j] = bundles[k].bins
+                bundles[k].members.append(j)
+                bundles[k].bins += binCount[j] - 1
+                placed = true
+                break
+            }
+            if !placed, bundles.count < 64 {
+                var used = [Bool](repeating: false, count: n)
+                for i in 0..<n where column[i] != 0 { used[i] = true }
+                offset[j] = 1
+                bundles.append(([j], binCount[j], used))
+            }
+        }
+        var columns: [[Int]] = []  // members of each column; a plain feature alone with offset 0
+        for j in 0..<p {
+            if let k = bundles.firstIndex(where: { $0.members.first == j }), bundles[k].members.count > 1 {
+                for f in bundles[k].members { columnOf[f] = columns.count }
+                columns.append(bundles[k].members)
+            } else if columnOf[j] < 0 {
+                if bundles.contains(where: { $0.members.count > 1 && $0.members.contains(j) }) { continue }
+                offset[j] = 0
+                columnOf[j] = columns.count
+                columns.append([j])
+            }
+        }
+        for j in 0..<p where columns[columnOf[j]].count == 1 { offset[j] = 0 }
+        // Row-major columns, parallel over blocks of rows.
+        let q = columns.count
+        let bins = BoostBuffer<UInt8>(count: n * q, repeating: 0)
+        let blocks = max(1, (n + 65_535) / 65_536)
+        let shared = BoostUnchecked(columns.map { c in c.map { (feature: $0, offset: offset[$0]) } })
+        Parallel.forEachChunk(of: blocks, minimumChunk: 1) { range in
+            let columns = shared.value
+            for block in range {
+                for i in (block * 65_536)..<min(n, (block + 1) * 65_536) {
+                    let out = bins.pointer + i * q
+                    for (c, members) in columns.enumerated() {
+                        if members.count == 1 {
+                            out[c] = byColumn.pointer[members[0].feature * n + i]
+                        } else {
+                            var v: UInt8 = 0
+                            for m in members {
+                                let b = byColumn.pointer[m.feature * n + i]
+                                if b != 0 { v = UInt8(m.offset + Int(b) - 1) }
+                            }
+                            out[c] = v
+                        }
+                    }
+                }
+            }
+        }
+        return BinnedFeatures(rows: n, features: p, columns: q, bins: bins, hasMissing: Array(missing.buffer),
+                              columnOf: columnOf, offset: offset)
     }
 }
 
-/// Features as bins, column-major: feature `j`'s bins are `bins[j·rows ..< (j+1)·rows]`.
+/// Features as bins, row-major by column: row `i`'s bins are `bins[i·columns ..< (i+1)·columns]`;
+/// feature `f` is column `columnOf[f]`, alone (`offset[f] == 0`) or in a bundle.
 struct BinnedFeatures: Sendable {
     let rows: Int
     let features: Int
+    let columns: Int
     let bins: BoostBuffer<UInt8>
     /// Whether the training rows have a missing value in each feature.
     let hasMissing: [Bool]
+    let columnOf: [Int]
+    let offset: [Int]
+
+    /// Feature `f`'s bin from its column's bin `v`.
+    @inline(__always) func featureBin(_ v: UInt8, _ f: Int, binCount: Int) -> UInt8 {
+        let o = offset[f]
+        if o == 0 { return v }
+        let b = Int(v) - o + 1
+        return b >= 1 && b < binCount ? UInt8(b) : 0
+    }
 }

@@ -100,12 +100,15 @@ final class TreeGrower {
     let data: BinnedFeatures
     let binning: HistogramBinning
     let parameters: GrowerParameters
-    let n: Int, p: Int
+    /// Rows, histogram columns (features after bundling), features.
+    let n: Int, p: Int, features: Int
+    /// One feature's histogram, expanded from its bundle.
+    private let expanded = BoostBuffer<Double>(count: 256 * 3, repeating: 0)
     /// Row indices, partitioned so that every node's rows are one contiguous range.
     let indices: BoostBuffer<Int32>
     let scratch: BoostBuffer<Int32>
-    let orderedG: BoostBuffer<Float>
-    let orderedH: BoostBuffer<Float>
+    /// Partial histograms of the row blocks of one build.
+    let partials: BoostBuffer<Double>
     /// Histogram slots: `p × 256 × 3` doubles each.
     private var slots: [BoostBuffer<Double>] = []
     private var free: [Int] = []
@@ -116,11 +119,11 @@ final class TreeGrower {
         self.binning = binning
         self.parameters = parameters
         n = data.rows
-        p = data.features
+        p = data.columns
+        features = data.features
         indices = BoostBuffer(count: n, repeating: 0)
         scratch = BoostBuffer(count: n, repeating: 0)
-        orderedG = BoostBuffer(count: n, repeating: 0)
-        orderedH = BoostBuffer(count: n, repeating: 0)
+        partials = BoostBuffer(count: max(1, (n + Self.blockRows - 1) / Self.blockRows) * max(1, p * Self.stride), repeating: 0)
     }
 
     private func takeSlot() -> Int {
@@ -162,11 +165,14 @@ final class TreeGrower {
             let node = open.remove(at: best)
             let split = node.split!
             // Partition the node's rows: left ones first, in order; right ones after, in order.
-            let column = data.bins.pointer + split.feature * n
+            let column = data.bins.pointer + data.columnOf[split.feature], q = data.columns
+            let bundled = data.offset[split.feature] != 0, bins = binning.binCount[split.feature]
             var l = node.start, r = 0
             for k in node.start..<(node.start + node.count) {
                 let row = indices[k]
-                if split.goesLeft(column[Int(row)]) { indices[l] = row; l += 1 } else { scratch[r] = row; r += 1 }
+                var b = column[Int(row) * q]
+                if bundled { b = data.featureBin(b, split.feature, binCount: bins) }
+                if split.goesLeft(b) { indices[l] = row; l += 1 } else { scratch[r] = row; r += 1 }
             }
             (indices.pointer + l).update(from: scratch.pointer, count: r)
             let leftCount = l - node.start
@@ -240,40 +246,46 @@ final class TreeGrower {
         }
     }
 
-    /// Builds the histograms of rows `indices[start ..< start+count]` into `slot`.
+    /// Rows per block of a histogram build: each block is summed into its own partial
+    /// histograms, then the partials are added in block order, so the sums do not depend on
+    /// the number of threads.
+    static let blockRows = 16_384
+
+    /// Builds the histograms of rows `indices[start ..< start+count]` into `slot`, row-wise:
+    /// each row's gradient pair is read once and added to the bin of each of its features.
     private func build(slot: Int, start: Int, count: Int, root: Bool, g: UnsafePointer<Float>, h: UnsafePointer<Float>) {
         let hist = slots[slot].pointer
-        let bins = data.bins.pointer, n = self.n
-        let og: UnsafePointer<Float>, oh: UnsafePointer<Float>
-        if root {
-            og = g; oh = h
-        } else {
-            let idx = indices.pointer + start
-            for k in 0..<count {
-                let i = Int(idx[k])
-                orderedG[k] = g[i]
-                orderedH[k] = h[i]
-            }
-            og = UnsafePointer(orderedG.pointer); oh = UnsafePointer(orderedH.pointer)
-        }
-        let shared = BoostUnchecked((og, oh, UnsafePointer(indices.pointer + start)))
-        Parallel.forEachChunk(of: p, minimumChunk: 1) { features in
-            let (og, oh, idx) = shared.value
-            for j in features {
-                let hj = hist + j * Self.stride
-                hj.initialize(repeating: 0, count: Self.stride)
-                let column = bins + j * n
-                if root {
-                    for k in 0..<count {
-                        let b = Int(column[k]) &* 3
-                        hj[b] += Double(og[k]); hj[b &+ 1] += Double(oh[k]); hj[b &+ 2] += 1
-                    }
-                } else {
-                    for k in 0..<count {
-                        let b = Int(column[Int(idx[k])]) &* 3
-                        hj[b] += Double(og[k]); hj[b &+ 1] += Double(oh[k]); hj[b &+ 2] += 1
+        let size = p * Self.stride, p = self.p
+        let blocks = max(1, (count + Self.blockRows - 1) / Self.blockRows)
+        let partial = blocks == 1 ? hist : partials.pointer
+        let shared = BoostUnchecked((g, h, UnsafePointer(indices.pointer + start), UnsafePointer(data.bins.pointer)))
+        Parallel.forEachChunk(of: blocks, minimumChunk: 1) { range in
+            let (g, h, idx, bins) = shared.value
+            for block in range {
+                let out = partial + block * size
+                out.initialize(repeating: 0, count: size)
+                let lo = block * Self.blockRows, hi = min(count, lo + Self.blockRows)
+                for k in lo..<hi {
+                    let i = root ? k : Int(idx[k])
+                    let gi = Double(g[i]), hv = Double(h[i])
+                    let row = bins + i * p
+                    var o = out
+                    for j in 0..<p {
+                        let b = Int(row[j]) &* 3
+                        o[b] += gi; o[b &+ 1] += hv; o[b &+ 2] += 1
+                        o += Self.stride
                     }
                 }
+            }
+        }
+        guard blocks > 1 else { return }
+        let sums = BoostUnchecked(partial)
+        Parallel.forEachChunk(of: size, minimumChunk: 4096) { range in
+            let partial = sums.value
+            for e in range {
+                var total = 0.0
+                for block in 0..<blocks { total += partial[block * size + e] }
+                hist[e] = total
             }
         }
     }
@@ -289,8 +301,20 @@ final class TreeGrower {
         var best = SplitCandidate()
         let hist = slots[node.slot].pointer
         let parentLoss = node.sumG * node.value
-        for j in 0..<p {
-            let hj = hist + j * Self.stride
+        for j in 0..<features {
+            var hj = hist + data.columnOf[j] * Self.stride
+            let o = data.offset[j]
+            if o != 0 {  // a bundled feature: its bins b ≥ 1 from the bundle, bin 0 the rest of the node
+                let e = expanded.pointer, bins = binning.binCount[j]
+                var g = 0.0, h = 0.0, c = 0.0
+                for b in 1..<bins {
+                    let src = hj + 3 * (o + b - 1)
+                    e[3 * b] = src[0]; e[3 * b + 1] = src[1]; e[3 * b + 2] = src[2]
+                    g += src[0]; h += src[1]; c += src[2]
+                }
+                e[0] = node.sumG - g; e[1] = node.sumH - h; e[2] = Double(node.count) - c
+                hj = e
+            }
             if binning.isCategorical[j] {
                 categoricalSplit(j, hj, node, parentLoss, &best)
             } else {

@@ -107,6 +107,9 @@ final class TreeGrower {
     /// Row indices, partitioned so that every node's rows are one contiguous range.
     let indices: BoostBuffer<Int32>
     let scratch: BoostBuffer<Int32>
+    let rightScratch: BoostBuffer<Int32>
+    /// Left rows of each block of one partition.
+    let partitionCounts: BoostBuffer<Int>
     /// Partial histograms of the row blocks of one build.
     let partials: BoostBuffer<Double>
     /// Histogram slots: `p × 256 × 3` doubles each.
@@ -123,6 +126,8 @@ final class TreeGrower {
         features = data.features
         indices = BoostBuffer(count: n, repeating: 0)
         scratch = BoostBuffer(count: n, repeating: 0)
+        rightScratch = BoostBuffer(count: n, repeating: 0)
+        partitionCounts = BoostBuffer(count: n / Self.blockRows + 2, repeating: 0)
         partials = BoostBuffer(count: max(1, (n + Self.blockRows - 1) / Self.blockRows) * max(1, p * Self.stride), repeating: 0)
     }
 
@@ -165,16 +170,7 @@ final class TreeGrower {
             let node = open.remove(at: best)
             let split = node.split!
             // Partition the node's rows: left ones first, in order; right ones after, in order.
-            let column = data.bins.pointer + data.columnOf[split.feature], q = data.columns
-            let bundled = data.offset[split.feature] != 0, bins = binning.binCount[split.feature]
-            var l = node.start, r = 0
-            for k in node.start..<(node.start + node.count) {
-                let row = indices[k]
-                var b = column[Int(row) * q]
-                if bundled { b = data.featureBin(b, split.feature, binCount: bins) }
-                if split.goesLeft(b) { indices[l] = row; l += 1 } else { scratch[r] = row; r += 1 }
-            }
-            (indices.pointer + l).update(from: scratch.pointer, count: r)
+            let (l, r) = partition(node, split)
             let leftCount = l - node.start
             var left = GrowingNode(start: node.start, count: leftCount, sumG: split.leftG, sumH: split.leftH,
                                    depth: node.depth + 1, value: split.leftValue, output: 0)
@@ -216,6 +212,44 @@ final class TreeGrower {
             }
         }
         return tree
+    }
+
+    /// Partitions the node's rows stably: left rows first, then right rows, each in order;
+    /// returns where the right rows start and how many there are. Large nodes are split into
+    /// fixed blocks partitioned in parallel, then gathered by prefix sums.
+    private func partition(_ node: GrowingNode, _ split: SplitCandidate) -> (Int, Int) {
+        let column = UnsafePointer(data.bins.pointer + data.columnOf[split.feature]), q = data.columns
+        let bundled = data.offset[split.feature] != 0, bins = binning.binCount[split.feature]
+        let blocks = max(1, (node.count + Self.blockRows - 1) / Self.blockRows)
+        let idx = indices.pointer + node.start, left = scratch.pointer + node.start, right = rightScratch.pointer + node.start
+        let counts = partitionCounts
+        let data = self.data, count = node.count
+        let shared = BoostUnchecked((column, idx, left, right))
+        Parallel.forEachChunk(of: blocks, minimumChunk: blocks > 2 ? 1 : blocks) { range in
+            let (column, idx, left, right) = shared.value
+            for block in range {
+                let lo = block * Self.blockRows, hi = min(count, lo + Self.blockRows)
+                var l = lo, r = lo
+                for k in lo..<hi {
+                    let row = idx[k]
+                    var b = column[Int(row) * q]
+                    if bundled { b = data.featureBin(b, split.feature, binCount: bins) }
+                    if split.goesLeft(b) { left[l] = row; l += 1 } else { right[r] = row; r += 1 }
+                }
+                counts[block] = l - lo
+            }
+        }
+        var leftTotal = 0
+        for b in 0..<blocks { leftTotal += counts[b] }
+        var lp = 0, rp = leftTotal
+        for b in 0..<blocks {
+            let lo = b * Self.blockRows, hi = min(count, lo + Self.blockRows), nl = counts[b]
+            (idx + lp).update(from: left + lo, count: nl)
+            (idx + rp).update(from: right + lo, count: hi - lo - nl)
+            lp += nl
+            rp += hi - lo - nl
+        }
+        return (node.start + leftTotal, count - leftTotal)
     }
 
     private func finishLeaf(_ node: GrowingNode, _ tree: inout GrownTree) {

@@ -493,6 +493,52 @@ PEERS.update({
     "fit.forest.churn_1m": tree_peer("fit.forest.churn_1m", _forest, "sklearn RandomForestClassifier n_jobs=2"),
     "fit.forest_hist.churn_1m": tree_peer("fit.forest_hist.churn_1m", _forest, "sklearn RandomForestClassifier n_jobs=2"),
 })
+# --- histogram gradient boosting ------------------------------------------------------
+
+def churn_boosting_data(args):
+    """The prepared churn features as fit.logreg.churn_1m prepares them: the first 80% of
+    labelled rows to train; the last 200k labelled rows to predict (the held-out rows last)."""
+    df = churn_frame(args)
+    df = df[df["churned"].notna()]
+    cut = len(df) * 8 // 10
+    train, tail = df.iloc[:cut], df.iloc[max(0, len(df) - 200_000):]
+    prep = churn_preparation().fit(train)
+    return (prep.transform(train), train["churned"].to_numpy().astype(int), prep.transform(tail),
+            tail["churned"].to_numpy().astype(int), len(df) - cut)
+
+def held_out_auc(p, y, held_out):
+    from sklearn.metrics import roc_auc_score
+    return roc_auc_score(y[-held_out:], p[-held_out:])
+
+def lightgbm_model():
+    import lightgbm as lgb
+    return lgb.LGBMClassifier(n_estimators=100, num_leaves=31, learning_rate=0.1, max_bin=255, min_child_samples=20,
+                              n_jobs=2, verbose=-1)
+
+def hgb_fit(args):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    x, y, xp, yp, held = churn_boosting_data(args)
+    figs = []
+    models = []
+    s, rss = best(args.repeats, lambda: models.append(lightgbm_model().fit(x, y)))
+    figs.append(figure("fit.hgb.churn_1m", "LightGBM 2 threads", s, len(x), rss,
+                       auc=held_out_auc(models[-1].predict_proba(xp)[:, 1], yp, held)))
+    models = []
+    s, rss = best(args.repeats, lambda: models.append(HistGradientBoostingClassifier(
+        max_iter=100, max_leaf_nodes=31, learning_rate=0.1, early_stopping=False, random_state=7).fit(x, y)))
+    figs.append(figure("fit.hgb.churn_1m", "sklearn HistGradientBoosting", s, len(x), rss,
+                       auc=held_out_auc(models[-1].predict_proba(xp)[:, 1], yp, held)))
+    return figs
+
+def hgb_predict(args):
+    x, y, xp, yp, held = churn_boosting_data(args)
+    model = lightgbm_model().fit(x, y)
+    out = []
+    s, rss = best(args.repeats, lambda: out.append(model.predict_proba(xp)))
+    return [figure("predict.hgb.churn_1m", "LightGBM predict", s, len(xp), rss,
+                   auc=held_out_auc(out[-1][:, 1], yp, held))]
+
+PEERS.update({"fit.hgb.churn_1m": hgb_fit, "predict.hgb.churn_1m": hgb_predict})
 
 if __name__ == "__main__":
     main()

@@ -8,6 +8,7 @@ extension ArtifactCodec {
         LogisticRegression.Model.self, LinearRegression.Model.self,
         DecisionTreeClassifier.Model.self, DecisionTreeRegressor.Model.self,
         RandomForestClassifier.Model.self, RandomForestRegressor.Model.self,
+        HistGradientBoostingClassifier.Model.self, HistGradientBoostingRegressor.Model.self,
     ]
 
     /// Every stage and model kind Sluice ships: the codec a job uses to load whatever model

@@ -26,6 +26,7 @@ enum Examples {
         let logistic = try training().dropping(["score"]), linear = try training().dropping(["label"])
         // Raw numeric columns with their nulls (NaN): the trees take missing values natively.
         let rawLabel = try logistic.selecting(["x", "y", "n", "label"]), rawScore = try linear.selecting(["x", "y", "n", "score"])
+        let nativeClasses = try logistic.dropping(["day"]), nativeValues = try linear.dropping(["day"])
         return [
             DecisionTreeClassifier.Model.kind: [
                 .make("DecisionTreeClassifier", DecisionTreeClassifier(maxDepth: 4), frame: logistic, target: "label",
@@ -58,6 +59,22 @@ enum Examples {
                 .make("LogisticRegression", LogisticRegression(), frame: logistic, target: "label", codec: codec) { preprocessing },
                 .make("LogisticRegression balanced", LogisticRegression(c: 0.5, classWeight: .balanced), frame: logistic,
                       target: "label", codec: codec) { preprocessing },
+            ],
+            HistGradientBoostingClassifier.Model.kind: [
+                .make("HistGradientBoostingClassifier (NaN and category codes natively)",
+                      HistGradientBoostingClassifier(maxIterations: 8, minSamplesLeaf: 5), frame: nativeClasses, target: "label",
+                      codec: codec),
+                .make("HistGradientBoostingClassifier balanced, depth 2", HistGradientBoostingClassifier(
+                    maxIterations: 5, maxDepth: 2, minSamplesLeaf: 3, classWeight: .balanced), frame: logistic,
+                      target: "label", codec: codec) { preprocessing },
+            ],
+            HistGradientBoostingRegressor.Model.kind: [
+                .make("HistGradientBoostingRegressor (NaN and category codes natively)",
+                      HistGradientBoostingRegressor(maxIterations: 8, minSamplesLeaf: 5), frame: nativeValues, target: "score",
+                      codec: codec),
+                .make("HistGradientBoostingRegressor absolute error", HistGradientBoostingRegressor(
+                    loss: .absoluteError, maxIterations: 5, minSamplesLeaf: 4), frame: linear, target: "score",
+                      codec: codec) { preprocessing },
             ],
             LinearRegression.Model.kind: [
                 .make("LinearRegression", LinearRegression(), frame: linear, target: "score", codec: codec) { preprocessing },

@@ -1,0 +1,226 @@
+import SluiceCompute
+
+/// The feature binning of histogram gradient boosting, as scikit-learn's `_BinMapper`:
+/// each feature is cut once into at most 255 bins, and bin 255 holds the missing values.
+///
+/// A numeric feature's edges come from its non-missing values in a seeded subsample of at
+/// most ``subsampleSize`` rows (drawn with ``SeededGenerator/sample(_:from:)``): with at most
+/// 255 distinct values, the midpoints between consecutive ones; otherwise the 254 percentiles
+/// at `100·k/255` (`k = 1…254`) by the *midpoint* method (numpy's `method="midpoint"`).
+/// A value `x` falls in bin `b`, the number of edges below it, so that `x ≤ edges[b]`
+/// goes to bins `0…b`. A categorical feature's bins are its category codes (`0…k-1`, at
+/// most 255 categories); a code that is not an integer in range is missing.
+struct HistogramBinning: Sendable {
+    /// The bin of missing values (NaN, or an unknown category).
+    static let missingBin = 255
+    /// The most non-missing bins a feature has.
+    static let maxBins = 255
+    /// The most rows the edges are computed from.
+    static let subsampleSize = 200_000
+
+    /// Per feature: the bin edges (numeric), empty for categorical features.
+    var edges: [[Double]]
+    /// Per feature: the number of non-missing bins.
+    var binCount: [Int]
+    /// Per feature: whether it is categorical.
+    var isCategorical: [Bool]
+
+    /// The edges of every feature of `x` (row-major, `n × p`).
+    init(fitting x: Matrix<Double>, rows: [Int], categorical: [Int: Int], generator: inout SeededGenerator) {
+        let p = x.columns
+        let sample: [Int] = rows.count > Self.subsampleSize
+            ? generator.sample(Self.subsampleSize, from: rows.count).sorted().map { rows[$0] }
+            : rows
+        var edges = [[Double]](repeating: [], count: p)
+        var binCount = [Int](repeating: 0, count: p)
+        var isCategorical = [Bool](repeating: false, count: p)
+        x.withUnsafeBufferPointer { data in
+            var column = [Double]()
+            column.reserveCapacity(sample.count)
+            for j in 0..<p {
+                if let k = categorical[j] {
+                    isCategorical[j] = true
+                    binCount[j] = k
+                    continue
+                }
+                column.removeAll(keepingCapacity: true)
+                for i in sample {
+                    let v = data[i * p + j]
+                    if !v.isNaN { column.append(v) }
+                }
+                column.sort()
+                edges[j] = Self.edges(sorted: column)
+                binCount[j] = edges[j].count + 1
+            }
+        }
+        self.edges = edges
+        self.binCount = binCount
+        self.isCategorical = isCategorical
+    }
+
+    /// Bin edges from a feature's sorted non-missing values.
+    static func edges(sorted v: [Double]) -> [Double] {
+        guard !v.isEmpty else { return [] }
+        var distinct = [Double]()
+        distinct.reserveCapacity(min(v.count, maxBins + 1))
+        for x in v where distinct.last != x {
+            distinct.append(x)
+            if distinct.count > maxBins { break }
+        }
+        var out: [Double]
+        if distinct.count <= maxBins {
+            out = zip(distinct.dropLast(), distinct.dropFirst()).map { ($0 + $1) * 0.5 }
+        } else {
+            let n = Double(v.count - 1)
+            out = (1..<maxBins).map { k in
+                let position = Double(k) / Double(maxBins) * n  // linspace(0, 100, 256)[k] / 100 · (n - 1)
+                let lo = Int(position.rounded(.down)), hi = Int(position.rounded(.up))
+                return (v[lo] + v[hi]) * 0.5
+            }
+        }
+        let almostInfinite = 1e300
+        return out.map { min($0, almostInfinite) }
+    }
+
+    /// The bin of value `v` of feature `j`.
+    @inline(__always)
+    func bin(_ v: Double, feature j: Int) -> UInt8 {
+        if v.isNaN { return UInt8(Self.missingBin) }
+        if isCategorical[j] {
+            guard v >= 0, v < Double(binCount[j]), v == v.rounded(.down) else { return UInt8(Self.missingBin) }
+            return UInt8(Int(v))
+        }
+        let e = edges[j]
+        var lo = 0, hi = e.count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if v <= e[mid] { hi = mid } else { lo = mid + 1 }
+        }
+        return UInt8(lo)
+    }
+
+    /// The real threshold of a split after bin `b` of numeric feature `j`: `x ≤ threshold` goes left.
+    func threshold(feature j: Int, bin b: Int) -> Double {
+        b < edges[j].count ? edges[j][b] : .infinity
+    }
+
+    /// The rows `rows` of `x`, binned row-major, with sparse mutually exclusive features
+    /// bundled into one column (LightGBM's exclusive feature bundling): a one-hot group of
+    /// `k` columns becomes one column of `k + 1` bins. A numeric feature without missing
+    /// values, non-zero bin in at most half of the rows, joins the first bundle where no row
+    /// has a non-zero bin of another member (and the bins fit in 255); bundle bin 0 means every
+    /// member is at bin 0, and member `f` at bin `b ≥ 1` is bundle bin `offset(f) + b - 1`.
+    func binned(_ x: Matrix<Double>, rows: [Int]) -> BinnedFeatures {
+        let n = rows.count, p = x.columns
+        // Column-major bins first, parallel over features.
+        let byColumn = BoostBuffer<UInt8>(count: n * p, repeating: 0)
+        let missing = BoostBuffer<Bool>(count: p, repeating: false)
+        let nonZero = BoostBuffer<Int>(count: p, repeating: 0)
+        x.withUnsafeBufferPointer { data in
+            rows.withUnsafeBufferPointer { r in
+                let source = BoostUnchecked((data, r))
+                Parallel.forEachChunk(of: p, minimumChunk: 1) { features in
+                    let (data, r) = source.value
+                    for j in features {
+                        let column = byColumn.pointer + j * n
+                        var anyMissing = false, count = 0
+                        for i in 0..<n {
+                            let b = bin(data[r[i] * p + j], feature: j)
+                            column[i] = b
+                            anyMissing = anyMissing || b == UInt8(Self.missingBin)
+                            count &+= b != 0 ? 1 : 0
+                        }
+                        missing.pointer[j] = anyMissing
+                        nonZero.pointer[j] = count
+                    }
+                }
+            }
+        }
+        // Greedy conflict-free bundles.
+        var bundles: [(members: [Int], bins: Int, used: [Bool])] = []
+        var columnOf = [Int](repeating: -1, count: p), offset = [Int](repeating: 0, count: p)
+        for j in 0..<p where !isCategorical[j] && !missing[j] && nonZero[j] * 2 <= n && binCount[j] >= 2 {
+            let column = byColumn.pointer + j * n
+            var placed = false
+            for k in bundles.indices where bundles[k].bins + binCount[j] - 1 <= Self.maxBins {
+                let conflict = bundles[k].used.withUnsafeBufferPointer { used in
+                    (0..<n).contains { column[$0] != 0 && used[$0] }
+                }
+                if conflict { continue }
+                for i in 0..<n where column[i] != 0 { bundles[k].used[i] = true }
+                offset[j] = bundles[k].bins
+                bundles[k].members.append(j)
+                bundles[k].bins += binCount[j] - 1
+                placed = true
+                break
+            }
+            if !placed, bundles.count < 64 {
+                var used = [Bool](repeating: false, count: n)
+                for i in 0..<n where column[i] != 0 { used[i] = true }
+                offset[j] = 1
+                bundles.append(([j], binCount[j], used))
+            }
+        }
+        var columns: [[Int]] = []  // members of each column; a plain feature alone with offset 0
+        for j in 0..<p {
+            if let k = bundles.firstIndex(where: { $0.members.first == j }), bundles[k].members.count > 1 {
+                for f in bundles[k].members { columnOf[f] = columns.count }
+                columns.append(bundles[k].members)
+            } else if columnOf[j] < 0 {
+                if bundles.contains(where: { $0.members.count > 1 && $0.members.contains(j) }) { continue }
+                offset[j] = 0
+                columnOf[j] = columns.count
+                columns.append([j])
+            }
+        }
+        for j in 0..<p where columns[columnOf[j]].count == 1 { offset[j] = 0 }
+        // Row-major columns, parallel over blocks of rows.
+        let q = columns.count
+        let bins = BoostBuffer<UInt8>(count: n * q, repeating: 0)
+        let blocks = max(1, (n + 65_535) / 65_536)
+        let shared = BoostUnchecked(columns.map { c in c.map { (feature: $0, offset: offset[$0]) } })
+        Parallel.forEachChunk(of: blocks, minimumChunk: 1) { range in
+            let columns = shared.value
+            for block in range {
+                for i in (block * 65_536)..<min(n, (block + 1) * 65_536) {
+                    let out = bins.pointer + i * q
+                    for (c, members) in columns.enumerated() {
+                        if members.count == 1 {
+                            out[c] = byColumn.pointer[members[0].feature * n + i]
+                        } else {
+                            var v: UInt8 = 0
+                            for m in members {
+                                let b = byColumn.pointer[m.feature * n + i]
+                                if b != 0 { v = UInt8(m.offset + Int(b) - 1) }
+                            }
+                            out[c] = v
+                        }
+                    }
+                }
+            }
+        }
+        return BinnedFeatures(rows: n, features: p, columns: q, bins: bins, hasMissing: Array(missing.buffer),
+                              columnOf: columnOf, offset: offset)
+    }
+}
+
+/// Features as bins, row-major by column: row `i`'s bins are `bins[i·columns ..< (i+1)·columns]`;
+/// feature `f` is column `columnOf[f]`, alone (`offset[f] == 0`) or in a bundle.
+struct BinnedFeatures: Sendable {
+    let rows: Int
+    let features: Int
+    let columns: Int
+    let bins: BoostBuffer<UInt8>
+    /// Whether the training rows have a missing value in each feature.
+    let hasMissing: [Bool]
+    let columnOf: [Int]
+    let offset: [Int]
+
+    /// Feature `f`'s bin from its column's bin `v`.
+    @inline(__always) func featureBin(_ v: UInt8, _ f: Int, binCount: Int) -> UInt8 {
+        let o = offset[f]
+        if o == 0 { return v }
+        let b = Int(v) - o + 1
+        return b >= 1 && b < binCount ? UInt8(b) : 0
+    }
+}

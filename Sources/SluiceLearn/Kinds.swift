@@ -6,6 +6,8 @@ extension ArtifactCodec {
     /// The model kinds SluiceLearn ships.
     public static let learnModelKinds: [any FittedModel.Type] = [
         LogisticRegression.Model.self, LinearRegression.Model.self,
+        KNeighborsClassifier.Model.self, KNeighborsRegressor.Model.self,
+        GaussianNaiveBayes.Model.self, DiscreteNaiveBayesModel.self, KMeans.Model.self, ElasticNet.Model.self,
     ]
 
     /// Every stage and model kind Sluice ships: the codec a job uses to load whatever model

@@ -63,13 +63,32 @@ enum Examples {
             KMeans.Model.kind: [
                 .make("KMeans", KMeans(clusters: 3), frame: try training().dropping(["label", "score"]), target: nil,
                       codec: codec) { preprocessing },
-                .make("KMeans 2 initialisations", KMeans(clusters: 4, initializations: 2), frame: try training().dropping(["label", "score"]),
+                .make("MiniBatchKMeans", MiniBatchKMeans(clusters: 3, batchSize: 16, maxIterations: 5),
+                      frame: try training().dropping(["label", "score"]), target: nil, codec: codec) { preprocessing },
+                .make("KMeans 2 initialisations Elkan", KMeans(clusters: 4, initializations: 2, algorithm: .elkan), frame: try training().dropping(["label", "score"]),
                       target: nil, codec: codec) { preprocessing },
             ],
             ElasticNet.Model.kind: [
                 .make("ElasticNet", ElasticNet(alpha: 0.1), frame: linear, target: "score", codec: codec) { preprocessing },
                 .make("Lasso", ElasticNet.lasso(alpha: 0.05), frame: linear, target: "score", codec: codec) { preprocessing },
                 .make("LassoCV", ElasticNetCV.lasso(alphaCount: 10, folds: 3), frame: linear, target: "score", codec: codec) { preprocessing },
+            ],
+            LinearSVC.Model.kind: [
+                .make("LinearSVC", LinearSVC(), frame: logistic, target: "label", codec: codec) { preprocessing },
+                .make("LinearSVC hinge balanced", LinearSVC(c: 0.5, loss: .hinge, classWeight: .balanced), frame: logistic,
+                      target: "label", codec: codec) { preprocessing },
+            ],
+            CalibratedClassifier<LinearSVC>.Model.kind: [
+                .make("CalibratedClassifier LinearSVC sigmoid", CalibratedClassifier(LinearSVC(), folds: 3), frame: logistic,
+                      target: "label", codec: codec) { preprocessing },
+            ],
+            CalibratedClassifier<LogisticRegression>.Model.kind: [
+                .make("CalibratedClassifier LogisticRegression isotonic", CalibratedClassifier(LogisticRegression(), method: .isotonic,
+                      folds: 3), frame: logistic, target: "label", codec: codec) { preprocessing },
+            ],
+            CalibratedClassifier<GaussianNaiveBayes>.Model.kind: [
+                .make("CalibratedClassifier GaussianNaiveBayes", CalibratedClassifier(GaussianNaiveBayes(), folds: 4, stratified: false),
+                      frame: logistic, target: "label", codec: codec) { preprocessing },
             ],
             KNeighborsRegressor.Model.kind: [
                 .make("KNeighborsRegressor", KNeighborsRegressor(), frame: linear, target: "score", codec: codec) { preprocessing },

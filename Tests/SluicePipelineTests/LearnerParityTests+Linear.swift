@@ -93,6 +93,29 @@ struct KMeansParityTests {
         for i in 0..<x.rows { #expect(d.row(i).enumerated().min { $0.element < $1.element }?.offset == labels[i]) }
     }
 
+    @Test("Elkan's bounds give Lloyd's clustering")
+    func elkan() throws {
+        let x = try Dataset.load("digits").features
+        for seed in UInt64(1)...3 {
+            var a = FitContext(seed: seed), b = FitContext(seed: seed)
+            let lloyd = try KMeans(clusters: 10).fit(x, context: &a)
+            let elkan = try KMeans(clusters: 10, algorithm: .elkan).fit(x, context: &b)
+            #expect(try lloyd.predict(x) == elkan.predict(x))
+            #expect(isApproximatelyEqual(lloyd.inertia, elkan.inertia, relative: 1e-9))
+            #expect(isApproximatelyEqual(lloyd.centers, elkan.centers, absolute: 1e-9))
+        }
+    }
+
+    @Test("mini-batch k-means comes within 5 % of full k-means' inertia, deterministically")
+    func miniBatch() throws {
+        let x = try Dataset.load("digits").features
+        var a = FitContext(seed: 2), b = FitContext(seed: 2), c = FitContext(seed: 2)
+        let full = try KMeans(clusters: 10, initializations: 3).fit(x, context: &a)
+        let mini = try MiniBatchKMeans(clusters: 10, batchSize: 256).fit(x, context: &b)
+        #expect(mini.inertia <= full.inertia * 1.05, "\(mini.inertia) vs \(full.inertia)")
+        #expect(try MiniBatchKMeans(clusters: 10, batchSize: 256).fit(x, context: &c) == mini)
+    }
+
     @Test("more clusters than rows is refused")
     func refusals() {
         var context = FitContext(seed: 1)
@@ -148,5 +171,34 @@ struct PCAParityTests {
             try PCA().fit(holes, context: &context)
         }
         #expect(throws: PipelineError.self) { try PCA(components: 3).fit(holes, context: &context) }
+    }
+}
+
+@Suite("Linear SVM matches scikit-learn's liblinear")
+struct LinearSVCParityTests {
+    @Test("coefficients, intercepts and margins at a tight tolerance", arguments: [
+        ("linsvc_breast_cancer", "breast_cancer", LinearSVC(c: 0.1)),
+        ("linsvc_breast_cancer_hinge", "breast_cancer", LinearSVC(c: 0.05, loss: .hinge)),
+        ("linsvc_wine_balanced", "wine", LinearSVC(c: 0.5, classWeight: .balanced)),
+    ])
+    func parity(key: String, dataset: String, learner: LinearSVC) throws {
+        var l = learner
+        l.tolerance = 1e-10
+        l.maxIterations = 1_000_000
+        let data = try Dataset.load(dataset)
+        let x = data.standardizedFeatures
+        var context = FitContext(seed: 3)
+        let model = try l.fit(x, ClassLabels(data.target), context: &context)
+        #expect(model.converged)
+        #expect(model.classes == LearnerExpectations.entry(key)["classes"] as? [String])
+        #expect(isApproximatelyEqual(model.coefficients.elements, LearnerExpectations.matrix(key, "coefficients").flatMap { $0 },
+                                     absolute: 1e-5))
+        #expect(isApproximatelyEqual(model.intercepts, LearnerExpectations.numbers(key, "intercepts"), absolute: 1e-5))
+        let z = try model.decisionFunction(x.rows(0..<5).copy())
+        let expected = LearnerExpectations.entry(key)["decision_head"]
+        let flat = (expected as? [[Double]])?.flatMap { $0 } ?? (expected as? [Double] ?? [])
+        #expect(isApproximatelyEqual(z.elements, flat, absolute: 1e-5))
+        let p = try model.predictProbabilities(x.rows(0..<5).copy())
+        #expect((0..<5).allSatisfy { p.row($0).reduce(0, +) == 1 })
     }
 }

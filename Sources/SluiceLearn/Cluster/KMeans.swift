@@ -1,7 +1,7 @@
 import SluiceCompute
 import SluicePipeline
 
-/// k-means clustering, as scikit-learn's `KMeans` (`init='k-means++'`, `algorithm='lloyd'`).
+/// k-means clustering, as scikit-learn's `KMeans` (`init='k-means++'`, `algorithm='lloyd'` or `'elkan'`).
 ///
 /// Each of ``initializations`` runs seeds ``clusters`` centres by greedy k-means++ from the
 /// fit's generator (see ``KMeansSolver/plusPlus(_:weights:k:rng:)`` for the draws), then runs
@@ -21,8 +21,12 @@ public struct KMeans: Learner, Codable, Equatable {
     public var maxIterations: Int
     /// Relative to the mean feature variance (scikit-learn's `tol`).
     public var tolerance: Double
+    /// Plain Lloyd iterations, or with Elkan's bounds (fewer distances, `n × k` more memory).
+    public var algorithm: KMeansSolver.Algorithm
 
-    public init(clusters: Int = 8, initializations: Int = 1, maxIterations: Int = 300, tolerance: Double = 1e-4) {
+    public init(clusters: Int = 8, initializations: Int = 1, maxIterations: Int = 300, tolerance: Double = 1e-4,
+                algorithm: KMeansSolver.Algorithm = .lloyd) {
+        self.algorithm = algorithm
         self.clusters = clusters
         self.initializations = initializations
         self.maxIterations = maxIterations
@@ -103,7 +107,9 @@ public struct KMeans: Learner, Codable, Equatable {
         for run in 0..<initializations {
             try context.checkCancellation(name)
             let initial = KMeansSolver.plusPlus(x, weights: weights, k: clusters, rng: &context.rng)
-            let result = KMeansSolver.lloyd(x, weights: weights, initial: initial, maxIterations: maxIterations, tolerance: tol)
+            let result = algorithm == .elkan
+                ? KMeansSolver.elkan(x, weights: weights, initial: initial, maxIterations: maxIterations, tolerance: tol)
+                : KMeansSolver.lloyd(x, weights: weights, initial: initial, maxIterations: maxIterations, tolerance: tol)
             context.observe(FitProgress(source: name, unit: .candidate, step: run + 1, total: initializations,
                                         metrics: ["inertia": result.inertia, "iterations": Double(result.iterations)]))
             if best == nil || result.inertia < best!.inertia { best = result }

@@ -100,5 +100,31 @@ for key, model in [("lassocv_diabetes", LassoCV(cv=5, tol=1e-10, max_iter=100000
     out[key] = {"alpha": float(model.alpha_), "coefficients": model.coef_.tolist(), "intercept": float(model.intercept_),
                 "alphas": model.alphas_.tolist()}
 
+# Linear SVM, dual coordinate descent, tight tolerance: w is unique (the primal is strictly convex).
+from sklearn.svm import LinearSVC
+for key, name, kwargs in [("linsvc_breast_cancer", "breast_cancer", {"C": 0.1}),
+                          ("linsvc_breast_cancer_hinge", "breast_cancer", {"C": 0.05, "loss": "hinge"}),
+                          ("linsvc_wine_balanced", "wine", {"C": 0.5, "class_weight": "balanced"})]:
+    x, y = load(name)
+    xs = std(x)
+    m = LinearSVC(dual=True, tol=1e-10, max_iter=1_000_000, random_state=0, **kwargs).fit(xs, y)
+    out[key] = {"classes": [str(c) for c in m.classes_], "coefficients": m.coef_.tolist(),
+                "intercepts": np.atleast_1d(m.intercept_).tolist(), "decision_head": m.decision_function(xs[:5]).tolist()}
+
+# Calibration, cross-fitted on unshuffled 5-fold KFold (the Swift side's stratified: false).
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold
+for key, name, base, method in [
+        ("calibrated_logistic_sigmoid_bc", "breast_cancer", LogisticRegression(solver="newton-cholesky", tol=1e-12, max_iter=1000), "sigmoid"),
+        ("calibrated_logistic_isotonic_bc", "breast_cancer", LogisticRegression(solver="newton-cholesky", tol=1e-12, max_iter=1000), "isotonic"),
+        ("calibrated_svc_sigmoid_wine", "wine", LinearSVC(dual=True, tol=1e-10, max_iter=1_000_000, random_state=0), "sigmoid")]:
+    x, y = load(name)
+    xs = std(x)
+    order = np.random.default_rng(0).permutation(len(y)) if name == "wine" else np.arange(len(y))  # wine is sorted by class
+    xs, y = xs[order], y[order]
+    m = CalibratedClassifierCV(base, method=method, cv=KFold(5)).fit(xs, y)
+    out[key] = {"order": order.tolist(), "classes": [str(c) for c in m.classes_], "probabilities": m.predict_proba(xs).tolist()}
+
 with open(os.path.join(HERE, "..", "Expectations", "learners.json"), "w") as f:
     json.dump(out, f, indent=1)

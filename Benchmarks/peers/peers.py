@@ -539,6 +539,74 @@ def hgb_predict(args):
                    auc=held_out_auc(out[-1][:, 1], yp, held))]
 
 PEERS.update({"fit.hgb.churn_1m": hgb_fit, "predict.hgb.churn_1m": hgb_predict})
+# --- learners: k-NN, naive Bayes, k-means, PCA, lasso ---------------------------------
+
+def labelled_churn_prepared(args):
+    df = churn_frame(args)
+    df = df[df["churned"].notna()]
+    cut = len(df) * 8 // 10
+    train, test = df.iloc[:cut], df.iloc[cut:]
+    prep = churn_preparation().fit(train)
+    return prep.transform(train), train["churned"].to_numpy(), prep.transform(test), test["churned"].to_numpy()
+
+def knn(args):
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.metrics import roc_auc_score
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    df = churn_frame(args)
+    df = df[df["churned"].notna()].iloc[:160_000]
+    train, test = df.iloc[:128_000], df.iloc[128_000:]
+    prep = ColumnTransformer([("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), CHURN_NUMERIC)]).fit(train)
+    x, xt = prep.transform(train), prep.transform(test)
+    model = KNeighborsClassifier(n_neighbors=5).fit(x, train["churned"].to_numpy())
+    out = []
+    s, rss = best(args.repeats, lambda: out.append(model.predict_proba(xt)))
+    auc = roc_auc_score(test["churned"].to_numpy(), out[-1][:, 1])
+    return [figure("predict.knn.churn_200k", "sklearn KNeighborsClassifier", s, len(xt), rss, auc=auc)]
+
+def naive_bayes(args):
+    from sklearn.metrics import roc_auc_score
+    from sklearn.naive_bayes import GaussianNB
+    x, y, xt, yt = labelled_churn_prepared(args)
+    model = []
+    s, rss = best(args.repeats, lambda: model.append(GaussianNB().fit(x, y)))
+    auc = roc_auc_score(yt, model[-1].predict_proba(xt)[:, 1])
+    return [figure("fit.nb.churn_1m", "sklearn GaussianNB", s, len(x), rss, auc=auc)]
+
+def kmeans(args):
+    from sklearn.cluster import KMeans
+    x = churn_preparation().fit_transform(churn_frame(args))
+    model = []
+    s, rss = best(args.repeats, lambda: model.append(KMeans(n_clusters=8, n_init=1, random_state=7).fit(x)))
+    return [figure("fit.kmeans.churn_1m", "sklearn KMeans", s, len(x), rss, inertia=float(model[-1].inertia_),
+                   iterations=int(model[-1].n_iter_))]
+
+def pca(args):
+    from sklearn.decomposition import PCA
+    x = churn_preparation().fit_transform(churn_frame(args))
+    model = []
+    s, rss = best(args.repeats, lambda: model.append(PCA(random_state=7).fit(x)))
+    return [figure("fit.pca.churn_1m", "sklearn PCA", s, len(x), rss,
+                   explained_variance_ratio_0=float(model[-1].explained_variance_ratio_[0]))]
+
+def lasso(args):
+    from sklearn.linear_model import Lasso
+    from sklearn.metrics import r2_score
+    x, y, xt, yt = labelled_churn_prepared(args)
+    model = []
+    s, rss = best(args.repeats, lambda: model.append(Lasso(alpha=1e-3).fit(x, y.astype(float))))
+    return [figure("fit.lasso.churn_1m", "sklearn Lasso", s, len(x), rss, r2=r2_score(yt, model[-1].predict(xt)))]
+
+PEERS.update({
+    "predict.knn.churn_200k": knn,
+    "fit.nb.churn_1m": naive_bayes,
+    "fit.kmeans.churn_1m": kmeans,
+    "fit.pca.churn_1m": pca,
+    "fit.lasso.churn_1m": lasso,
+})
 
 if __name__ == "__main__":
     main()

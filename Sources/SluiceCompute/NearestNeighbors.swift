@@ -1,6 +1,7 @@
 import Foundation
 
-/// Exact k-nearest-neighbour search within one set of points, for SMOTE and SMOTE-NC.
+/// Exact k-nearest-neighbour search within one set of points, for SMOTE and SMOTE-NC: a
+/// ``KDTree`` in few dimensions, else the blocked brute force described here.
 ///
 /// The squared distance of points `a` and `b` is `‖a − b‖²` over the numeric features plus
 /// `penalty²` for each categorical feature on which they differ (imbalanced-learn's SMOTE-NC
@@ -19,10 +20,26 @@ public enum NearestNeighbors {
     /// Rows per tile of the blocked search.
     public static let tile = 256
 
+    /// The most numeric columns for which ``search(_:k:categories:penalty:)`` uses a ``KDTree``
+    /// (scikit-learn's `algorithm='auto'`: a tree up to 15 features, brute force beyond).
+    public static let treeDimensionLimit = 15
+
     /// For each of the `x.rows` points, the indices of its `k` nearest other points, nearest
-    /// first (`rows × k`, row-major). - Precondition: `0 < k < x.rows`; every categorical code
-    /// array has `x.rows` entries.
+    /// first (`rows × k`, row-major); ties go to the lower index. With 1 to
+    /// ``treeDimensionLimit`` columns and `k < rows / 2` a ``KDTree`` answers (scikit-learn's
+    /// `algorithm='auto'` rule), else ``bruteForceSearch(_:k:categories:penalty:)``.
+    /// - Precondition: `0 < k < x.rows`; every categorical code array has `x.rows` entries.
     public static func search(_ x: Matrix<Double>, k: Int, categories: [[Int32]] = [], penalty: Double = 0) -> [Int] {
+        precondition(k > 0 && k < x.rows, "k must be in 1..<rows")
+        if x.columns >= 1 && x.columns <= treeDimensionLimit && k < x.rows / 2 {
+            return KDTree(x).neighborsOfMembers(k: k, categories: categories, penalty: penalty)
+        }
+        return bruteForceSearch(x, k: k, categories: categories, penalty: penalty)
+    }
+
+    /// ``search(_:k:categories:penalty:)`` by blocked brute force (see the type's description).
+    public static func bruteForceSearch(_ x: Matrix<Double>, k: Int, categories: [[Int32]] = [],
+                                        penalty: Double = 0) -> [Int] {
         let n = x.rows, d = x.columns
         precondition(k > 0 && k < n, "k must be in 1..<rows")
         // Centre the columns: distances are unchanged and ‖b‖² − 2a·b loses less to rounding.

@@ -34,14 +34,15 @@ public struct LearnerExample: Sendable {
     public var kind: String
     /// Training (and scoring) data, target column included.
     public var frame: Frame
-    public var target: String
+    /// The target column, nil for unsupervised learners (clustering).
+    public var target: String?
     /// Whether the learner takes sample weights.
     public var supportsWeights: Bool
     public var codec: ArtifactCodec
     let fitting: @Sendable (Frame, UInt64, [Double]?) throws -> FittedPipeline
 
     /// An example fitting `Pipeline(target:estimator:steps:)` with `learner` on `frame`.
-    public static func make<L: Learner>(_ label: String, _ learner: L, frame: Frame, target: String,
+    public static func make<L: Learner>(_ label: String, _ learner: L, frame: Frame, target: String?,
                                         supportsWeights: Bool = true, codec: ArtifactCodec,
                                         @PipelineBuilder steps: () -> [PipelineStep] = { [] }) -> LearnerExample {
         let pipeline = Pipeline(target: target, estimator: learner, steps: steps)

@@ -71,6 +71,16 @@ public enum PipelineExamples {
             (SelectKBest.Fitted.kind, [s("SelectKBest", SelectKBest(columns: .names("x", "y", "n"), k: 2), on: complete,
                                          upperBound: true)]),
             (KNNImputer.Fitted.kind, [s("KNNImputer", KNNImputer(columns: .names("x", "y", "n"), neighbors: 3))]),
+            (KMeansFeatures.Fitted.kind, [
+                s("KMeansFeatures", KMeansFeatures(columns: .names("x", "y", "n"), clusters: 3), on: complete),
+                s("KMeansFeatures clusters only", KMeansFeatures(columns: .names("x", "y"), clusters: 2, initializations: 2,
+                                                                  distances: false, prefix: "segment"), on: complete),
+            ]),
+            (PCA.Fitted.kind, [
+                s("PCA", PCA(columns: .names("x", "y", "n"), components: 2), on: complete),
+                s("PCA whitened full", PCA(columns: .names("x", "y", "n"), whiten: true, solver: .full), on: complete),
+                s("PCA randomized", PCA(columns: .names("x", "y", "n"), components: 1, solver: .randomized), on: complete),
+            ]),
         ]
         return ExampleTable(stages: Dictionary(examples, uniquingKeysWith: +), samplers: try samplers())
     }

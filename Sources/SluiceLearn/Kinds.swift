@@ -9,6 +9,10 @@ extension ArtifactCodec {
         DecisionTreeClassifier.Model.self, DecisionTreeRegressor.Model.self,
         RandomForestClassifier.Model.self, RandomForestRegressor.Model.self,
         HistGradientBoostingClassifier.Model.self, HistGradientBoostingRegressor.Model.self,
+        KNeighborsClassifier.Model.self, KNeighborsRegressor.Model.self,
+        GaussianNaiveBayes.Model.self, DiscreteNaiveBayesModel.self, KMeans.Model.self, ElasticNet.Model.self,
+        LinearSVC.Model.self, CalibratedClassifier<LinearSVC>.Model.self, CalibratedClassifier<LogisticRegression>.Model.self,
+        CalibratedClassifier<GaussianNaiveBayes>.Model.self,
     ]
 
     /// Every stage and model kind Sluice ships: the codec a job uses to load whatever model

@@ -22,6 +22,13 @@ enum Examples {
             .init(.names("cat"), OneHotEncoder())))]
     }
 
+    /// Impute and min-max scale the numeric columns, one-hot the categories: non-negative features.
+    static var counts: [PipelineStep] {
+        [.transformer(ColumnTransformer(remainder: .drop,
+            .init(.numeric, SimpleImputer(strategy: .mean), MinMaxScaler()),
+            .init(.names("cat"), OneHotEncoder())))]
+    }
+
     static func learners() throws -> [String: [LearnerExample]] {
         let logistic = try training().dropping(["score"]), linear = try training().dropping(["label"])
         // Raw numeric columns with their nulls (NaN): the trees take missing values natively.
@@ -79,6 +86,60 @@ enum Examples {
             LinearRegression.Model.kind: [
                 .make("LinearRegression", LinearRegression(), frame: linear, target: "score", codec: codec) { preprocessing },
                 .make("Ridge", LinearRegression(alpha: 2), frame: linear, target: "score", codec: codec) { preprocessing },
+            ],
+            KNeighborsClassifier.Model.kind: [
+                .make("KNeighborsClassifier", KNeighborsClassifier(), frame: logistic, target: "label", codec: codec) { preprocessing },
+                .make("KNeighborsClassifier distance manhattan", KNeighborsClassifier(neighbors: 3, weights: .distance, metric: .manhattan),
+                      frame: logistic, target: "label", codec: codec) { preprocessing },
+                .make("KNeighborsClassifier cosine brute", KNeighborsClassifier(neighbors: 4, metric: .cosine), frame: logistic,
+                      target: "label", codec: codec) { preprocessing },
+            ],
+            GaussianNaiveBayes.Model.kind: [
+                .make("GaussianNaiveBayes", GaussianNaiveBayes(), frame: logistic, target: "label", codec: codec) { preprocessing },
+                .make("GaussianNaiveBayes priors", GaussianNaiveBayes(varianceSmoothing: 1e-3, priors: [0.3, 0.7]), frame: logistic,
+                      target: "label", codec: codec) { preprocessing },
+            ],
+            DiscreteNaiveBayesModel.kind: [
+                .make("MultinomialNaiveBayes", MultinomialNaiveBayes(), frame: logistic, target: "label", codec: codec) { counts },
+                .make("ComplementNaiveBayes", ComplementNaiveBayes(alpha: 0.5, normalize: true), frame: logistic, target: "label",
+                      codec: codec) { counts },
+                .make("BernoulliNaiveBayes", BernoulliNaiveBayes(binarize: 0.1), frame: logistic, target: "label",
+                      codec: codec) { preprocessing },
+            ],
+            KMeans.Model.kind: [
+                .make("KMeans", KMeans(clusters: 3), frame: try training().dropping(["label", "score"]), target: nil,
+                      codec: codec) { preprocessing },
+                .make("MiniBatchKMeans", MiniBatchKMeans(clusters: 3, batchSize: 16, maxIterations: 5),
+                      frame: try training().dropping(["label", "score"]), target: nil, codec: codec) { preprocessing },
+                .make("KMeans 2 initialisations Elkan", KMeans(clusters: 4, initializations: 2, algorithm: .elkan), frame: try training().dropping(["label", "score"]),
+                      target: nil, codec: codec) { preprocessing },
+            ],
+            ElasticNet.Model.kind: [
+                .make("ElasticNet", ElasticNet(alpha: 0.1), frame: linear, target: "score", codec: codec) { preprocessing },
+                .make("Lasso", ElasticNet.lasso(alpha: 0.05), frame: linear, target: "score", codec: codec) { preprocessing },
+                .make("LassoCV", ElasticNetCV.lasso(alphaCount: 10, folds: 3), frame: linear, target: "score", codec: codec) { preprocessing },
+            ],
+            LinearSVC.Model.kind: [
+                .make("LinearSVC", LinearSVC(), frame: logistic, target: "label", codec: codec) { preprocessing },
+                .make("LinearSVC hinge balanced", LinearSVC(c: 0.5, loss: .hinge, classWeight: .balanced), frame: logistic,
+                      target: "label", codec: codec) { preprocessing },
+            ],
+            CalibratedClassifier<LinearSVC>.Model.kind: [
+                .make("CalibratedClassifier LinearSVC sigmoid", CalibratedClassifier(LinearSVC(), folds: 3), frame: logistic,
+                      target: "label", codec: codec) { preprocessing },
+            ],
+            CalibratedClassifier<LogisticRegression>.Model.kind: [
+                .make("CalibratedClassifier LogisticRegression isotonic", CalibratedClassifier(LogisticRegression(), method: .isotonic,
+                      folds: 3), frame: logistic, target: "label", codec: codec) { preprocessing },
+            ],
+            CalibratedClassifier<GaussianNaiveBayes>.Model.kind: [
+                .make("CalibratedClassifier GaussianNaiveBayes", CalibratedClassifier(GaussianNaiveBayes(), folds: 4, stratified: false),
+                      frame: logistic, target: "label", codec: codec) { preprocessing },
+            ],
+            KNeighborsRegressor.Model.kind: [
+                .make("KNeighborsRegressor", KNeighborsRegressor(), frame: linear, target: "score", codec: codec) { preprocessing },
+                .make("KNeighborsRegressor distance brute", KNeighborsRegressor(neighbors: 3, weights: .distance, algorithm: .brute),
+                      frame: linear, target: "score", codec: codec) { preprocessing },
             ],
         ]
     }

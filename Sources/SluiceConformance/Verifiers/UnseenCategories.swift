@@ -16,7 +16,7 @@ public struct UnseenCategories: StageVerifier, LearnerVerifier {
 
     public func verify(_ e: LearnerExample, into findings: inout Findings) throws {
         let fitted = try e.fit(e.frame)
-        let scoring = try ConformanceData.unseen(e.frame.dropping([e.target]))
+        let scoring = try ConformanceData.unseen(e.frame.dropping(e.target.map { [$0] } ?? []))
         let out = try fitted.score(scoring)
         findings.expect(out.rowCount == scoring.rowCount, name, e.label, "rows changed")
     }

@@ -5,4 +5,4 @@ let coreStageKinds: [any FittedTransformer.Type] = [
 
 /// Every fitted stage kind SluicePipeline ships; each area of stages lists its own kinds.
 let builtInStageKinds: [any FittedTransformer.Type] = coreStageKinds + transformStageKinds + encodingStageKinds
-    + selectionStageKinds
+    + selectionStageKinds + decompositionStageKinds

@@ -1,0 +1,199 @@
+import SluiceCompute
+import SluicePipeline
+
+/// A linear support vector classifier by dual coordinate descent, as scikit-learn's
+/// `LinearSVC(dual=True)` (liblinear's solvers 1 and 3; Hsieh et al., 2008).
+///
+/// Each class gets a one-vs-rest problem (one problem, for `classes[1]`, with two classes):
+/// `min ½‖w‖² + C Σᵢ cᵢ · loss(yᵢ (w·xᵢ + b))` with the hinge or squared hinge ``Loss``, where
+/// `cᵢ` is the row's sample weight times its class weight (as liblinear, in a one-vs-rest
+/// problem only the positive class is weighted). As liblinear, the intercept is the
+/// weight of a constant feature ``interceptScaling`` and is penalised with the rest. The dual
+/// is solved one variable at a time, in an order shuffled every pass by the fit's generator
+/// (Fisher–Yates, ``SeededGenerator/nextInt(below:)``), until the projected gradient's spread
+/// falls below ``tolerance`` (liblinear's rule) or ``maxIterations`` passes.
+///
+/// An SVM gives scores, not probabilities: ``Model/decisionFunction(_:)`` returns the margins,
+/// and ``Model/predictProbabilities(_:)`` puts probability 1 on the class of the highest score
+/// (the first on ties), so a pipeline's prediction is the SVM's. For calibrated probabilities,
+/// fit a ``CalibratedClassifier`` around it.
+public struct LinearSVC: Learner, Codable, Equatable {
+    public typealias Scalar = Double
+    public var targetKind: TargetKind { .classes }
+
+    /// The per-row loss.
+    public enum Loss: String, Sendable, Codable, Equatable {
+        /// `max(0, 1 − m)`.
+        case hinge
+        /// `max(0, 1 − m)²` (scikit-learn's default).
+        case squaredHinge
+    }
+
+    public var c: Double
+    public var loss: Loss
+    public var fitIntercept: Bool
+    public var interceptScaling: Double
+    public var classWeight: ClassWeight
+    public var maxIterations: Int
+    public var tolerance: Double
+
+    public init(c: Double = 1, loss: Loss = .squaredHinge, fitIntercept: Bool = true, interceptScaling: Double = 1,
+                classWeight: ClassWeight = .uniform, maxIterations: Int = 1000, tolerance: Double = 1e-4) {
+        self.c = c
+        self.loss = loss
+        self.fitIntercept = fitIntercept
+        self.interceptScaling = interceptScaling
+        self.classWeight = classWeight
+        self.maxIterations = maxIterations
+        self.tolerance = tolerance
+    }
+
+    /// A fitted linear SVM: one score row per problem.
+    public struct Model: ClassificationModel, DecisionFunctionModel, Equatable {
+        public static let kind = "linear_svc"
+        public var classes: [String]
+        /// `m × p`: one row for two classes (positive class `classes[1]`), one per class otherwise.
+        public var coefficients: Matrix<Double>
+        public var intercepts: [Double]
+        /// The most passes any problem took.
+        public var iterations: Int
+        public var converged: Bool
+        public var featureCount: Int { coefficients.columns }
+
+        public func decisionFunction(_ x: Matrix<Double>) throws -> Matrix<Double> {
+            try LearnerInput.predict(x, featureCount: featureCount, learner: Self.kind)
+            var z = Matrix<Double>(rows: x.rows, columns: coefficients.rows)
+            if x.columns > 0 && x.rows > 0 { z.gemm(x, coefficients.transposed) }
+            z.add(toEachRow: intercepts)
+            return z
+        }
+
+        /// Probability 1 on the predicted class (the SVM's decision), 0 elsewhere.
+        public func predictProbabilities(_ x: Matrix<Double>) throws -> Matrix<Double> {
+            let z = try decisionFunction(x)
+            let m = classes.count
+            var p = Matrix<Double>(rows: x.rows, columns: m)
+            p.withUnsafeMutableBufferPointer { out in
+                z.withUnsafeBufferPointer { s in
+                    for i in 0..<x.rows {
+                        if coefficients.rows == 1 {
+                            out[i * m + (s[i] > 0 ? 1 : 0)] = 1
+                        } else {
+                            var best = 0
+                            for c in 1..<m where s[i * m + c] > s[i * m + best] { best = c }
+                            out[i * m + best] = 1
+                        }
+                    }
+                }
+            }
+            return p
+        }
+
+        public func validate() throws {
+            let k = Self.kind, m = classes.count == 2 ? 1 : classes.count
+            try FittedStateError.require(classes.count >= 2 && Set(classes).count == classes.count, k, field: "classes",
+                                         "needs two or more distinct classes")
+            try FittedStateError.require(coefficients.rows == m, k, field: "coefficients", "\(coefficients.rows) rows for \(m)")
+            try FittedStateError.require(intercepts.count == m, k, field: "intercepts", "\(intercepts.count) for \(m)")
+            try FittedStateError.require(coefficients.elements.allSatisfy(\.isFinite), k, field: "coefficients", "not finite")
+            try FittedStateError.require(intercepts.allSatisfy(\.isFinite), k, field: "intercepts", "not finite")
+        }
+    }
+
+    public func fit(_ data: TrainingSet<Double>, context: inout FitContext) throws -> Model {
+        try fit(data.features, data.target.classLabels(learner: Model.kind), sampleWeights: data.sampleWeights, context: &context)
+    }
+
+    public func fit(_ x: Matrix<Double>, _ y: ClassLabels, sampleWeights: [Double]? = nil,
+                    context: inout FitContext) throws -> Model {
+        let name = Model.kind
+        guard c > 0, c.isFinite, interceptScaling > 0, interceptScaling.isFinite, tolerance > 0, maxIterations >= 1 else {
+            throw EstimatorError.invalidHyperparameter(estimator: name, name: "c",
+                reason: "c, interceptScaling and tolerance must be finite and > 0, maxIterations ≥ 1")
+        }
+        try LearnerInput.check(TrainingSet(features: x, target: .classes(y), sampleWeights: sampleWeights), learner: name)
+        let present = y.classCounts.enumerated().filter { $0.element > 0 }
+        guard present.count >= 2 else {
+            throw EstimatorError.singleClass(estimator: name, className: present.first.map { y.classes[$0.offset] })
+        }
+        if case .custom(let w) = classWeight, w.count != y.classes.count {
+            throw EstimatorError.invalidHyperparameter(estimator: name, name: "classWeight",
+                                                       reason: "has \(w.count) weights for \(y.classes.count) classes")
+        }
+        let classWeights = classWeight.weights(for: y)
+        let n = x.rows, p = x.columns, q = p + (fitIntercept ? 1 : 0)
+        // Rows with the constant feature appended, and their squared norms.
+        var rows = [Double](repeating: 0, count: n * q), norms = [Double](repeating: 0, count: n)
+        x.withUnsafeBufferPointer { xp in
+            for i in 0..<n {
+                var s = 0.0
+                for j in 0..<p {
+                    rows[i * q + j] = xp[i * p + j]
+                    s += xp[i * p + j] * xp[i * p + j]
+                }
+                if fitIntercept {
+                    rows[i * q + p] = interceptScaling
+                    s += interceptScaling * interceptScaling
+                }
+                norms[i] = s
+            }
+        }
+        let problems = y.classes.count == 2 ? [1] : Array(0..<y.classes.count)
+        var coefficients = Matrix<Double>(rows: problems.count, columns: p), intercepts = [Double](), maxIter = 0, allConverged = true
+        for (r, positive) in problems.enumerated() {
+            try context.checkCancellation(name)
+            let signs = y.codes.map { $0 == positive ? 1.0 : -1.0 }
+            // liblinear: with two classes each row costs its class's weight; one-vs-rest
+            // weights only the positive class, the rest cost plain C.
+            let costs = y.codes.enumerated().map { i, code in
+                c * (sampleWeights?[i] ?? 1) * (problems.count == 1 || code == positive ? classWeights[code] : 1)
+            }
+            let (w, iterations, converged) = solve(rows, norms: norms, q: q, signs: signs, costs: costs, rng: &context.rng)
+            coefficients.withUnsafeMutableBufferPointer { cp in for j in 0..<p { cp[r * p + j] = w[j] } }
+            intercepts.append(fitIntercept ? w[p] * interceptScaling : 0)
+            maxIter = max(maxIter, iterations)
+            allConverged = allConverged && converged
+            context.observe(FitProgress(source: name, unit: .iteration, step: r + 1, total: problems.count,
+                                        metrics: ["passes": Double(iterations)]))
+        }
+        return Model(classes: y.classes, coefficients: coefficients, intercepts: intercepts, iterations: maxIter,
+                     converged: allConverged)
+    }
+
+    /// Dual coordinate descent on one binary problem (liblinear's `solve_l2r_l1l2_svc`, without shrinking).
+    func solve(_ rows: [Double], norms: [Double], q: Int, signs: [Double], costs: [Double],
+               rng: inout SeededGenerator) -> (w: [Double], iterations: Int, converged: Bool) {
+        let n = signs.count
+        var alpha = [Double](repeating: 0, count: n), w = [Double](repeating: 0, count: q)
+        let upper = costs.map { loss == .hinge ? $0 : Double.infinity }
+        let diagonal = costs.map { loss == .hinge ? 0 : ($0 > 0 ? 0.5 / $0 : Double.infinity) }
+        var order = Array(0..<n)
+        var iterations = 0
+        return rows.withUnsafeBufferPointer { xp in
+            while iterations < maxIterations {
+                iterations += 1
+                for i in stride(from: n - 1, to: 0, by: -1) { order.swapAt(i, rng.nextInt(below: i + 1)) }
+                var maxPG = -Double.infinity, minPG = Double.infinity
+                for i in order where costs[i] > 0 {
+                    let row = xp.baseAddress! + i * q
+                    var dot = 0.0
+                    for j in 0..<q { dot += w[j] * row[j] }
+                    let g = signs[i] * dot - 1 + diagonal[i] * alpha[i]
+                    var pg = g
+                    if alpha[i] == 0 { pg = min(g, 0) } else if alpha[i] == upper[i] { pg = max(g, 0) }
+                    maxPG = max(maxPG, pg)
+                    minPG = min(minPG, pg)
+                    guard pg != 0 else { continue }
+                    let qii = norms[i] + diagonal[i]
+                    guard qii > 0 else { continue }
+                    let old = alpha[i]
+                    alpha[i] = min(max(old - g / qii, 0), upper[i])
+                    let d = (alpha[i] - old) * signs[i]
+                    if d != 0 { for j in 0..<q { w[j] += d * row[j] } }
+                }
+                if maxPG - minPG <= tolerance { return (w, iterations, true) }
+            }
+            return (w, iterations, false)
+        }
+    }
+}

@@ -35,6 +35,7 @@ let package = Package(
             dependencies: ["SluiceCompute", "SluiceFrame", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "SluiceLearn", dependencies: ["SluiceCompute", "SluiceFrame", "SluicePipeline"]),
+        .target(name: "SluiceNeural", dependencies: ["SluiceCompute", "SluiceFrame", "SluicePipeline"]),
         // Verifiers every stage, sampler and learner kind runs (scikit-learn's estimator_checks).
         .target(
             name: "SluiceConformance",
@@ -52,8 +53,8 @@ let package = Package(
         ),
         .target(
             name: "Sluice",
-            dependencies: ["SluiceCompute", "SluiceFrame", "SluicePipeline", "SluiceLearn", "SluiceConformance", "SluiceCSV",
-                           "SluicePostgres", "SluiceDatasets", "SluiceCLI"]
+            dependencies: ["SluiceCompute", "SluiceFrame", "SluicePipeline", "SluiceLearn", "SluiceNeural", "SluiceConformance",
+                           "SluiceCSV", "SluicePostgres", "SluiceDatasets", "SluiceCLI"]
         ),
 
         .executableTarget(name: "sluice", dependencies: ["Sluice"], path: "pipelines"),
@@ -82,7 +83,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SluiceConformanceTests",
-            dependencies: ["SluiceConformance", "SluicePipeline", "SluiceLearn", "SluiceTestSupport"],
+            dependencies: ["SluiceConformance", "SluicePipeline", "SluiceLearn", "SluiceNeural", "SluiceTestSupport"],
             exclude: ["Golden"]
         ),
         .testTarget(name: "SluiceDatasetsTests", dependencies: ["SluiceDatasets", "SluiceCSV", "SluiceTestSupport"]),
@@ -90,6 +91,12 @@ let package = Package(
             name: "SluiceCLITests",
             dependencies: ["SluiceCLI", "SluiceCSV", "SluicePipeline", "SluiceLearn", "SluiceDatasets", "SluiceConformance",
                            "SluiceTestSupport", "sluice"]
+        ),
+        .testTarget(
+            name: "SluiceNeuralTests",
+            dependencies: ["SluiceNeural", "SluicePipeline", "SluiceTestSupport"],
+            exclude: ["Scripts"],
+            resources: [.copy("Expectations")]
         ),
         .testTarget(name: "SluicePostgresTests", dependencies: ["SluicePostgres", "SluiceTestSupport"]),
     ],

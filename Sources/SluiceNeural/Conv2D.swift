@@ -170,7 +170,7 @@ public struct Conv2D: Layer {
                 for r in 0..<rows { (pz.baseAddress! + r * filters).update(from: pb.baseAddress!, count: filters) }
             }
         }
-        z.gemm(cols, w, beta: 1)
+        multiply(cols, w, into: &z, accumulate: true, rowInvariant: context.rowInvariant)
         let shape = [n] + out
         guard let f = activation else { return LayerRecord(output: Tensor(shape: shape, storage: z), saved: [Tensor(cols), x]) }
         var y = Matrix<Float>(rows: rows, columns: filters)

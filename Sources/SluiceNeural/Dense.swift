@@ -66,10 +66,8 @@ public struct Dense: Layer {
                     for r in 0..<rows { (pz.baseAddress! + r * units).update(from: pb.baseAddress!, count: units) }
                 }
             }
-            z.gemm(x2, w, beta: 1)
-        } else {
-            z.gemm(x2, w)
         }
+        multiply(x2, w, into: &z, accumulate: useBias, rowInvariant: context.rowInvariant)
         let shape = Array(x.shape.dropLast()) + [units]
         guard let f = activation else { return LayerRecord(output: Tensor(shape: shape, storage: z), saved: [x]) }
         var y = Matrix<Float>(rows: rows, columns: units)

@@ -47,7 +47,7 @@ public struct GRU: Layer {
         let n = x.batch, t = x.shape[1], f = x.shape[2], h = units, g3 = 3 * h
         guard wx.rows == f else { throw NeuralError.shape(layer: "GRU", reason: "expects \(wx.rows) features per step, got \(f)") }
         var xw = Matrix<Float>(rows: n * t, columns: g3)
-        xw.gemm(x.storage.reshaped(rows: n * t, columns: f), wx)
+        multiply(x.storage.reshaped(rows: n * t, columns: f), wx, into: &xw, accumulate: false, rowInvariant: context.rowInvariant)
         // Per step: r, z, n after activation and hn = h Whₙ + bhₙ, as [r | z | n | hn].
         var saved = Matrix<Float>(rows: n, columns: t * 4 * h)
         var hs = Matrix<Float>(rows: n, columns: t * h)
@@ -56,7 +56,11 @@ public struct GRU: Layer {
             hw.withUnsafeMutableBufferPointer { ph in
                 bh.withUnsafeBufferPointer { pb in for r in 0..<n { (ph.baseAddress! + r * g3).update(from: pb.baseAddress!, count: g3) } }
             }
-            if step > 0 { hw.gemm(hs.columns((step - 1) * h..<step * h), wh, beta: 1) }
+            if step > 0 {
+                hs.withUnsafeBufferPointer { ph in
+                    multiply(ph.baseAddress! + (step - 1) * h, lda: t * h, wh, into: &hw, m: n, accumulate: true, rowInvariant: context.rowInvariant)
+                }
+            }
             hw.withUnsafeBufferPointer { phw in
                 xw.withUnsafeBufferPointer { px in
                     saved.withUnsafeMutableBufferPointer { psv in
@@ -185,7 +189,7 @@ public struct SimpleRNN: Layer {
         let n = x.batch, t = x.shape[1], f = x.shape[2], h = units
         guard wx.rows == f else { throw NeuralError.shape(layer: "SimpleRNN", reason: "expects \(wx.rows) features per step, got \(f)") }
         var xw = Matrix<Float>(rows: n * t, columns: h)
-        xw.gemm(x.storage.reshaped(rows: n * t, columns: f), wx)
+        multiply(x.storage.reshaped(rows: n * t, columns: f), wx, into: &xw, accumulate: false, rowInvariant: context.rowInvariant)
         var hs = Matrix<Float>(rows: n, columns: t * h)
         var z = Matrix<Float>(rows: n, columns: h)
         for step in 0..<t {
@@ -196,7 +200,11 @@ public struct SimpleRNN: Layer {
                     }
                 }
             }
-            if step > 0 { z.gemm(hs.columns((step - 1) * h..<step * h), wh, beta: 1) }
+            if step > 0 {
+                hs.withUnsafeBufferPointer { ph in
+                    multiply(ph.baseAddress! + (step - 1) * h, lda: t * h, wh, into: &z, m: n, accumulate: true, rowInvariant: context.rowInvariant)
+                }
+            }
             z.withUnsafeMutableBufferPointer { pz in
                 Float.vectorMath(.tanh, UnsafePointer(pz.baseAddress!), pz.baseAddress!, n * h)
                 hs.withUnsafeMutableBufferPointer { ph in

@@ -54,7 +54,7 @@ public struct LSTM: Layer {
         let n = x.batch, t = x.shape[1], f = x.shape[2], h = units, g4 = 4 * h
         guard wx.rows == f else { throw NeuralError.shape(layer: "LSTM", reason: "expects \(wx.rows) features per step, got \(f)") }
         var xw = Matrix<Float>(rows: n * t, columns: g4)
-        xw.gemm(x.storage.reshaped(rows: n * t, columns: f), wx)
+        multiply(x.storage.reshaped(rows: n * t, columns: f), wx, into: &xw, accumulate: false, rowInvariant: context.rowInvariant)
         var gates = Matrix<Float>(rows: n, columns: t * g4)
         var cells = Matrix<Float>(rows: n, columns: t * h)
         var hs = Matrix<Float>(rows: n, columns: t * h)
@@ -72,7 +72,11 @@ public struct LSTM: Layer {
                     }
                 }
             }
-            if step > 0 { z.gemm(hs.columns((step - 1) * h..<step * h), wh, beta: 1) }
+            if step > 0 {
+                hs.withUnsafeBufferPointer { ph in
+                    multiply(ph.baseAddress! + (step - 1) * h, lda: t * h, wh, into: &z, m: n, accumulate: true, rowInvariant: context.rowInvariant)
+                }
+            }
             z.withUnsafeMutableBufferPointer { pz in
                 let zp = pz.baseAddress!
                 // σ(x) = ½(1 + tanh(x/2)) for i, f, o: one vectorised tanh over all four gates.

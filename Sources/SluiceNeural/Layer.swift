@@ -50,10 +50,14 @@ public struct ForwardContext: Sendable {
     public var training: Bool
     /// The generator dropout masks draw from.
     public var rng: SeededGenerator
+    /// Whether products sum each row in a fixed order, so that a sample's output does not
+    /// depend on the batch it is in (inference; training uses BLAS as it is).
+    public var rowInvariant: Bool
 
-    public init(training: Bool, rng: SeededGenerator = SeededGenerator(seed: 0)) {
+    public init(training: Bool, rng: SeededGenerator = SeededGenerator(seed: 0), rowInvariant: Bool = false) {
         self.training = training
         self.rng = rng
+        self.rowInvariant = rowInvariant
     }
 }
 

@@ -59,7 +59,7 @@ public struct Network: Sendable, Codable {
         try checkInput(x)
         let n = x.batch, width = outputShape.reduce(1, *)
         var out = Matrix<Float>(rows: n, columns: width)
-        var context = ForwardContext(training: false)
+        var context = ForwardContext(training: false, rowInvariant: true)
         let step = max(1, batchSize)
         for start in stride(from: 0, to: n, by: step) {
             let end = min(n, start + step)

@@ -63,6 +63,9 @@ let package = Package(
             dependencies: ["Sluice", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "examples/churn"
         ),
+        .executableTarget(name: "digits-cnn", dependencies: ["Sluice"], path: "examples/digits-cnn", exclude: ["digits.csv"]),
+        .executableTarget(name: "tabular-mlp", dependencies: ["Sluice"], path: "examples/tabular-mlp"),
+        .executableTarget(name: "text-classifier", dependencies: ["Sluice"], path: "examples/text-classifier"),
         .executableTarget(
             name: "sluice-bench",
             dependencies: ["Sluice", .product(name: "ArgumentParser", package: "swift-argument-parser")],

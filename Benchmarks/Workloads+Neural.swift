@@ -15,15 +15,15 @@ let neuralWorkloads: [Workload] = [
 ]
 
 /// Random pixels in [0, 1) and random labels in 0..<10, drawn with seed `seed`.
-private func images(rows: Int, size: Int, seed: UInt64) -> Examples {
+private func images(rows: Int, size: Int, seed: UInt64) -> TrainingData {
     var rng = SeededGenerator(seed: seed)
     let x = Matrix<Float>(rows: rows, columns: size) { out in for i in out.indices { out.initializeElement(at: i, to: rng.nextFloat()) } }
     let y = (0..<rows).map { _ in Int32(rng.nextInt(below: 10)) }
-    return Examples(inputs: Tensor(x), targets: .classes(y))
+    return TrainingData(inputs: Tensor(x), targets: .classes(y))
 }
 
 /// The best time of `repeats` single epochs, each from freshly initialised weights.
-private func epochFigure(_ name: String, model: Sequential, data: Examples, batchSize: Int, loss: Loss,
+private func epochFigure(_ name: String, model: Sequential, data: TrainingData, batchSize: Int, loss: Loss,
                          context: BenchContext) throws -> Figure {
     let trainer = Trainer(loss: loss, options: TrainingOptions(epochs: 1, batchSize: batchSize, optimizer: .adam(learningRate: 1e-3)),
                           source: name, accuracy: false)
@@ -78,6 +78,6 @@ private func lstmEpoch(context: BenchContext) throws -> Figure {
         LSTM(64)
         Dense(1)
     }
-    return try epochFigure("nn.lstm.epoch_5k", model: model, data: Examples(inputs: Tensor(x), targets: .classes(y)), batchSize: 64,
+    return try epochFigure("nn.lstm.epoch_5k", model: model, data: TrainingData(inputs: Tensor(x), targets: .classes(y)), batchSize: 64,
                            loss: .binaryCrossEntropyWithLogits, context: context)
 }

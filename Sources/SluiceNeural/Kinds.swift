@@ -9,7 +9,7 @@ extension ArtifactCodec {
 public enum LayerRegistry {
     /// Every layer type SluiceNeural ships.
     public static let all: [any Layer.Type] = [
-        Sequential.self, Dense.self, Dropout.self, Flatten.self, Reshape.self,
+        Sequential.self, Concatenate.self, Dense.self, Dropout.self, Flatten.self, Reshape.self,
         ReLU.self, LeakyReLU.self, GELU.self, Sigmoid.self, Tanh.self, Softmax.self,
         Conv2D.self, Conv1D.self, MaxPool2D.self, AveragePool2D.self, GlobalAveragePooling.self,
         BatchNormalization.self, LayerNormalization.self, Embedding.self, LSTM.self, GRU.self, SimpleRNN.self,

@@ -100,9 +100,9 @@ public struct NeuralClassifier: Learner, Encodable {
         let loss: Loss = outputs == 1 ? .binaryCrossEntropyWithLogits : .crossEntropyWithLogits
         let weights = classWeight.sampleWeights(for: labels, sampleWeights: data.sampleWeights).map { Float($0) }
         let uniform = weights.allSatisfy { $0 == 1 }
-        let train = Examples(inputs: Tensor(data.features), targets: .classes(labels.codes.map { Int32($0) }),
+        let train = TrainingData(inputs: Tensor(data.features), targets: .classes(labels.codes.map { Int32($0) }),
                              weights: uniform ? nil : weights)
-        var validation: Examples? = nil
+        var validation: TrainingData? = nil
         if let v = data.validation {
             let vl = try v.target.classLabels(learner: name)
             let index = Dictionary(uniqueKeysWithValues: labels.classes.enumerated().map { ($1, Int32($0)) })
@@ -113,7 +113,7 @@ public struct NeuralClassifier: Learner, Encodable {
                 }
                 codes.append(code)
             }
-            validation = Examples(inputs: Tensor(v.features), targets: .classes(codes), weights: v.sampleWeights.map { $0.map(Float.init) })
+            validation = TrainingData(inputs: Tensor(v.features), targets: .classes(codes), weights: v.sampleWeights.map { $0.map(Float.init) })
         }
         let trainer = Trainer(loss: loss, options: training, source: name, accuracy: true)
         let history = try trainer.train(&net, on: train, validation: validation, context: &context)
@@ -168,12 +168,12 @@ public struct NeuralRegressor: Learner, Encodable {
         guard net.outputShape.reduce(1, *) == 1 else {
             throw NeuralError.shape(layer: "NeuralRegressor", reason: "network ends in \(net.outputShape.reduce(1, *)) outputs, a regressor needs Dense(1)")
         }
-        let train = Examples(inputs: Tensor(data.features), targets: .values(Matrix(rows: y.count, columns: 1, elements: y.map(Float.init))),
+        let train = TrainingData(inputs: Tensor(data.features), targets: .values(Matrix(rows: y.count, columns: 1, elements: y.map(Float.init))),
                              weights: data.sampleWeights.map { $0.map(Float.init) })
-        var validation: Examples? = nil
+        var validation: TrainingData? = nil
         if let v = data.validation {
             let vy = try v.target.values(learner: name)
-            validation = Examples(inputs: Tensor(v.features), targets: .values(Matrix(rows: vy.count, columns: 1, elements: vy.map(Float.init))),
+            validation = TrainingData(inputs: Tensor(v.features), targets: .values(Matrix(rows: vy.count, columns: 1, elements: vy.map(Float.init))),
                                   weights: v.sampleWeights.map { $0.map(Float.init) })
         }
         let trainer = Trainer(loss: .meanSquaredError, options: training, source: name, accuracy: false)

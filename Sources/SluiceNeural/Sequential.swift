@@ -81,11 +81,14 @@ public struct Sequential: Layer {
         var grads = [[Matrix<Float>]](repeating: [], count: layers.count)
         var current: Tensor? = dy
         var end = parameters.endIndex
+        // A layer's input gradient is needed only when a layer before it has parameters (or the caller asks).
+        var parametersBefore = [Bool](repeating: needsInputGradient, count: layers.count)
+        for i in layers.indices.dropFirst() { parametersBefore[i] = parametersBefore[i - 1] || layers[i - 1].parameterCount > 0 }
         for i in stride(from: layers.count - 1, through: 0, by: -1) {
             let layer = layers[i], start = end - layer.parameterCount
             guard let g = current else { break }
             let result = layer.backward(g, record: record.children[i], parameters: parameters[start..<end],
-                                        needsInputGradient: i > 0 || needsInputGradient)
+                                        needsInputGradient: parametersBefore[i])
             grads[i] = result.parameters
             current = result.input
             end = start

@@ -2,7 +2,7 @@ import SluiceCompute
 import SluicePipeline
 
 /// Samples to train or evaluate on: inputs, targets and optional per-sample weights.
-public struct Examples: Sendable {
+public struct TrainingData: Sendable {
     public var inputs: Tensor
     public var targets: Targets
     public var weights: [Float]?
@@ -15,8 +15,8 @@ public struct Examples: Sendable {
 
     var count: Int { inputs.batch }
 
-    func gathering(_ indices: ArraySlice<Int>) -> Examples {
-        Examples(inputs: inputs.gathering(indices), targets: targets.gathering(indices),
+    func gathering(_ indices: ArraySlice<Int>) -> TrainingData {
+        TrainingData(inputs: inputs.gathering(indices), targets: targets.gathering(indices),
                  weights: weights.map { w in indices.map { w[$0] } })
     }
 }
@@ -43,7 +43,7 @@ public struct Trainer: Sendable {
     }
 
     /// Trains `network` on `training`, monitoring `validation` (or a split of `training`).
-    public func train(_ network: inout Network, on training: Examples, validation: Examples? = nil,
+    public func train(_ network: inout Network, on training: TrainingData, validation: TrainingData? = nil,
                       context: inout FitContext) throws -> TrainingHistory {
         try options.validate()
         var train = training, validation = validation
@@ -133,7 +133,7 @@ public struct Trainer: Sendable {
 
     /// One batch's forward and backward pass; the records are released before the caller's
     /// optimizer step, so the parameters are updated in place without copies.
-    func gradientStep(_ network: Network, _ batch: Examples, context: inout ForwardContext) throws -> Step {
+    func gradientStep(_ network: Network, _ batch: TrainingData, context: inout ForwardContext) throws -> Step {
         let record = try network.forward(batch.inputs, context: &context)
         let (l, g) = try loss.evaluate(record.output, batch.targets, weights: batch.weights)
         let grads = network.backward(g, record: record)
@@ -142,7 +142,7 @@ public struct Trainer: Sendable {
     }
 
     /// The loss and the number of correct predictions on `examples`, in inference mode.
-    func evaluate(_ network: Network, _ examples: Examples) throws -> (Double, Int) {
+    func evaluate(_ network: Network, _ examples: TrainingData) throws -> (Double, Int) {
         let out = try network.predict(examples.inputs)
         let (l, _) = try loss.evaluate(out, examples.targets, weights: examples.weights)
         return (l, accuracy ? Self.correct(out, examples.targets) : 0)

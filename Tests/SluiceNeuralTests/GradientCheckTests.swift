@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import SluiceCompute
 import SluiceNeural
@@ -104,5 +105,39 @@ struct GradientCheckDeepTests {
         try check(GradientCheck(layer: LSTM(3, returnSequences: returnSequences), inputShape: [4, 2], batch: 2))
         try check(GradientCheck(layer: GRU(3, returnSequences: returnSequences), inputShape: [4, 2], batch: 2))
         try check(GradientCheck(layer: SimpleRNN(3, returnSequences: returnSequences), inputShape: [4, 2], batch: 2))
+    }
+}
+
+@Suite("Concatenated branches")
+struct ConcatenateTests {
+    static var model: Concatenate {
+        Concatenate(
+            .init(features: 0..<3) { Dense(2, activation: .tanh) },
+            .init(features: 3..<7) { Reshape([2, 2]); SimpleRNN(2) }
+        )
+    }
+
+    @Test("the backward pass through two branches matches finite differences")
+    func gradients() throws {
+        let (error, worst) = try GradientCheck(layer: Self.model, inputShape: [7]).run()
+        #expect(error < GradientCheckTests.tolerance, "\(worst.map(String.init(describing:)) ?? "")")
+    }
+
+    @Test("a tabular + token model round-trips through its JSON configuration")
+    func coding() throws {
+        let model = Sequential {
+            Concatenate(
+                .init(features: 0..<2) { Dense(4, activation: .relu) },
+                .init(features: 2..<6) { Embedding(vocabularySize: 9, dimension: 3); LSTM(4) }
+            )
+            Dense(1)
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let data = try encoder.encode(model)
+        let back = try JSONDecoder().decode(Sequential.self, from: data)
+        #expect(try back.outputShape(for: [6]) == [1])
+        #expect(try encoder.encode(back) == data)
+        #expect(throws: NeuralError.self) { try model.outputShape(for: [5]) }
     }
 }

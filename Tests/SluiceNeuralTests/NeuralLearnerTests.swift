@@ -169,3 +169,14 @@ struct NeuralLearnerTests {
         }
     }
 }
+
+@Suite("Training progress text")
+struct TrainingProgressTests {
+    @Test("plain log lines off a terminal, a bar redrawn in place on one")
+    func lines() {
+        let p = FitProgress(source: "neural_classifier", unit: .epoch, step: 2, total: 4, metrics: ["loss": 0.5, "accuracy": 0.75])
+        #expect(TrainingProgress.line(p, terminal: false) == "neural_classifier epoch 2/4 accuracy=0.75 loss=0.5\n")
+        let bar = TrainingProgress.line(p, terminal: true, width: 8)
+        #expect(bar.hasPrefix("\r[####----] neural_classifier epoch 2/4") && !bar.hasSuffix("\n"))
+    }
+}

@@ -5,7 +5,7 @@ import SluiceCompute
 ///
 /// | function | forward `y = f(x)` | backward `dx = dy · f′` |
 /// |---|---|---|
-/// | relu | `max(x, 0)` | `dy · [x > 0]` |
+/// | relu | `max(x, 0)` | `dy · [y > 0]` (the same as `x > 0`) |
 /// | leakyReLU(a) | `x > 0 ? x : a·x` | `dy · (x > 0 ? 1 : a)` |
 /// | gelu | `x · Φ(x)` (exact, erf) | `dy · (Φ(x) + x · φ(x))` |
 /// | sigmoid | `1 / (1 + e⁻ˣ)` | `dy · y · (1 − y)` |
@@ -52,7 +52,7 @@ public enum ActivationFunction: Sendable, Codable, Equatable {
     public func derivative(dy: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafePointer<Float>,
                            dx: UnsafeMutablePointer<Float>, count n: Int, rowLength: Int) {
         switch self {
-        case .relu: for i in 0..<n { dx[i] = x[i] > 0 ? dy[i] : 0 }
+        case .relu: for i in 0..<n { dx[i] = y[i] > 0 ? dy[i] : 0 }
         case .leakyReLU(let a): for i in 0..<n { dx[i] = x[i] > 0 ? dy[i] : a * dy[i] }
         case .gelu:
             for i in 0..<n {
@@ -77,8 +77,8 @@ public enum ActivationFunction: Sendable, Codable, Equatable {
     /// Whether the derivative reads the input `x` (the others read only `y`).
     var needsInput: Bool {
         switch self {
-        case .relu, .leakyReLU, .gelu: return true
-        case .sigmoid, .tanh, .softmax: return false
+        case .leakyReLU, .gelu: return true
+        case .relu, .sigmoid, .tanh, .softmax: return false
         }
     }
 }

@@ -157,8 +157,8 @@ public struct Conv2D: Layer {
             throw NeuralError.shape(layer: "Conv2D", reason: "expects \(w.rows / max(1, kernelSize.reduce(1, *))) input channels, got \(g.channels)")
         }
         let n = x.batch, rows = n * g.positions
-        var cols = Matrix<Float>(rows: rows, columns: g.patchSize)
-        cols.withUnsafeMutableBufferPointer { pc in
+        // im2col writes every element (zeros for padding): no need to clear the buffer first.
+        let cols = Matrix<Float>(rows: rows, columns: g.patchSize) { pc in
             x.withUnsafeBufferPointer { px in
                 let (src, dst) = (px.baseAddress!, pc.baseAddress!)
                 Parallel.forEachChunk(of: n, minimumChunk: 8) { g.im2col(src, dst, samples: $0) }
@@ -173,9 +173,15 @@ public struct Conv2D: Layer {
         multiply(cols, w, into: &z, accumulate: true, rowInvariant: context.rowInvariant)
         let shape = [n] + out
         guard let f = activation else { return LayerRecord(output: Tensor(shape: shape, storage: z), saved: [Tensor(cols), x]) }
-        var y = Matrix<Float>(rows: rows, columns: filters)
-        y.withUnsafeMutableBufferPointer { py in
-            z.withUnsafeBufferPointer { pz in f.apply(pz.baseAddress!, py.baseAddress!, count: pz.count, rowLength: filters) }
+        if !f.needsInput {  // the derivative reads only the output: activate in place
+            z.withUnsafeMutableBufferPointer { pz in f.apply(pz.baseAddress!, pz.baseAddress!, count: pz.count, rowLength: filters) }
+        }
+        var y = z
+        if f.needsInput {
+            y = Matrix<Float>(rows: rows, columns: filters)
+            y.withUnsafeMutableBufferPointer { py in
+                z.withUnsafeBufferPointer { pz in f.apply(pz.baseAddress!, py.baseAddress!, count: pz.count, rowLength: filters) }
+            }
         }
         let output = Tensor(shape: shape, storage: y)
         return LayerRecord(output: output, saved: [Tensor(cols), x, f.needsInput ? Tensor(shape: shape, storage: z) : output])

@@ -70,9 +70,15 @@ public struct Dense: Layer {
         multiply(x2, w, into: &z, accumulate: useBias, rowInvariant: context.rowInvariant)
         let shape = Array(x.shape.dropLast()) + [units]
         guard let f = activation else { return LayerRecord(output: Tensor(shape: shape, storage: z), saved: [x]) }
-        var y = Matrix<Float>(rows: rows, columns: units)
-        y.withUnsafeMutableBufferPointer { py in
-            z.withUnsafeBufferPointer { pz in f.apply(pz.baseAddress!, py.baseAddress!, count: pz.count, rowLength: units) }
+        if !f.needsInput {  // the derivative reads only the output: activate in place
+            z.withUnsafeMutableBufferPointer { pz in f.apply(pz.baseAddress!, pz.baseAddress!, count: pz.count, rowLength: units) }
+        }
+        var y = z
+        if f.needsInput {
+            y = Matrix<Float>(rows: rows, columns: units)
+            y.withUnsafeMutableBufferPointer { py in
+                z.withUnsafeBufferPointer { pz in f.apply(pz.baseAddress!, py.baseAddress!, count: pz.count, rowLength: units) }
+            }
         }
         let out = Tensor(shape: shape, storage: y)
         return LayerRecord(output: out, saved: [x, f.needsInput ? Tensor(shape: shape, storage: z) : out])

@@ -32,24 +32,27 @@ public struct MaxPool2D: Layer {
                 x.withUnsafeBufferPointer { px in
                     let (src, dst, win) = (px.baseAddress!, py.baseAddress!, pw.baseAddress!)
                     Parallel.forEachChunk(of: n, minimumChunk: 16) { range in
+                        // Per window, compare whole channel vectors (contiguous, channels last).
                         for s in range {
+                            let xs = src + s * g.inputSize
                             for oh in 0..<g.outHeight {
+                                let h0 = max(oh * g.strideHeight - g.padTop, 0), h1 = min(oh * g.strideHeight - g.padTop + g.kernelHeight, g.height)
                                 for ow in 0..<g.outWidth {
+                                    let w0 = max(ow * g.strideWidth - g.padLeft, 0), w1 = min(ow * g.strideWidth - g.padLeft + g.kernelWidth, g.width)
                                     let o = s * outSize + (oh * g.outWidth + ow) * c
-                                    for ch in 0..<c {
-                                        var best = -Float.infinity, at = -1
-                                        for ki in 0..<g.kernelHeight {
-                                            let ih = oh * g.strideHeight + ki - g.padTop
-                                            guard ih >= 0 && ih < g.height else { continue }
-                                            for kj in 0..<g.kernelWidth {
-                                                let iw = ow * g.strideWidth + kj - g.padLeft
-                                                guard iw >= 0 && iw < g.width else { continue }
-                                                let i = s * g.inputSize + (ih * g.width + iw) * c + ch
-                                                if at < 0 || src[i] > best { best = src[i]; at = i }
+                                    let best = dst + o, at = win + o
+                                    var first = true
+                                    for ih in h0..<max(h0, h1) {
+                                        for iw in w0..<max(w0, w1) {
+                                            let i0 = (ih * g.width + iw) * c
+                                            let v = xs + i0
+                                            if first {
+                                                for ch in 0..<c { best[ch] = v[ch]; at[ch] = Int32(truncatingIfNeeded: i0 + ch) }
+                                                first = false
+                                            } else {
+                                                for ch in 0..<c where v[ch] > best[ch] { best[ch] = v[ch]; at[ch] = Int32(truncatingIfNeeded: i0 + ch) }
                                             }
                                         }
-                                        dst[o + ch] = best
-                                        win[o + ch] = Int32(truncatingIfNeeded: at - s * g.inputSize)
                                     }
                                 }
                             }

@@ -38,6 +38,7 @@ let package = Package(
             dependencies: ["SluiceCompute", "SluiceFrame", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "SluiceLearn", dependencies: ["SluiceCompute", "SluiceFrame", "SluicePipeline"]),
+        .target(name: "SluiceNeural", dependencies: ["SluiceCompute", "SluiceFrame", "SluicePipeline"]),
         // Verifiers every stage, sampler and learner kind runs (scikit-learn's estimator_checks).
         .target(
             name: "SluiceConformance",
@@ -59,15 +60,15 @@ let package = Package(
             name: "SluiceCLI",
             dependencies: [
                 "SluiceCompute", "SluiceFrame", "SluicePipeline", "SluiceLearn", "SluiceCSV", "SluicePostgres",
-                "SluiceDatasets", "SluiceJobs", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "SluiceDatasets", "SluiceJobs", "SluiceNeural", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
             name: "Sluice",
-            dependencies: ["SluiceCompute", "SluiceFrame", "SluicePipeline", "SluiceLearn", "SluiceConformance", "SluiceCSV",
-                           "SluicePostgres", "SluiceDatasets", "SluiceJobs", "SluiceCLI"]
+            dependencies: ["SluiceCompute", "SluiceFrame", "SluicePipeline", "SluiceLearn", "SluiceNeural", "SluiceConformance",
+                           "SluiceCSV", "SluicePostgres", "SluiceDatasets", "SluiceJobs", "SluiceCLI"]
         ),
 
         .executableTarget(name: "sluice", dependencies: ["Sluice"], path: "pipelines"),
@@ -76,6 +77,9 @@ let package = Package(
             dependencies: ["Sluice", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "examples/churn"
         ),
+        .executableTarget(name: "digits-cnn", dependencies: ["Sluice"], path: "examples/digits-cnn", exclude: ["digits.csv"]),
+        .executableTarget(name: "tabular-mlp", dependencies: ["Sluice"], path: "examples/tabular-mlp"),
+        .executableTarget(name: "text-classifier", dependencies: ["Sluice"], path: "examples/text-classifier"),
         .executableTarget(
             name: "sluice-bench",
             dependencies: ["Sluice", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -99,7 +103,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SluiceConformanceTests",
-            dependencies: ["SluiceConformance", "SluicePipeline", "SluiceLearn", "SluiceTestSupport"],
+            dependencies: ["SluiceConformance", "SluicePipeline", "SluiceLearn", "SluiceNeural", "SluiceTestSupport"],
             exclude: ["Golden"]
         ),
         .testTarget(name: "SluiceDatasetsTests", dependencies: ["SluiceDatasets", "SluiceCSV", "SluiceTestSupport"]),
@@ -114,6 +118,12 @@ let package = Package(
             dependencies: ["SluiceJobs", "SluiceCompute", "SluiceFrame", "SluicePostgres", "SluicePipeline", "SluiceLearn", "SluiceCSV",
                            "SluiceDatasets",
                            "SluiceTestSupport", "SluicePostgresTestSupport", "sluice"]
+        ),
+        .testTarget(
+            name: "SluiceNeuralTests",
+            dependencies: ["SluiceNeural", "SluicePipeline", "SluiceTestSupport"],
+            exclude: ["Scripts"],
+            resources: [.copy("Expectations")]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -608,5 +608,76 @@ PEERS.update({
     "fit.lasso.churn_1m": lasso,
 })
 
+# --- neural networks (PyTorch, CPU, 2 threads) ----------------------------------------
+
+def torch_epoch(name, make_model, make_data, batch, binary=False):
+    def run(args):
+        import numpy as np
+        import torch
+        torch.set_num_threads(2)
+        torch.manual_seed(0)
+        x, y = make_data(np.random.default_rng(1))
+        x = torch.from_numpy(x)
+        y = torch.from_numpy(y)
+        loss_fn = torch.nn.BCEWithLogitsLoss() if binary else torch.nn.CrossEntropyLoss()
+        state = {}
+        def prepare():
+            state["model"] = make_model()
+            state["opt"] = torch.optim.Adam(state["model"].parameters(), lr=1e-3)
+        def epoch():
+            model, opt = state["model"], state["opt"]
+            model.train()
+            order = torch.randperm(x.shape[0])
+            for i in range(0, x.shape[0], batch):
+                idx = order[i:i + batch]
+                opt.zero_grad()
+                out = model(x[idx])
+                loss = loss_fn(out.squeeze(1), y[idx].float()) if binary else loss_fn(out, y[idx])
+                loss.backward()
+                opt.step()
+            state["loss"] = loss.item()
+        s, rss = best(args.repeats, epoch, prepare)
+        return [figure(name, f"pytorch {torch.__version__} (2 threads)", s, x.shape[0], rss, loss=state["loss"])]
+    return run
+
+def _mlp():
+    import torch
+    return torch.nn.Sequential(torch.nn.Linear(784, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))
+
+def _cnn():
+    import torch
+    n = torch.nn
+    return n.Sequential(n.Unflatten(1, (1, 28, 28)), n.Conv2d(1, 32, 3), n.ReLU(), n.MaxPool2d(2), n.Conv2d(32, 64, 3), n.ReLU(),
+                        n.MaxPool2d(2), n.Flatten(), n.Linear(1600, 128), n.ReLU(), n.Linear(128, 10))
+
+class _LSTMNet:
+    @staticmethod
+    def make():
+        import torch
+        class Net(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.emb = torch.nn.Embedding(10000, 32)
+                self.lstm = torch.nn.LSTM(32, 64, batch_first=True)
+                self.out = torch.nn.Linear(64, 1)
+            def forward(self, x):
+                h, _ = self.lstm(self.emb(x))
+                return self.out(h[:, -1, :])
+        return Net()
+
+def _images(rows):
+    import numpy as np
+    return lambda r: (r.random((rows, 784), dtype=np.float32), r.integers(0, 10, rows).astype(np.int64))
+
+def _tokens(r):
+    import numpy as np
+    return r.integers(0, 10000, (5000, 100)).astype(np.int64), r.integers(0, 2, 5000).astype(np.int64)
+
+PEERS.update({
+    "nn.mlp.epoch_60k": torch_epoch("nn.mlp.epoch_60k", _mlp, _images(60_000), 128),
+    "nn.cnn.epoch_10k": torch_epoch("nn.cnn.epoch_10k", _cnn, _images(10_000), 128),
+    "nn.lstm.epoch_5k": torch_epoch("nn.lstm.epoch_5k", _LSTMNet.make, _tokens, 64, binary=True),
+})
+
 if __name__ == "__main__":
     main()

@@ -3,6 +3,7 @@
 @_exported import SluiceFrame
 @_exported import SluicePipeline
 @_exported import SluiceLearn
+@_exported import SluiceNeural
 @_exported import SluiceConformance
 @_exported import SluiceCSV
 @_exported import SluicePostgres

@@ -60,7 +60,7 @@ public enum Parallel {
     /// do not depend on what else the process is doing (another fit's parallel loop switching
     /// OpenBLAS to one thread). Level-3 and matrix-vector products keep every core: each output
     /// element is reduced by one thread whatever the count, so their results do not change.
-    static func withSingleThreadedBLAS<R>(_ body: () -> R) -> R {
+    public static func withSingleThreadedBLAS<R>(_ body: () -> R) -> R {
         state.enterParallel()
         defer { state.leaveParallel() }
         return body()

@@ -1,12 +1,14 @@
 import SluiceConformance
 import SluiceFrame
 import SluiceLearn
+import SluiceNeural
 import SluicePipeline
 
 /// The conformance table of everything `ArtifactCodec.standard` knows: SluicePipeline's
 /// stages and samplers, plus SluiceLearn's learners and the stages that need a learner.
 enum Examples {
-    static let codec = ArtifactCodec.standard.adding(customStages: [PipelineExamples.customStage])
+    static let codec = ArtifactCodec.standard.adding(models: ArtifactCodec.neuralModelKinds)
+        .adding(customStages: [PipelineExamples.customStage])
 
     /// ``ConformanceData/frame(rows:seed:)`` with a class target `label` and a continuous target `score`.
     static func training(rows: Int = 60) throws -> Frame {
@@ -82,6 +84,26 @@ enum Examples {
                 .make("HistGradientBoostingRegressor absolute error", HistGradientBoostingRegressor(
                     loss: .absoluteError, maxIterations: 5, minSamplesLeaf: 4), frame: linear, target: "score",
                       codec: codec) { preprocessing },
+            NeuralClassifier.Model.kind: [
+                .make("NeuralClassifier binary logit", NeuralClassifier(training: TrainingOptions(epochs: 4, batchSize: 16)) {
+                    Dense(8, activation: .relu)
+                    Dense(1)
+                }, frame: logistic, target: "label", codec: codec) { preprocessing },
+                .make("NeuralClassifier softmax, dropout, batch norm", NeuralClassifier(
+                    training: TrainingOptions(epochs: 3, batchSize: 8, optimizer: .sgd(learningRate: 0.05, momentum: 0.9)),
+                    classWeight: .balanced) {
+                    Dense(8)
+                    BatchNormalization()
+                    ReLU()
+                    Dropout(0.2)
+                    Dense(2)
+                }, frame: logistic, target: "label", codec: codec) { preprocessing },
+            ],
+            NeuralRegressor.Model.kind: [
+                .make("NeuralRegressor", NeuralRegressor(training: TrainingOptions(epochs: 4, batchSize: 16)) {
+                    Dense(8, activation: .tanh)
+                    Dense(1)
+                }, frame: linear, target: "score", codec: codec) { preprocessing },
             ],
             LinearRegression.Model.kind: [
                 .make("LinearRegression", LinearRegression(), frame: linear, target: "score", codec: codec) { preprocessing },

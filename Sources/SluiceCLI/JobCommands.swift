@@ -5,12 +5,14 @@ import ServiceLifecycle
 import SluiceFrame
 import SluiceJobs
 import SluiceLearn
+import SluiceNeural
 import SluicePipeline
 import SluicePostgres
 import UnixSignals
 
-/// The codec jobs load deployed models with: every model kind the `sluice` executable ships.
-let jobCodec = ArtifactCodec.standard
+/// The codec the command line loads models with: every stage and model kind Sluice ships,
+/// the classic learners and the neural networks.
+let jobCodec = ArtifactCodec.standard.adding(models: ArtifactCodec.neuralModelKinds)
 
 /// `sluice list`: the registered jobs.
 public struct ListCommand: ParsableCommand {

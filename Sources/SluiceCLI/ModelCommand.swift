@@ -33,7 +33,7 @@ public struct ModelCommand: ParsableCommand {
         public func run() throws {
             do {
                 let url = URL(fileURLWithPath: artifact)
-                let fitted = try Artifact.load(from: url)   // every check a scoring run makes
+                let fitted = try Artifact.load(from: url, codec: jobCodec)   // every check a scoring run makes
                 let meta = try Artifact.metadata(at: url)
                 let summary = Summary(meta: meta, digest: try Artifact.digest(at: url),
                                       stages: fitted.stages.map { type(of: $0.base).kind })

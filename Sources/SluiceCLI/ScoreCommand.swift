@@ -76,7 +76,7 @@ public struct ScoreCommand: AsyncParsableCommand {
     public func run() async throws {
         do {
             let url = URL(fileURLWithPath: artifact)
-            let fitted = try Artifact.load(from: url)
+            let fitted = try Artifact.load(from: url, codec: jobCodec)
             var constants: [ScoreOutput.Constant] = []
             if let modelVersion { constants.append(ScoreOutput.Constant("model_version", .string(modelVersion))) }
             let output = ScoreOutput(prediction: predictionColumn, constants: constants, keys: keys.isEmpty ? nil : keys)

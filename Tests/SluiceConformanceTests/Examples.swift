@@ -84,6 +84,7 @@ enum Examples {
                 .make("HistGradientBoostingRegressor absolute error", HistGradientBoostingRegressor(
                     loss: .absoluteError, maxIterations: 5, minSamplesLeaf: 4), frame: linear, target: "score",
                       codec: codec) { preprocessing },
+            ],
             NeuralClassifier.Model.kind: [
                 .make("NeuralClassifier binary logit", NeuralClassifier(training: TrainingOptions(epochs: 4, batchSize: 16)) {
                     Dense(8, activation: .relu)

@@ -116,7 +116,7 @@ public struct MultinomialNaiveBayes: Learner, Codable, Equatable {
         let m = y.classes.count, p = x.columns
         let prior = try DiscreteNaiveBayes.logPriors(priors, fitPrior: fitPrior, labels: y, sampleWeights: sampleWeights,
                                                      learner: name)
-        let (_, sums) = ClassStatistics.weightedSums(x, codes: y.codes, classes: m, weights: sampleWeights)
+        let (_, sums) = BayesClassStatistics.weightedSums(x, codes: y.codes, classes: m, weights: sampleWeights)
         var flp = [Double](repeating: 0, count: m * p)
         for c in 0..<m {
             var total = 0.0
@@ -162,7 +162,7 @@ public struct ComplementNaiveBayes: Learner, Codable, Equatable {
         let m = y.classes.count, p = x.columns
         let prior = try DiscreteNaiveBayes.logPriors(nil, fitPrior: fitPrior, labels: y, sampleWeights: sampleWeights,
                                                      learner: name)
-        let (_, sums) = ClassStatistics.weightedSums(x, codes: y.codes, classes: m, weights: sampleWeights)
+        let (_, sums) = BayesClassStatistics.weightedSums(x, codes: y.codes, classes: m, weights: sampleWeights)
         var all = [Double](repeating: 0, count: p)
         for c in 0..<m { for j in 0..<p { all[j] += sums[c * p + j] } }
         var flp = [Double](repeating: 0, count: m * p)
@@ -221,7 +221,7 @@ public struct BernoulliNaiveBayes: Learner, Codable, Equatable {
         var prior = try DiscreteNaiveBayes.logPriors(priors, fitPrior: fitPrior, labels: y, sampleWeights: sampleWeights,
                                                      learner: name)
         let t = binarize
-        let (counts, sums) = ClassStatistics.weightedSums(x, codes: y.codes, classes: m, weights: sampleWeights) { $0 > t ? 1 : 0 }
+        let (counts, sums) = BayesClassStatistics.weightedSums(x, codes: y.codes, classes: m, weights: sampleWeights) { $0 > t ? 1 : 0 }
         var flp = [Double](repeating: 0, count: m * p)
         for c in 0..<m {
             let denominator = log(counts[c] + 2 * alpha)

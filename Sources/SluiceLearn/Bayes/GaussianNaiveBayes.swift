@@ -118,14 +118,14 @@ public struct GaussianNaiveBayes: Learner, Codable, Equatable {
         try LearnerInput.check(TrainingSet(features: x, target: .classes(y), sampleWeights: sampleWeights), learner: name)
         let m = y.classes.count, p = x.columns, n = x.rows
         let logPriors = try NaiveBayesPriors.logPriors(priors, labels: y, sampleWeights: sampleWeights, learner: name)
-        let (counts, sums) = ClassStatistics.weightedSums(x, codes: y.codes, classes: m, weights: sampleWeights)
+        let (counts, sums) = BayesClassStatistics.weightedSums(x, codes: y.codes, classes: m, weights: sampleWeights)
         var means = [Double](repeating: 0, count: m * p)
         for c in 0..<m where counts[c] > 0 { for j in 0..<p { means[c * p + j] = sums[c * p + j] / counts[c] } }
         // Unweighted column means for epsilon, then both sums of squared deviations in one pass.
         let columnMeans = x.columnMeans()
         let codes = y.codes
         let squares = x.withUnsafeBufferPointer { xp in
-            ClassStatistics.blockSums(rows: n, width: (m + 1) * p) { rows, acc in
+            BayesClassStatistics.blockSums(rows: n, width: (m + 1) * p) { rows, acc in
                 for i in rows {
                     let c = codes[i], w = sampleWeights?[i] ?? 1
                     let row = xp.baseAddress! + i * p, s = acc + c * p, t = acc + m * p

@@ -155,7 +155,7 @@ enum GradientBoosting {
         ensemble.outputs = m
         ensemble.baseline = baseline
         var assembled = EnsembleAssembler()
-        let grower = TreeGrower(data: binned, binning: binning, parameters: c.grower)
+        let grower = BoostingTreeGrower(data: binned, binning: binning, parameters: c.grower)
         let g = BoostGradients(count: m * nt)
         var trainingLoss: [Double] = [], validationLoss: [Double] = []
         let record = stopping || held != nil

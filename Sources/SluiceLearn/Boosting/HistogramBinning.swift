@@ -110,7 +110,7 @@ struct HistogramBinning: Sendable {
     /// values, non-zero bin in at most half of the rows, joins the first bundle where no row
     /// has a non-zero bin of another member (and the bins fit in 255); bundle bin 0 means every
     /// member is at bin 0, and member `f` at bin `b ≥ 1` is bundle bin `offset(f) + b - 1`.
-    func binned(_ x: Matrix<Double>, rows: [Int]) -> BinnedFeatures {
+    func binned(_ x: Matrix<Double>, rows: [Int]) -> BoostingBinnedFeatures {
         let n = rows.count, p = x.columns
         // Column-major bins first, parallel over features.
         let byColumn = BoostBuffer<UInt8>(count: n * p, repeating: 0)
@@ -199,14 +199,14 @@ struct HistogramBinning: Sendable {
                 }
             }
         }
-        return BinnedFeatures(rows: n, features: p, columns: q, bins: bins, hasMissing: Array(missing.buffer),
+        return BoostingBinnedFeatures(rows: n, features: p, columns: q, bins: bins, hasMissing: Array(missing.buffer),
                               columnOf: columnOf, offset: offset)
     }
 }
 
 /// Features as bins, row-major by column: row `i`'s bins are `bins[i·columns ..< (i+1)·columns]`;
 /// feature `f` is column `columnOf[f]`, alone (`offset[f] == 0`) or in a bundle.
-struct BinnedFeatures: Sendable {
+struct BoostingBinnedFeatures: Sendable {
     let rows: Int
     let features: Int
     let columns: Int

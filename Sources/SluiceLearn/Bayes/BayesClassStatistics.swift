@@ -4,7 +4,7 @@ import SluicePipeline
 /// Weighted per-class sums over the rows of a feature matrix, computed in fixed blocks of
 /// rows in parallel and added in block order, so the result does not depend on the thread
 /// count.
-enum ClassStatistics {
+enum BayesClassStatistics {
     /// Rows per block.
     static let block = 8192
 

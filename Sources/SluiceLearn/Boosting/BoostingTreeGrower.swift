@@ -96,8 +96,8 @@ struct GrownTree {
 /// from its rows, the larger one's is its parent's minus the smaller's, in the parent's slot.
 /// Histograms are built in parallel over features; all buffers are allocated once and reused
 /// by every node and every tree.
-final class TreeGrower {
-    let data: BinnedFeatures
+final class BoostingTreeGrower {
+    let data: BoostingBinnedFeatures
     let binning: HistogramBinning
     let parameters: GrowerParameters
     /// Rows, histogram columns (features after bundling), features.
@@ -117,7 +117,7 @@ final class TreeGrower {
     private var free: [Int] = []
     static let stride = 256 * 3
 
-    init(data: BinnedFeatures, binning: HistogramBinning, parameters: GrowerParameters) {
+    init(data: BoostingBinnedFeatures, binning: HistogramBinning, parameters: GrowerParameters) {
         self.data = data
         self.binning = binning
         self.parameters = parameters

@@ -121,6 +121,29 @@ struct HistGradientBoostingBehaviourTests {
         _ = try model.predictProbabilities(Matrix([[200], [.nan], [-1], [2.5]]))
     }
 
+    @Test("one-hot columns share one histogram column (exclusive bundling) and keep every feature's bins")
+    func bundling() throws {
+        let n = 300
+        var x = Matrix<Double>(rows: n, columns: 5)
+        var rng = SeededGenerator(seed: 1)
+        for i in 0..<n {
+            x[i, 0] = rng.nextDouble()
+            x[i, 1 + i % 4] = 1
+        }
+        let binning = HistogramBinning(fitting: x, rows: Array(0..<n), categorical: [:], generator: &rng)
+        let b = binning.binned(x, rows: Array(0..<n))
+        #expect(b.columns == 2)
+        for i in 0..<n {
+            for j in 0..<5 {
+                let v = b.bins[i * b.columns + b.columnOf[j]]
+                #expect(b.featureBin(v, j, binCount: binning.binCount[j]) == binning.bin(x[i, j], feature: j))
+            }
+        }
+        let y = (0..<n).map { $0 % 4 == 2 ? 1 : 0 }
+        let model = try fitClassifier(HistGradientBoostingClassifier(maxIterations: 5, maxDepth: 1), x, ClassLabels(y))
+        #expect(Metrics.accuracy(y, try model.predict(x)) == 1)
+    }
+
     @Test("a monotonic constraint makes predictions monotonic in that feature")
     func monotonic() throws {
         var rng = SeededGenerator(seed: 5)

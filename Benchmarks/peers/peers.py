@@ -491,7 +491,7 @@ PEERS.update({
     "fit.tree.churn_1m": tree_peer("fit.tree.churn_1m", _tree, "sklearn DecisionTreeClassifier"),
     "fit.tree_hist.churn_1m": tree_peer("fit.tree_hist.churn_1m", _tree, "sklearn DecisionTreeClassifier"),
     "fit.forest.churn_1m": tree_peer("fit.forest.churn_1m", _forest, "sklearn RandomForestClassifier n_jobs=2"),
-    "fit.forest_hist.churn_1m": tree_peer("fit.forest_hist.churn_1m", _forest, "sklearn RandomForestClassifier n_jobs=2"),
+    "fit.forest_exact.churn_1m": tree_peer("fit.forest_exact.churn_1m", _forest, "sklearn RandomForestClassifier n_jobs=2"),
 })
 # --- histogram gradient boosting ------------------------------------------------------
 

@@ -117,6 +117,19 @@ struct DecisionTreeParityTests {
         }
     }
 
+    @Test("cost-complexity pruning: scikit-learn's pruning path and pruned tree")
+    func pruning() throws {
+        let e = TreeExpectations.all["pruning"] as? [String: Any] ?? [:]
+        let (full, x) = try fitRegressor(.init(splitter: .exact, maxDepth: 8, minSamplesLeaf: 5), "diabetes")
+        let path = full.tree.pruningPath
+        #expect(isApproximatelyEqual(path.alphas, e["alphas"] as? [Double] ?? [], absolute: 1e-9, relative: 1e-9))
+        #expect(isApproximatelyEqual(path.impurities, e["impurities"] as? [Double] ?? [], absolute: 1e-9, relative: 1e-9))
+        let (pruned, _) = try fitRegressor(.init(splitter: .exact, maxDepth: 8, minSamplesLeaf: 5, ccpAlpha: 30), "diabetes")
+        try pruned.validate()
+        #expect(pruned.tree.nodeCount == e["pruned_node_count"] as? Int)
+        #expect(isApproximatelyEqual(try pruned.predict(x), e["pruned_predictions"] as? [Double] ?? [], absolute: 1e-9))
+    }
+
     @Test("the histogram splitter grows the exact tree when every feature has few distinct values")
     func histogramMatchesExactOnFewValues() throws {
         let (exact, x) = try fitClassifier(.init(splitter: .exact, maxDepth: 4), "iris")

@@ -28,11 +28,12 @@ public struct DecisionTreeClassifier: Learner, Codable, Equatable {
 
     public init(criterion: ClassificationCriterion = .gini, splitter: TreeSplitter = .automatic, maxDepth: Int? = nil,
                 minSamplesSplit: Int = 2, minSamplesLeaf: Int = 1, minImpurityDecrease: Double = 0,
-                maxFeatures: MaxFeatures = .all, maxLeafNodes: Int? = nil, classWeight: ClassWeight = .uniform) {
+                maxFeatures: MaxFeatures = .all, maxLeafNodes: Int? = nil, ccpAlpha: Double = 0,
+                classWeight: ClassWeight = .uniform) {
         self.criterion = criterion
         self.splitter = splitter
         limits = TreeLimits(maxDepth: maxDepth, minSamplesSplit: minSamplesSplit, minSamplesLeaf: minSamplesLeaf,
-                            minImpurityDecrease: minImpurityDecrease, maxLeafNodes: maxLeafNodes)
+                            minImpurityDecrease: minImpurityDecrease, maxLeafNodes: maxLeafNodes, ccpAlpha: ccpAlpha)
         self.maxFeatures = maxFeatures
         self.classWeight = classWeight
     }

@@ -16,11 +16,11 @@ public struct DecisionTreeRegressor: Learner, Codable, Equatable {
 
     public init(criterion: RegressionCriterion = .squaredError, splitter: TreeSplitter = .automatic, maxDepth: Int? = nil,
                 minSamplesSplit: Int = 2, minSamplesLeaf: Int = 1, minImpurityDecrease: Double = 0,
-                maxFeatures: MaxFeatures = .all, maxLeafNodes: Int? = nil) {
+                maxFeatures: MaxFeatures = .all, maxLeafNodes: Int? = nil, ccpAlpha: Double = 0) {
         self.criterion = criterion
         self.splitter = splitter
         limits = TreeLimits(maxDepth: maxDepth, minSamplesSplit: minSamplesSplit, minSamplesLeaf: minSamplesLeaf,
-                            minImpurityDecrease: minImpurityDecrease, maxLeafNodes: maxLeafNodes)
+                            minImpurityDecrease: minImpurityDecrease, maxLeafNodes: maxLeafNodes, ccpAlpha: ccpAlpha)
         self.maxFeatures = maxFeatures
     }
 

@@ -88,7 +88,8 @@ final class BinnedFeatures: @unchecked Sendable {
 }
 
 /// One node's histograms: for each feature and bin, the accumulator of its rows plus
-/// their count (the last entry), `features × 256 × (width + 1)` doubles.
+/// their count (the last entry), `width + 1` doubles per bin; feature `f` has its
+/// `edges + 1` value bins then its missing bin, from offset `offsets[f]`.
 final class NodeHistogram {
     let buffer: UnsafeMutablePointer<Double>
     let count: Int
@@ -118,6 +119,8 @@ final class HistogramSplitter<Stats: TreeStatistics>: TreeSplitEngine {
     let weights: UnsafePointer<Double>
     let maxFeatures: Int
     let minLeaf: Int
+    /// The first cell of each feature (and the total cell count last).
+    let offsets: [Int]
 
     init(binned: BinnedFeatures, weights: UnsafePointer<Double>, stats: Stats, maxFeatures: Int, minSamplesLeaf: Int) {
         self.binned = binned
@@ -127,6 +130,9 @@ final class HistogramSplitter<Stats: TreeStatistics>: TreeSplitEngine {
         minLeaf = minSamplesLeaf
         p = binned.features
         hw = stats.width + 1
+        var offsets = [0]
+        for e in binned.edges { offsets.append(offsets.last! + e.count + 2) }
+        self.offsets = offsets
         let n = binned.rows
         var m = 0
         for i in 0..<n where weights[i] > 0 { m += 1 }
@@ -148,16 +154,20 @@ final class HistogramSplitter<Stats: TreeStatistics>: TreeSplitEngine {
 
     /// The histograms of the rows in `range`, features in parallel for large nodes.
     private func build(_ range: Range<Int>) -> NodeHistogram {
-        let h = NodeHistogram(count: p * 256 * hw)
+        let h = NodeHistogram(count: offsets[p] * hw)
         let buffer = h.buffer, bins = binned.bins, stats = stats, hw = hw, p = p, weights = weights, samples = samples
         let body = { (chunk: Range<Int>) in
-            for q in range {
-                let r = Int(samples[q]), w = weights[r]
-                let row = bins + r * p
-                for f in chunk {
-                    let cell = buffer + (f * 256 + Int(row[f])) * hw
-                    stats.add(r, w, cell)
-                    cell[hw - 1] += 1
+            self.offsets.withUnsafeBufferPointer { offsets in
+                for q in range {
+                    let r = Int(samples[q]), w = weights[r]
+                    let row = bins + r * p
+                    for f in chunk {
+                        let b = Int(row[f])
+                        let slot = b == BinnedFeatures.missingBin ? offsets[f + 1] - 1 : offsets[f] + b
+                        let cell = buffer + slot * hw
+                        stats.add(r, w, cell)
+                        cell[hw - 1] += 1
+                    }
                 }
             }
         }
@@ -175,10 +185,10 @@ final class HistogramSplitter<Stats: TreeStatistics>: TreeSplitEngine {
             let left = a.baseAddress!, right = left + width
             totals.withUnsafeBufferPointer { total in
                 for f in features {
-                    let base = state.buffer + f * 256 * hw
+                    let base = state.buffer + offsets[f] * hw
                     let edges = binned.edges[f]
                     let nb = edges.count + 1
-                    let miss = base + BinnedFeatures.missingBin * hw
+                    let miss = base + nb * hw
                     let missing = Int(miss[hw - 1])
                     for pass in 0..<(missing > 0 ? 2 : 1) {
                         let missingLeft = pass == 1

@@ -26,15 +26,15 @@ public struct RandomForestClassifier: Learner, Codable, Equatable {
     public var oobScore: Bool
     public var classWeight: ForestClassWeight
 
-    public init(treeCount: Int = 100, criterion: ClassificationCriterion = .gini, splitter: TreeSplitter = .exact,
+    public init(treeCount: Int = 100, criterion: ClassificationCriterion = .gini, splitter: TreeSplitter = .automatic,
                 maxDepth: Int? = nil, minSamplesSplit: Int = 2, minSamplesLeaf: Int = 1, minImpurityDecrease: Double = 0,
-                maxFeatures: MaxFeatures = .sqrt, maxLeafNodes: Int? = nil, bootstrap: Bool = true,
+                maxFeatures: MaxFeatures = .sqrt, maxLeafNodes: Int? = nil, ccpAlpha: Double = 0, bootstrap: Bool = true,
                 maxSamples: ForestSamples = .all, oobScore: Bool = false, classWeight: ForestClassWeight = .uniform) {
         self.treeCount = treeCount
         self.criterion = criterion
         self.splitter = splitter
         limits = TreeLimits(maxDepth: maxDepth, minSamplesSplit: minSamplesSplit, minSamplesLeaf: minSamplesLeaf,
-                            minImpurityDecrease: minImpurityDecrease, maxLeafNodes: maxLeafNodes)
+                            minImpurityDecrease: minImpurityDecrease, maxLeafNodes: maxLeafNodes, ccpAlpha: ccpAlpha)
         self.maxFeatures = maxFeatures
         self.bootstrap = bootstrap
         self.maxSamples = maxSamples

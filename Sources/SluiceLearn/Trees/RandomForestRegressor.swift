@@ -20,13 +20,14 @@ public struct RandomForestRegressor: Learner, Codable, Equatable {
     /// Whether to compute the out-of-bag R² and predictions (needs `bootstrap`).
     public var oobScore: Bool
 
-    public init(treeCount: Int = 100, splitter: TreeSplitter = .exact, maxDepth: Int? = nil, minSamplesSplit: Int = 2,
+    public init(treeCount: Int = 100, splitter: TreeSplitter = .automatic, maxDepth: Int? = nil, minSamplesSplit: Int = 2,
                 minSamplesLeaf: Int = 1, minImpurityDecrease: Double = 0, maxFeatures: MaxFeatures = .all,
-                maxLeafNodes: Int? = nil, bootstrap: Bool = true, maxSamples: ForestSamples = .all, oobScore: Bool = false) {
+                maxLeafNodes: Int? = nil, ccpAlpha: Double = 0, bootstrap: Bool = true, maxSamples: ForestSamples = .all,
+                oobScore: Bool = false) {
         self.treeCount = treeCount
         self.splitter = splitter
         limits = TreeLimits(maxDepth: maxDepth, minSamplesSplit: minSamplesSplit, minSamplesLeaf: minSamplesLeaf,
-                            minImpurityDecrease: minImpurityDecrease, maxLeafNodes: maxLeafNodes)
+                            minImpurityDecrease: minImpurityDecrease, maxLeafNodes: maxLeafNodes, ccpAlpha: ccpAlpha)
         self.maxFeatures = maxFeatures
         self.bootstrap = bootstrap
         self.maxSamples = maxSamples

@@ -27,6 +27,7 @@ enum TreeFit {
             let engine = HistogramSplitter(binned: binned, weights: weights, stats: stats, maxFeatures: maxFeatures,
                                            minSamplesLeaf: limits.minSamplesLeaf)
             return TreeGrower(engine: engine, limits: growth, featureCount: binned.features).grow(rng: &rng)
+                .pruned(alpha: limits.ccpAlpha)
         }
         let presorted = prepared.presorted!
         let random: Bool
@@ -34,6 +35,7 @@ enum TreeFit {
         let engine = ExactSplitter(presorted: presorted, weights: weights, stats: stats, maxFeatures: maxFeatures,
                                    minSamplesLeaf: limits.minSamplesLeaf, randomThresholds: random)
         return TreeGrower(engine: engine, limits: growth, featureCount: presorted.features).grow(rng: &rng)
+            .pruned(alpha: limits.ccpAlpha)
     }
 
     /// Checks the shared hyperparameters.

@@ -90,14 +90,18 @@ public struct TreeLimits: Sendable, Codable, Equatable {
     /// Grow best-first (largest impurity decrease next) to at most this many leaves
     /// (`max_leaf_nodes`, ≥ 2); nil grows depth-first.
     public var maxLeafNodes: Int?
+    /// Cost-complexity pruning after growth (`ccp_alpha`, ≥ 0; 0 does not prune): see
+    /// ``DecisionTree/pruned(alpha:)``.
+    public var ccpAlpha: Double
 
     public init(maxDepth: Int? = nil, minSamplesSplit: Int = 2, minSamplesLeaf: Int = 1,
-                minImpurityDecrease: Double = 0, maxLeafNodes: Int? = nil) {
+                minImpurityDecrease: Double = 0, maxLeafNodes: Int? = nil, ccpAlpha: Double = 0) {
         self.maxDepth = maxDepth
         self.minSamplesSplit = minSamplesSplit
         self.minSamplesLeaf = minSamplesLeaf
         self.minImpurityDecrease = minImpurityDecrease
         self.maxLeafNodes = maxLeafNodes
+        self.ccpAlpha = ccpAlpha
     }
 
     func check(estimator e: String) throws {
@@ -109,6 +113,7 @@ public struct TreeLimits: Sendable, Codable, Equatable {
         if minSamplesLeaf < 1 { throw bad("minSamplesLeaf", "must be ≥ 1") }
         if !(minImpurityDecrease >= 0 && minImpurityDecrease.isFinite) { throw bad("minImpurityDecrease", "must be finite and ≥ 0") }
         if let l = maxLeafNodes, l < 2 { throw bad("maxLeafNodes", "must be ≥ 2") }
+        if !(ccpAlpha >= 0 && ccpAlpha.isFinite) { throw bad("ccpAlpha", "must be finite and ≥ 0") }
     }
 }
 

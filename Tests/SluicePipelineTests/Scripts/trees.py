@@ -62,6 +62,12 @@ for key, name, kw in TREES:
         "importances": m.feature_importances_.tolist(),
     }
 
+x, y = load("diabetes")
+path = DecisionTreeRegressor(max_depth=8, min_samples_leaf=5, random_state=0).cost_complexity_pruning_path(x, y)
+pruned = DecisionTreeRegressor(max_depth=8, min_samples_leaf=5, ccp_alpha=30.0, random_state=0).fit(x, y)
+out["pruning"] = {"alphas": path.ccp_alphas.tolist(), "impurities": path.impurities.tolist(),
+                  "pruned_node_count": int(pruned.tree_.node_count), "pruned_predictions": pruned.predict(x).tolist()}
+
 FORESTS = [("breast_cancer", RandomForestClassifier), ("wine", RandomForestClassifier), ("diabetes", RandomForestRegressor)]
 for name, cls in FORESTS:
     x, y = load(name)

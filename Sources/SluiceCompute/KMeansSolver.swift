@@ -5,11 +5,15 @@ import Foundation
 ///
 /// Every row-wise pass runs over fixed blocks of ``block`` rows in parallel, each block's
 /// partial sums added in block order, so a run's result does not depend on the thread count.
-/// Distances to the centres of a block come from one `gemm` (`‖c‖² − 2·x·c` orders the
-/// centres of a row); the inertia and the seeding use exact `Σ (x − c)²`.
+/// Up to ``directLimit`` centres a row's nearest centre is found by exact `Σ (x − c)²` in a
+/// loop that vectorises across centres; with more, from one `gemm` per block (`‖c‖² − 2·x·c`
+/// orders the centres of a row). The inertia and the seeding use exact `Σ (x − c)²`.
 public enum KMeansSolver {
     /// Rows per block of the parallel passes.
     public static let block = 4096
+    /// Up to this many centres, rows are assigned by exact distances in a direct loop; beyond,
+    /// by one `gemm` per block (`‖c‖² − 2·x·c`).
+    public static let directLimit = 32
 
     /// A clustering: centres, each row's cluster, the inertia and the iterations it took.
     public struct Result: Sendable {
@@ -52,23 +56,36 @@ public enum KMeansSolver {
         var closest = squaredDistances(x, toRow: first)
         setRow(&centers, 0, from: x, row: first)
         var potential = weightedSum(closest, weights)
+        var candidates = [Double](repeating: 0, count: trials * n)
         for c in 1..<k {
             let cumulative = prefix(zip(weights, closest).map { $0 * $1 })
-            var bestPotential = Double.infinity, bestRow = 0, bestDistances = closest
-            for _ in 0..<trials {
-                let row = min(n - 1, pick(cumulative, rng.nextDouble() * potential))
-                var d = squaredDistances(x, toRow: row)
-                for i in 0..<n where closest[i] < d[i] { d[i] = closest[i] }
-                let pot = weightedSum(d, weights)
-                if pot < bestPotential {
-                    bestPotential = pot
-                    bestRow = row
-                    bestDistances = d
+            let rows = (0..<trials).map { _ in min(n - 1, pick(cumulative, rng.nextDouble() * potential)) }
+            // One pass over the rows for every candidate: its distances, capped by the current ones.
+            let potentials = x.withUnsafeBufferPointer { xp in
+                closest.withUnsafeBufferPointer { cl in
+                    candidates.withUnsafeMutableBufferPointer { cp in
+                        let out = UncheckedSendable(cp.baseAddress!)
+                        return blockSums(rows: n, width: trials) { range, acc in
+                            for i in range {
+                                let a = xp.baseAddress! + i * p
+                                for t in 0..<trials {
+                                    let b = xp.baseAddress! + rows[t] * p
+                                    var s = 0.0
+                                    for j in 0..<p { s += (a[j] - b[j]) * (a[j] - b[j]) }
+                                    let d = min(s, cl[i])
+                                    out.value[t * n + i] = d
+                                    acc[t] += weights[i] * d
+                                }
+                            }
+                        }
+                    }
                 }
             }
-            setRow(&centers, c, from: x, row: bestRow)
-            closest = bestDistances
-            potential = bestPotential
+            var best = 0
+            for t in 1..<trials where potentials[t] < potentials[best] { best = t }
+            setRow(&centers, c, from: x, row: rows[best])
+            closest = Array(candidates[(best * n)..<((best + 1) * n)])
+            potential = potentials[best]
         }
         return centers
     }
@@ -175,6 +192,11 @@ public enum KMeansSolver {
             for j in 0..<k { for t in 0..<p { norms[j] += c[j * p + t] * c[j * p + t] } }
         }
         let width = wantSums ? k * (p + 1) : 0
+        let transposed = UnsafeMutablePointer<Double>.allocate(capacity: max(1, k * p))
+        defer { transposed.deallocate() }
+        centers.withUnsafeBufferPointer { c in
+            for j in 0..<k { for t in 0..<p { transposed[t * k + j] = c[j * p + t] } }
+        }
         let totals = x.withUnsafeBufferPointer { xp in
             centers.withUnsafeBufferPointer { cp in
                 labels.withUnsafeMutableBufferPointer { lp in
@@ -183,9 +205,38 @@ public enum KMeansSolver {
                         let m = rows.count
                         let dots = UnsafeMutablePointer<Double>.allocate(capacity: max(1, m * k))
                         defer { dots.deallocate() }
-                        if p > 0 {
+                        if k <= directLimit {
+                            // Few centres: exact Σ (x − c)², centres transposed so the inner loop
+                            // runs over centres (vector code, no BLAS packing of the rows).
+                            let wide = k - k % 4
+                            let raw = UnsafeRawPointer(transposed)
+                            for r in 0..<m {
+                                let a = xp.baseAddress! + (rows.lowerBound + r) * p, out = dots + r * k
+                                var j = 0
+                                while j < wide {  // four centres at a time, in vector registers
+                                    var acc = SIMD4<Double>()
+                                    for t in 0..<p {
+                                        let c = raw.loadUnaligned(fromByteOffset: (t * k + j) * 8, as: SIMD4<Double>.self)
+                                        let d = SIMD4<Double>(repeating: a[t]) - c
+                                        acc += d * d
+                                    }
+                                    UnsafeMutableRawPointer(out + j).storeBytes(of: acc, as: SIMD4<Double>.self)
+                                    j += 4
+                                }
+                                while j < k {
+                                    var s = 0.0
+                                    for t in 0..<p {
+                                        let d = a[t] - transposed[t * k + j]
+                                        s += d * d
+                                    }
+                                    out[j] = s
+                                    j += 1
+                                }
+                            }
+                        } else if p > 0 {
                             Double.gemm(false, true, m, k, p, -2, xp.baseAddress! + rows.lowerBound * p, p,
                                         cp.baseAddress!, p, 0, dots, k)
+                            for r in 0..<m { for j in 0..<k { dots[r * k + j] += norms[j] } }
                         } else {
                             dots.initialize(repeating: 0, count: m * k)
                         }
@@ -193,7 +244,7 @@ public enum KMeansSolver {
                             let i = rows.lowerBound + r
                             var best = 0, bestValue = Double.infinity
                             for j in 0..<k {
-                                let v = norms[j] + dots[r * k + j]
+                                let v = dots[r * k + j]
                                 if v < bestValue {
                                     bestValue = v
                                     best = j

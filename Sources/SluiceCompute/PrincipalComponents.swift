@@ -6,7 +6,9 @@ import Foundation
 /// matrix, found by one of three solvers:
 /// - ``Solver/full``: LAPACK's divide-and-conquer SVD (`?gesdd`) of the centred `n × p` matrix.
 /// - ``Solver/covarianceEigh``: the eigenvectors of the `p × p` covariance matrix, built with
-///   one `?syrk` over every core (scikit-learn's `covariance_eigh`, its choice for tall data).
+///   one `?syrk` of the uncentred rows over every core, minus `n·x̄x̄ᵀ` (scikit-learn's
+///   `covariance_eigh`, its choice for tall data; it loses precision when the means dwarf
+///   the spread, as scikit-learn's does).
 /// - ``Solver/randomized``: Halko, Martinsson and Tropp's randomized range finder with
 ///   ``randomizedOversamples`` extra columns and power iterations (scikit-learn's count: 7
 ///   when fewer than 10 % of the dimensions are kept, else 4), each orthonormalised by a thin
@@ -55,20 +57,27 @@ public enum PrincipalComponents {
         let n = x.rows, p = x.columns
         precondition(n >= 2 && k >= 1 && k <= min(n, p), "PrincipalComponents.fit: 2 ≤ rows, 1 ≤ k ≤ min(rows, columns)")
         let mean = x.columnMeans()
+        let resolved = resolve(solver, rows: n, columns: p, keep: k)
         var centred = x
-        centred.withUnsafeMutableBufferPointer { c in
-            for i in 0..<n { for j in 0..<p { c[i * p + j] -= mean[j] } }
+        if resolved != .covarianceEigh {
+            centred.withUnsafeMutableBufferPointer { c in
+                for i in 0..<n { for j in 0..<p { c[i * p + j] -= mean[j] } }
+            }
         }
         let all: (vt: Matrix<Double>, s: [Double])
         var totalVariance: Double
-        switch resolve(solver, rows: n, columns: p, keep: k) {
+        switch resolved {
         case .full, .auto:
             let (_, s, vt) = try centred.svd()
             all = (vt, s)
             totalVariance = s.reduce(0) { $0 + $1 * $1 } / Double(n - 1)
         case .covarianceEigh:
+            // xᵀx − n·x̄x̄ᵀ: the centred Gram matrix without a centred copy (as scikit-learn).
             var gram = Matrix<Double>(rows: p, columns: p)
-            gram.syrk(centred.transposed)
+            gram.syrk(x.transposed)
+            gram.withUnsafeMutableBufferPointer { g in
+                for a in 0..<p { for b in 0..<p { g[a * p + b] -= Double(n) * mean[a] * mean[b] } }
+            }
             let (values, vectors) = try gram.symmetricEigen()  // ascending; columns are vectors
             var vt = Matrix<Double>(rows: p, columns: p), s = [Double](repeating: 0, count: p)
             vectors.withUnsafeBufferPointer { v in

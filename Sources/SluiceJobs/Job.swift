@@ -18,10 +18,10 @@ import SluicePostgres
 ///     },
 ///     predictions: PredictionTable("churn_scores"),
 ///     schedule: .daily(at: 2, 30, timeZone: "Europe/Berlin"),
-///     training: .weekly(on: .sunday))
+///     cadence: .weekly(on: .sunday))
 /// ```
 ///
-/// A job is a value: `pipelines/main.swift` passes the list of jobs to ``JobCatalog`` (through
+/// A job is a value: `pipelines/main.swift` passes the list of jobs to ``JobRegistry`` (through
 /// `SluiceCLI.run(jobs:)`), and `sluice run NAME` runs one of them.
 public struct Job: Sendable {
     /// The job's name: its key in the ledger and the model store (letters, digits, `_`, `-`).
@@ -179,7 +179,7 @@ public enum TrainingCadence: Sendable, Equatable {
     /// Runs never train: they score with the model deployed by `sluice deploy`.
     case never
 
-    /// Trains on one weekday (`1` Sunday … `7` Saturday, as cron's 0…6 plus one), scores the other nights.
+    /// Trains on the nights of one weekday (in `timeZone`), scores with the deployed model on the others.
     public static func weekly(on weekday: Weekday, timeZone: String = "UTC") -> TrainingCadence {
         .on(Schedule.weekly(on: weekday, at: 0, 0, timeZone: timeZone))
     }

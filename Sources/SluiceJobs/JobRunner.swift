@@ -126,7 +126,7 @@ public struct JobRunner: Sendable {
         let stale = try ledger.abandonStale(job: job.name)
         if !stale.isEmpty { logger.warning("marked stale runs abandoned", metadata: ["runs": "\(stale)"]) }
         let publisher = PredictionPublisher(db, table: job.predictions.table, keys: job.recipe.keys)
-        if try db.rows("SELECT to_regclass($1) IS NOT NULL", [.string(job.predictions.table.description)]).first?.first == "t" {
+        if try publisher.tableExists() {
             let dropped = try publisher.dropOrphans()
             if !dropped.isEmpty { logger.info("dropped staging left by earlier runs", metadata: ["tables": "\(dropped)"]) }
         }

@@ -45,6 +45,11 @@ public struct PredictionPublisher {
 
     private func dateLiteral(_ date: LogicalDate) -> String { "'\(date.description)'::date" }
 
+    /// Whether the predictions table exists (its name quoted, so case and every character count).
+    public func tableExists() throws -> Bool {
+        try connection.rows("SELECT to_regclass($1) IS NOT NULL", [.string(try quoted(table))]).first?.first == "t"
+    }
+
     /// Creates the predictions table for rows of `schema` (which has `logical_date` and
     /// `shard`) when it does not exist; refuses an existing table that is not partitioned by
     /// `logical_date`.

@@ -458,9 +458,17 @@ public struct JobRunner: Sendable {
         let finish = RunLedger(db).finishStatement(run, status: .succeeded, counts: state.result.counts,
                                                    modelVersion: version, metrics: state.metricsJSON(), error: nil)
         let faults = self.faults
+        let publishStart = ContinuousClock.now
         try publisher.publish(run: run, date: date, alsoInTransaction: [finish]) {
             try faults?(.commit, db)
         }
+        // The publishing transaction's own time, known only after COMMIT: added to the
+        // ledger row's metrics (`seconds.commit`) by a second, metrics-only update.
+        let took = ContinuousClock.now - publishStart
+        let seconds = Double(took.components.seconds) + Double(took.components.attoseconds) * 1e-18
+        state.result.metrics["seconds.commit"] = seconds
+        _ = try? db.execute("UPDATE sluice.runs SET metrics = coalesce(metrics, '{}'::jsonb) || jsonb_build_object('seconds.commit', $2::float8) WHERE run_id = $1",
+                            [.int64(run), .double(seconds)])
         state.logger.info("predictions published", metadata: ["rows": "\(state.result.counts.written)",
                                                                "table": "\(job.predictions.table)"])
     }

@@ -30,6 +30,8 @@ struct JobRunTests {
         #expect(try await count(preds) == 200)
         #expect(try await count(preds, "run_id = \(second.runID!)") == 200)
         #expect(try await count("sluice.runs", "job = '\(job.name)' AND status = 'succeeded'") == 2)
+        // The publishing transaction's time is in the ledger.
+        #expect(try await count("sluice.runs", "run_id = \(second.runID!) AND (metrics->>'seconds.commit')::float8 >= 0") == 1)
         // Another night is another partition; the first stays.
         _ = try await runner(job).run(RunRequest(logicalDate: night.adding(days: 1), mode: .score))
         #expect(try await count(preds) == 400)

@@ -47,11 +47,11 @@ enum ChurnJobs {
         let connection = try PostgresConnection(database)
         defer { connection.close() }
         guard try connection.rows("SELECT to_regclass('churn') IS NULL").first?.first == "t" else { return }
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-demo-\(getpid())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let csv = folder.appendingPathComponent("churn.csv").path
+        // The generator writes CSV (atomically) to a file of our own name; only that one
+        // file is removed afterwards, never a folder.
+        let csv = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-demo-churn-\(getpid()).csv").path
         try ChurnGenerator(rows: rows).writeCSV(toPath: csv)
+        defer { unlink(csv) }
         let frame = try CSVReader().read(path: csv)
         try connection.write(frame, to: "churn", mode: .create, options: PostgresWriteOptions(keys: ["customer_id"]))
     }

@@ -2,16 +2,6 @@ import Foundation
 import Glibc
 import SluiceTestSupport
 
-/// The built `sluice` executable.
-func sluiceBinary() throws -> URL {
-    let binary = Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("sluice")
-    let candidates = [binary, Fixtures.repositoryRoot.appendingPathComponent(".build/debug/sluice")]
-    guard let url = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-        throw CocoaError(.fileNoSuchFile)
-    }
-    return url
-}
-
 /// Runs `sluice` with `arguments` in `directory`, `environment` added to this process's
 /// (DATABASE_URL removed unless given, so no test reaches a database by accident), standard
 /// input from `stdin` or `stdinPath`, standard output to `stdoutPath` when given; returns the

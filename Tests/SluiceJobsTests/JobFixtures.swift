@@ -81,16 +81,6 @@ func runner(_ job: Job, faults: (@Sendable (RunPhase, PostgresConnection) throws
 
 let night = LogicalDate("2026-12-01")!
 
-/// The built `sluice` executable.
-func sluiceBinary() throws -> URL {
-    let binary = Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("sluice")
-    let candidates = [binary, Fixtures.repositoryRoot.appendingPathComponent(".build/debug/sluice")]
-    guard let url = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-        throw CocoaError(.fileNoSuchFile)
-    }
-    return url
-}
-
 /// A `sluice` process running in the background, its stderr going to a file the test polls.
 final class SluiceProcess {
     let process = Process()

@@ -24,3 +24,14 @@ public enum Fixtures {
         return url
     }
 }
+
+/// The built `sluice` executable (beside the test bundle, or in `.build/debug`), for tests
+/// that run it as a process.
+public func sluiceBinary() throws -> URL {
+    let binary = Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("sluice")
+    let candidates = [binary, Fixtures.repositoryRoot.appendingPathComponent(".build/debug/sluice")]
+    guard let url = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+        throw CocoaError(.fileNoSuchFile)
+    }
+    return url
+}

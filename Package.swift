@@ -47,11 +47,13 @@ let package = Package(
         .target(name: "SluiceCSV", dependencies: ["SluiceFrame", "CLibCSV"], path: "connectors/CSV"),
         .target(name: "SluicePostgres", dependencies: ["SluiceFrame", "CLibPQ"], path: "connectors/Postgres"),
         .target(name: "SluiceDatasets", dependencies: ["SluiceCompute", "SluiceFrame"]),
+        // Evaluation and run reports: one self-contained HTML page with inline SVG charts, or JSON.
+        .target(name: "SluiceReport", dependencies: ["SluiceCompute", "SluiceFrame", "SluicePipeline"]),
         // Jobs: definitions, the run ledger, the model store, publishing, the scheduler.
         .target(
             name: "SluiceJobs",
             dependencies: [
-                "SluiceCompute", "SluiceFrame", "SluicePipeline", "SluiceLearn", "SluiceCSV", "SluicePostgres",
+                "SluiceCompute", "SluiceFrame", "SluicePipeline", "SluiceLearn", "SluiceCSV", "SluicePostgres", "SluiceReport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -60,7 +62,7 @@ let package = Package(
             name: "SluiceCLI",
             dependencies: [
                 "SluiceCompute", "SluiceFrame", "SluicePipeline", "SluiceLearn", "SluiceCSV", "SluicePostgres",
-                "SluiceDatasets", "SluiceJobs", "SluiceNeural", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "SluiceDatasets", "SluiceJobs", "SluiceNeural", "SluiceReport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -68,7 +70,7 @@ let package = Package(
         .target(
             name: "Sluice",
             dependencies: ["SluiceCompute", "SluiceFrame", "SluicePipeline", "SluiceLearn", "SluiceNeural", "SluiceConformance",
-                           "SluiceCSV", "SluicePostgres", "SluiceDatasets", "SluiceJobs", "SluiceCLI"]
+                           "SluiceCSV", "SluicePostgres", "SluiceDatasets", "SluiceJobs", "SluiceReport", "SluiceCLI"]
         ),
 
         .executableTarget(name: "sluice", dependencies: ["Sluice"], path: "pipelines"),
@@ -118,6 +120,13 @@ let package = Package(
             dependencies: ["SluiceJobs", "SluiceCompute", "SluiceFrame", "SluicePostgres", "SluicePipeline", "SluiceLearn", "SluiceCSV",
                            "SluiceDatasets",
                            "SluiceTestSupport", "SluicePostgresTestSupport", "sluice"]
+        ),
+        .testTarget(
+            name: "SluiceReportTests",
+            dependencies: ["SluiceReport", "SluicePipeline", "SluiceLearn", "SluiceNeural", "SluiceCSV", "SluiceDatasets",
+                           "SluiceTestSupport"],
+            exclude: ["Scripts"],
+            resources: [.copy("Expectations")]
         ),
         .testTarget(
             name: "SluiceNeuralTests",

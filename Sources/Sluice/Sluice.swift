@@ -9,4 +9,5 @@
 @_exported import SluicePostgres
 @_exported import SluiceDatasets
 @_exported import SluiceJobs
+@_exported import SluiceReport
 @_exported import SluiceCLI

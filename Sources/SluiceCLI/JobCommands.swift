@@ -178,15 +178,22 @@ public struct HistoryCommand: AsyncParsableCommand {
                 return
             }
             let runs = try RunLedger(connection).history(job: job, limit: max(1, limit))
+            let reported = Set(try connection.rows("""
+                SELECT r.run_id FROM sluice.run_reports r JOIN sluice.runs u USING (run_id) WHERE u.job = $1
+                """, [.string(job)]).compactMap { $0[0] })
             var rows: [[String]] = [["run", "logical date", "mode", "try", "status", "started", "ended", "read", "scored",
-                                     "rejected", "written", "model", "error"]]
+                                     "rejected", "written", "model", "report", "error"]]
             for r in runs {
                 rows.append(["\(r.runID)", "\(r.logicalDate)", r.mode, "\(r.attempt)", r.status.rawValue, r.startedAt, r.endedAt ?? "",
                              r.rowsRead.map(String.init) ?? "", r.rowsScored.map(String.init) ?? "", r.rowsRejected.map(String.init) ?? "",
                              r.rowsWritten.map(String.init) ?? "", r.modelVersion.map { "v\($0)" } ?? "",
+                             reported.contains("\(r.runID)") ? "yes" : "",
                              r.error.map { $0.count > 60 ? String($0.prefix(57)) + "…" : $0 } ?? ""])
             }
             print(runs.isEmpty ? "no runs of \(job)\n" : TextTable.render(rows), terminator: "")
+            if let latest = runs.first(where: { reported.contains("\($0.runID)") }) {
+                print("report of a run: sluice report --run \(latest.runID) --output run-\(latest.runID).html")
+            }
         } catch {
             throw ExitCodes.report(error)
         }

@@ -105,25 +105,7 @@ public struct ScoreCommand: AsyncParsableCommand {
     /// The rows to score, after checking the source's schema against the model's.
     func read(checkingAgainst fitted: FittedPipeline, output: ScoreOutput) async throws -> Frame {
         let expected = (output.keys == nil ? fitted.keys : []) + fitted.inputSchema.fields
-        if let input {
-            let csv = try CSVInput(path: input, options: CSVReadOptions())
-            let header = Set(try csv.columnNames())
-            for k in output.keys ?? [] where !header.contains(k) { throw PipelineError.missingColumn(stage: "score keys", column: k) }
-            let missing = expected.filter { !header.contains($0.name) }
-            if !missing.isEmpty {
-                throw PipelineError.inputSchema(missing.map { SchemaProblem(column: $0.name, expected: $0.type, found: nil) })
-            }
-            let result = try csv.read(columnTypes: Dictionary(expected.map { ($0.name, $0.type) }, uniquingKeysWith: { a, _ in a }))
-            CSVReadOptionGroup.printWarnings(result)
-            return result.frame
-        }
-        let configuration = try await database.configuration()
-        let source = table.map { PostgresSource(configuration, table: TableName($0, schema: schema)) }
-            ?? PostgresSource(configuration, query: query ?? "")
-        let found = try await source.schema()
-        for k in output.keys ?? [] where found[k] == nil { throw PipelineError.missingColumn(stage: "score keys", column: k) }
-        let problems = fitted.schemaProblems(found).filter { p in expected.contains { $0.name == p.column } }
-        if !problems.isEmpty { throw PipelineError.inputSchema(problems) }
-        return try await source.readAll()
+        return try await ModelInput(input: input, table: table, query: query, schema: schema)
+            .read(expected: expected, extra: output.keys ?? [], database: database)
     }
 }

@@ -10,7 +10,7 @@ public struct SluiceCLI: AsyncParsableCommand {
         abstract: "Nightly batch machine learning: CSV and PostgreSQL in, predictions out, exactly once.",
         subcommands: [InspectCommand.self, GenerateCommand.self, DatabaseCommand.self, LoadCommand.self, ExportCommand.self,
                       ScoreCommand.self, ModelCommand.self, ListCommand.self, RunCommand.self, ScheduleCommand.self,
-                      HistoryCommand.self, ModelsCommand.self, DeployCommand.self]
+                      HistoryCommand.self, ModelsCommand.self, DeployCommand.self, ReportCommand.self]
     )
 
     public init() {}

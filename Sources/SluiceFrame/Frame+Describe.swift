@@ -3,7 +3,7 @@
 /// Numeric statistics skip nulls and NaN; for `date` and `timestamp` columns `min` and `max`
 /// are the stored day / microsecond counts, and for `bool` columns `mean` is the share of
 /// `true`. Quartiles interpolate linearly between order statistics (as pandas does).
-public struct ColumnSummary: Sendable, Equatable {
+public struct ColumnSummary: Sendable, Equatable, Codable {
     /// The column name.
     public var name: String
     /// The column type.

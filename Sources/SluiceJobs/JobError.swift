@@ -25,6 +25,8 @@ public enum JobError: Error, Sendable, Equatable, CustomStringConvertible, ExitC
     case predictionsTable(job: String, table: String, reason: String)
     /// The run was stopped (SIGTERM, a cancelled task) before it published (75).
     case cancelled(job: String, phase: String)
+    /// A run has no stored report (66).
+    case noReport(run: Int64)
 
     public var description: String {
         switch self {
@@ -44,6 +46,7 @@ public enum JobError: Error, Sendable, Equatable, CustomStringConvertible, ExitC
         case let .missingSource(job, path): "job \(job): \(path): no such file"
         case let .predictionsTable(job, table, reason): "job \(job): predictions table \(table): \(reason)"
         case let .cancelled(job, phase): "job \(job): stopped during \(phase) before publishing; nothing was published"
+        case let .noReport(run): "run \(run) has no stored report (`sluice history JOB` shows which runs have one)"
         }
     }
 
@@ -53,7 +56,7 @@ public enum JobError: Error, Sendable, Equatable, CustomStringConvertible, ExitC
         case .unknownJob: .usage
         case .locked, .cancelled: .temporaryFailure
         case .unknownVersion, .schemaMismatch, .tooManyRejects, .drift, .predictionsTable: .dataError
-        case .missingSource: .noInput
+        case .missingSource, .noReport: .noInput
         }
     }
 }

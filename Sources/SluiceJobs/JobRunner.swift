@@ -138,6 +138,7 @@ public struct JobRunner: Sendable {
         var state = RunState(request: request, result: result, logger: logger)
         do {
             try await body(db, &state, run: run)
+            storeReport(db, state, run: run, status: RunStatus.succeeded.rawValue)
             logger.info("run succeeded", metadata: ["rows_written": "\(state.result.counts.written)",
                                                    "model_version": "\(state.result.scoredWith ?? state.result.trainedVersion ?? 0)"])
             return state.result
@@ -147,6 +148,7 @@ public struct JobRunner: Sendable {
                 try? ledger.finish(run, status: .failed, counts: state.result.counts,
                                    modelVersion: state.result.scoredWith ?? state.result.trainedVersion,
                                    metrics: state.metricsJSON(), error: "\(error)")
+                storeReport(db, state, run: run, status: RunStatus.failed.rawValue)
             } else {
                 // The connection is gone: record the failure on a new one if we can (the
                 // next run marks the row abandoned otherwise).
@@ -198,6 +200,8 @@ public struct JobRunner: Sendable {
         var logger: Logger
         var phaseStart = ContinuousClock.now
         var phase: RunPhase?
+        /// What the run's report will show.
+        var reportParts = RunReportParts()
 
         func metricsJSON() -> String? {
             let encoder = JSONEncoder()
@@ -315,6 +319,10 @@ public struct JobRunner: Sendable {
             metrics["holdout." + scoring.name] = value
             metrics["rows_holdout"] = Double(holdout.rowCount)
             state.result.metrics["holdout." + scoring.name] = value
+            state.reportParts.evaluation = holdoutReport(fitted, holdout: holdout, logger: state.logger)
+            state.reportParts.metricName = scoring.name
+            state.reportParts.trainedValue = value
+            state.reportParts.previousValue = deployed?.keyValue
             state.logger.info("model fitted", metadata: ["kind": "\(fitted.model.kind)", "metric": "\(scoring.name)", "value": "\(value)"])
         }
         let profile = try DataProfile(fitFrame, columns: fitted.inputSchema.names)
@@ -339,6 +347,8 @@ public struct JobRunner: Sendable {
                 deploy = "first model"
             }
         }
+        state.reportParts.decision = deploy.map { "Trained v\(version) and deployed it: \($0)." }
+            ?? "Trained v\(version) and kept \(deployed.map { "v\($0.version)" } ?? "no model") deployed (policy: \(job.deployment))."
         if let deploy {
             try store.deploy(job: job.name, version: version, run: run, reason: deploy)
             state.result.deployed = true
@@ -365,6 +375,8 @@ public struct JobRunner: Sendable {
         let date = state.request.logicalDate
         let source = job.scoringSource
         state.result.scoredWith = version
+        state.reportParts.scoring = fitted
+        if state.reportParts.decision.isEmpty { state.reportParts.decision = "Scored with the deployed v\(version)." }
         try enter(.readScoring, &state, db)
         // Schema before data: every column the model reads, and the keys, with their types.
         let described = try await source.schema(database, date: date, job: job.name)
@@ -433,6 +445,7 @@ public struct JobRunner: Sendable {
 
         // The drift gate, before anything is published.
         if let drift {
+            state.reportParts.drift = Self.driftSection(drift, policy: job.drift)
             let threshold = job.drift.threshold
             for (column, psi) in drift.indices() {
                 state.result.metrics["psi." + column] = psi

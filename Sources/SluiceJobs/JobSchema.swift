@@ -70,11 +70,19 @@ public enum JobSchema {
         )
         """,
         "CREATE INDEX IF NOT EXISTS rejects_run ON sluice.rejects (run_id)",
+        """
+        CREATE TABLE IF NOT EXISTS sluice.run_reports (
+            run_id bigint PRIMARY KEY REFERENCES sluice.runs (run_id),
+            created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+            html text NOT NULL,
+            json jsonb NOT NULL
+        )
+        """,
     ]
 
     /// Creates whatever is missing of the schema, in one transaction.
     public static func install(on connection: PostgresConnection) throws {
-        if try connection.rows("SELECT to_regclass('sluice.rejects') IS NOT NULL").first?.first == "t" { return }
+        if try connection.rows("SELECT to_regclass('sluice.run_reports') IS NOT NULL").first?.first == "t" { return }
         try connection.transaction { c in
             try c.execute("SELECT pg_advisory_xact_lock(hashtext('sluice schema'))")
             for statement in statements { try c.execute(statement) }

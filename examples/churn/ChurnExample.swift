@@ -25,6 +25,9 @@ struct ChurnExample: ParsableCommand {
     @Option(help: "Where to save the fitted pipeline.")
     var artifact = ".sluice/demo/churn.sluice"
 
+    @Option(help: "Where to write the HTML evaluation report (and its JSON beside it).")
+    var report = ".sluice/demo/churn-report.html"
+
     @Option(help: "Rows to generate when the CSV is missing.")
     var rows = 200_000
 
@@ -41,7 +44,7 @@ struct ChurnExample: ParsableCommand {
 
     func fitEvaluateScore() throws {
         let csv = URL(fileURLWithPath: data), artifactURL = URL(fileURLWithPath: artifact)
-        for folder in [csv, artifactURL].map({ $0.deletingLastPathComponent() }) {
+        for folder in [csv, artifactURL, URL(fileURLWithPath: report)].map({ $0.deletingLastPathComponent() }) {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         }
         if !FileManager.default.fileExists(atPath: csv.path) {
@@ -80,6 +83,12 @@ struct ChurnExample: ParsableCommand {
         print(String(format: "ROC-AUC %.4f", auc))
 
         try Artifact.save(fitted, to: artifactURL, metrics: ["roc_auc": auc])
+        let evaluation = try EvaluationReport(pipeline: fitted, data: test, source: "held-out fifth of the labelled rows",
+                                              options: ReportOptions(seed: seed, artifactDigest: try Artifact.digest(at: artifactURL)))
+        let reportURL = URL(fileURLWithPath: report)
+        try evaluation.write(html: reportURL)
+        try AtomicFile.write(Array(evaluation.json()), to: reportURL.deletingPathExtension().appendingPathExtension("json"))
+        print("report: \(reportURL.path) (open it in a browser; no network needed)")
         let loaded = try Artifact.load(from: artifactURL, checking: toScore.schema)   // any model kind
         var report = TransformReport()
         let scores = try loaded.score(toScore, report: &report)

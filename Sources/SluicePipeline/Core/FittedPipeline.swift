@@ -24,6 +24,9 @@ public struct FittedPipeline: Codable, Sendable {
     public var dataFingerprint: String
     /// The learner's configuration, as JSON.
     public var hyperparameters: JSONValue
+    /// A classifier's training class counts before and after the samplers (nil for other
+    /// targets, and in artifacts written before it was kept).
+    public var trainingBalance: ClassBalance? = nil
 
     /// The names of the features the model sees, in order.
     public var featureNames: [String] { features.names }
@@ -43,7 +46,8 @@ public struct FittedPipeline: Codable, Sendable {
         Self.problems(keys + inputSchema.fields, in: schema)
     }
 
-    static func problems(_ fields: [Field], in schema: Schema) -> [SchemaProblem] {
+    /// Every field of `fields` that `schema` lacks or types otherwise.
+    public static func problems(_ fields: [Field], in schema: Schema) -> [SchemaProblem] {
         fields.compactMap { f in
             guard let actual = schema[f.name] else { return SchemaProblem(column: f.name, expected: f.type, found: nil) }
             return actual.type == f.type ? nil : SchemaProblem(column: f.name, expected: f.type, found: actual.type)

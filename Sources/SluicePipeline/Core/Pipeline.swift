@@ -107,6 +107,7 @@ public struct Pipeline<L: Learner>: Sendable {
                 reason: "\(w.count) sample weights for \(frame.rowCount) rows")
         }
         var targetColumn = try target.map { t in try framing("pipeline") { () throws(FrameError) in try frame.column(t) } }
+        let originalTarget = targetColumn
         let keyFields = try keys.map { k in try frame.schema.require(k, stage: "pipeline keys") }
         var current = try framing("pipeline") { () throws(FrameError) in
             try frame.dropping(keys + (target.map { [$0] } ?? []))
@@ -142,10 +143,16 @@ public struct Pipeline<L: Learner>: Sendable {
                                    description: targetDescription, sampleWeights: sampleWeights,
                                    validation: validation, stages: fitted, context: &context, report: &report)
         let required = try FittedPipeline.requiredInput(trainingSchema, stages: fitted, features: encoding.names)
+        var balance: ClassBalance?
+        if let classes = targetDescription?.classes, let before = originalTarget, let after = targetColumn {
+            balance = ClassBalance(classes: classes, before: try ClassBalance.counts(before, classes: classes),
+                                   after: try ClassBalance.counts(after, classes: classes))
+        }
         return FittedPipeline(target: targetDescription, keys: keyFields, inputSchema: required, stages: fitted,
                               features: encoding, model: AnyModel(model), seed: seed,
                               dataFingerprint: Fingerprint.of(frame),
-                              hyperparameters: (try? JSONValue(encoding: estimator)) ?? .null)
+                              hyperparameters: (try? JSONValue(encoding: estimator)) ?? .null,
+                              trainingBalance: balance)
     }
 
     private func fitLearner(_ learner: L, encoding: FeatureEncoding, features: Frame, target: Column?,

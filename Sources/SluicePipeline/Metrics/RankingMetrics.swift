@@ -1,11 +1,12 @@
 extension Metrics {
-    /// Points of a binary ranking curve: at each distinct score, from the highest down, the
-    /// cumulative (weighted) true and false positives.
-    private static func cumulativeCounts(_ yTrue: [Int], _ scores: [Double], positive: Int,
-                                         _ weights: [Double]?) -> (tps: [Double], fps: [Double]) {
+    /// Points of a binary ranking curve: at each distinct score (`thresholds`, from the
+    /// highest down), the cumulative (weighted) true and false positives of the rows scored
+    /// at least that high.
+    static func cumulativeCounts(_ yTrue: [Int], _ scores: [Double], positive: Int,
+                                 _ weights: [Double]?) -> (tps: [Double], fps: [Double], thresholds: [Double]) {
         precondition(yTrue.count == scores.count, "\(yTrue.count) labels, \(scores.count) scores")
         let order = scores.indices.sorted { scores[$0] > scores[$1] || (scores[$0] == scores[$1] && $0 < $1) }
-        var tps = [Double](), fps = [Double](), tp = 0.0, fp = 0.0
+        var tps = [Double](), fps = [Double](), thresholds = [Double](), tp = 0.0, fp = 0.0
         for (rank, i) in order.enumerated() {
             let w = weights?[i] ?? 1
             if yTrue[i] == positive { tp += w } else { fp += w }
@@ -13,9 +14,10 @@ extension Metrics {
             if last || scores[order[rank + 1]] != scores[i] {
                 tps.append(tp)
                 fps.append(fp)
+                thresholds.append(scores[i])
             }
         }
-        return (tps, fps)
+        return (tps, fps, thresholds)
     }
 
     /// The area under the ROC curve of a binary problem (trapezoids between distinct
@@ -23,7 +25,7 @@ extension Metrics {
     /// class is absent.
     public static func rocAUC(_ yTrue: [Int], scores: [Double], positive: Int = 1,
                               sampleWeights: [Double]? = nil) -> Double {
-        let (tps, fps) = cumulativeCounts(yTrue, scores, positive: positive, sampleWeights)
+        let (tps, fps, _) = cumulativeCounts(yTrue, scores, positive: positive, sampleWeights)
         guard let p = tps.last, let n = fps.last, p > 0, n > 0 else { return .nan }
         var area = 0.0, prevTP = 0.0, prevFP = 0.0
         for (tp, fp) in zip(tps, fps) {
@@ -52,7 +54,7 @@ extension Metrics {
     /// score down, as scikit-learn's `average_precision_score`.
     public static func averagePrecision(_ yTrue: [Int], scores: [Double], positive: Int = 1,
                                         sampleWeights: [Double]? = nil) -> Double {
-        let (tps, fps) = cumulativeCounts(yTrue, scores, positive: positive, sampleWeights)
+        let (tps, fps, _) = cumulativeCounts(yTrue, scores, positive: positive, sampleWeights)
         guard let p = tps.last, p > 0 else { return 0 }
         var ap = 0.0, prevRecall = 0.0
         for (tp, fp) in zip(tps, fps) {

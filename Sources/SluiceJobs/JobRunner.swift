@@ -313,13 +313,14 @@ public struct JobRunner: Sendable {
         var keyName: String?, keyValue: Double?
         if let holdout {
             let scoring = job.metric ?? Self.defaultMetric(fitted)
-            let value = try scoring.score(try fitted.predict(holdout), truth: try holdout.column(target))
+            let predictions = try fitted.predict(holdout)
+            let value = try scoring.score(predictions, truth: try holdout.column(target))
             keyName = scoring.name
             keyValue = value
             metrics["holdout." + scoring.name] = value
             metrics["rows_holdout"] = Double(holdout.rowCount)
             state.result.metrics["holdout." + scoring.name] = value
-            state.reportParts.evaluation = holdoutReport(fitted, holdout: holdout, logger: state.logger)
+            state.reportParts.holdout = (fitted, holdout, predictions)
             state.reportParts.metricName = scoring.name
             state.reportParts.trainedValue = value
             state.reportParts.previousValue = deployed?.keyValue

@@ -32,8 +32,10 @@ public struct RunReports {
 
 /// What a run gathers for its report as it goes.
 struct RunReportParts: Sendable {
-    /// The trained model's evaluation on the hold-out, when the run trained.
-    var evaluation: EvaluationReport?
+    /// The trained model, its hold-out rows and its predictions of them, when the run
+    /// trained: evaluated after the run has published, so the report costs the night's
+    /// predictions no latency.
+    var holdout: (fitted: FittedPipeline, rows: Frame, predictions: Predictions)?
     /// The model that scored, when the run scored.
     var scoring: FittedPipeline?
     var drift: DriftSection?
@@ -45,16 +47,13 @@ struct RunReportParts: Sendable {
 }
 
 extension JobRunner {
-    /// The hold-out evaluation of a freshly fitted model (never fails the run: a report that
-    /// cannot be made is logged and left out).
-    func holdoutReport(_ fitted: FittedPipeline, holdout: Frame, logger: Logger) -> EvaluationReport? {
-        do {
-            return try EvaluationReport(pipeline: fitted, data: holdout, source: "hold-out (\(Int(job.holdoutFraction * 100))% of the labelled rows)",
-                                        options: ReportOptions(title: "\(job.name): model and run", seed: job.seed))
-        } catch {
-            logger.warning("no evaluation report", metadata: ["error": "\(error)"])
-            return nil
-        }
+    /// The hold-out evaluation of a freshly fitted model, from the predictions the key metric
+    /// was measured on; permutation importance on at most 2 000 hold-out rows, 3 shuffles.
+    func holdoutReport(_ h: (fitted: FittedPipeline, rows: Frame, predictions: Predictions)) throws -> EvaluationReport? {
+        guard let target = h.fitted.target else { return nil }
+        return try EvaluationReport(pipeline: h.fitted, predictions: h.predictions, truth: try h.rows.column(target.name), data: h.rows,
+                                    source: "hold-out (\(Int(job.holdoutFraction * 100))% of the labelled rows)",
+                                    options: ReportOptions(permutationRepeats: 3, permutationRows: 2_000, seed: job.seed))
     }
 
     /// The drift table of `meter`: each profiled column's bins with their training and
@@ -89,7 +88,7 @@ extension JobRunner {
         do {
             let parts = state.reportParts
             var report: EvaluationReport
-            if let evaluation = parts.evaluation {
+            if let h = parts.holdout, let evaluation = try holdoutReport(h) {
                 report = evaluation
             } else if let scoring = parts.scoring {
                 report = EvaluationReport(pipeline: scoring, scored: nil,

@@ -115,8 +115,23 @@ struct JobOperationsTests {
         while kill(server.pid, 0) == 0 { try await Task.sleep(for: .milliseconds(50)) }
         #expect(interrupted.wait() == 69, "\(interrupted.stderr)")
 
-        let restarted = try await cluster.start()
-        let again = restarted.connectionURL
+        // Start the same data directory again (ThrowawayCluster.start would make a new cluster).
+        let binaries = try PostgresBinaries.locate()
+        let pgCtl = Process()
+        let arguments = [binaries.pgCtl, "-D", server.dataDirectory, "-l", server.dataDirectory + "/restart.log",
+                         "-o", "-p \(server.port)", "-w", "start"]
+        if getuid() == 0 {
+            pgCtl.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
+            pgCtl.arguments = ["-u", "postgres", "--"] + arguments
+        } else {
+            pgCtl.executableURL = URL(fileURLWithPath: binaries.pgCtl)
+            pgCtl.arguments = Array(arguments.dropFirst())
+        }
+        pgCtl.standardOutput = FileHandle.nullDevice
+        try pgCtl.run()
+        pgCtl.waitUntilExit()
+        #expect(pgCtl.terminationStatus == 0)
+        let again = url
         #expect(try scalar(again, "SELECT count(*) || ':' || max(run_id) FROM churn_predictions") == before)
         #expect(try scalar(again, "SELECT status FROM sluice.runs ORDER BY run_id DESC LIMIT 1") == "running")
         let rerun = try SluiceProcess(["run", "churn", "--logical-date", "2026-12-01"], environment: env(again), in: dir)

@@ -60,11 +60,17 @@ public struct RunCommand: AsyncParsableCommand {
     @Option(help: "train, score or both (default: the job's training cadence decides, then it scores).")
     var mode: String?
 
-    @Flag(help: "Read, check, fit and score, but write nothing.")
+    @Flag(help: "Run the job's prepare step, then read, check, fit and score, but write no ledger row, model or prediction.")
     var dryRun = false
 
     @Flag(help: "Do not retry transient failures.")
     var noRetry = false
+
+    @Option(help: "Score and stage only shard K of N (K/N, 0-based) with the deployed model; then publish with --publish.")
+    var shard: String?
+
+    @Flag(help: "Publish the night's sharded run once every shard is staged (exit 75 naming the missing shards otherwise).")
+    var publish = false
 
     @OptionGroup var database: DatabaseOptions
 
@@ -72,6 +78,11 @@ public struct RunCommand: AsyncParsableCommand {
 
     public func validate() throws {
         if let mode, RunMode(rawValue: mode) == nil { throw ValidationError("--mode must be train, score or both, got '\(mode)'") }
+        if let shard, JobShard(shard) == nil { throw ValidationError("--shard must be K/N with 0 ≤ K < N ≤ 1024, got '\(shard)'") }
+        if shard != nil, publish { throw ValidationError("--shard stages one shard; --publish publishes them all: run them separately") }
+        if shard != nil || publish, dryRun || (mode != nil && mode != "score") {
+            throw ValidationError("--shard and --publish score with the deployed model: no --dry-run, no --mode train or both")
+        }
         if let logicalDate, LogicalDate(logicalDate) == nil {
             throw ValidationError("--logical-date must be a date YYYY-MM-DD, got '\(logicalDate)'")
         }
@@ -90,16 +101,17 @@ public struct RunCommand: AsyncParsableCommand {
             let runner = JobRunner(job: job, database: configuration, codec: jobCodec, logger: CLILogging.logger("sluice.run"),
                                    events: progress.handle, faults: FaultInjection.fromEnvironment(),
                                    isCancelled: { stop.isSet })
-            let result = try await runner.run(RunRequest(logicalDate: date, mode: mode.flatMap(RunMode.init), dryRun: dryRun),
-                                              retrying: !noRetry)
+            let request = RunRequest(logicalDate: date, mode: mode.flatMap(RunMode.init), dryRun: dryRun,
+                                     shard: shard.flatMap(JobShard.init), publish: publish)
+            let result = try await runner.run(request, retrying: !noRetry)
             progress.finish()
-            print(Self.summary(job, result, dryRun: dryRun) + "\n", terminator: "")
+            print(Self.summary(job, result, dryRun: dryRun, shard: request.shard) + "\n", terminator: "")
         } catch {
             throw ExitCodes.report(error)
         }
     }
 
-    static func summary(_ job: Job, _ r: RunResult, dryRun: Bool) -> String {
+    static func summary(_ job: Job, _ r: RunResult, dryRun: Bool, shard: JobShard? = nil) -> String {
         var parts: [String] = []
         if let v = r.trainedVersion { parts.append("trained v\(v)" + (r.deployed ? " (deployed)" : " (not deployed)")) }
         if let m = r.metrics.first(where: { $0.key.hasPrefix("holdout.") }) {
@@ -107,11 +119,17 @@ public struct RunCommand: AsyncParsableCommand {
         }
         if let v = r.scoredWith {
             parts.append("\(r.counts.scored) rows scored with v\(v)")
-            if !dryRun { parts.append("\(r.counts.written) written to \(job.predictions.table) for \(r.logicalDate)") }
+            if shard != nil {
+                parts.append("\(r.counts.written) staged for \(r.logicalDate) (published by --publish)")
+            } else if !dryRun {
+                parts.append("\(r.counts.written) written to \(job.predictions.table) for \(r.logicalDate)")
+            }
         }
         if r.counts.rejected > 0 { parts.append("\(r.counts.rejected) rejected") }
         if !r.drifted.isEmpty { parts.append("drift in \(r.drifted.joined(separator: ", "))") }
-        let head = dryRun ? "dry run of \(job.name)" : "run \(r.runID.map(String.init) ?? "?") of \(job.name) succeeded"
+        let head = dryRun ? "dry run of \(job.name)"
+            : shard.map { "shard \($0) of run \(r.runID.map(String.init) ?? "?") of \(job.name) staged" }
+            ?? "run \(r.runID.map(String.init) ?? "?") of \(job.name) succeeded"
         return head + ": " + parts.joined(separator: "; ")
     }
 }

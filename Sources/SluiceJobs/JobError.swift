@@ -27,6 +27,9 @@ public enum JobError: Error, Sendable, Equatable, CustomStringConvertible, ExitC
     case cancelled(job: String, phase: String)
     /// A run has no stored report (66).
     case noReport(run: Int64)
+    /// `--publish` found no sharded run of the night, or not every shard staged (75: run
+    /// the missing shards, then publish again).
+    case shardsIncomplete(job: String, logicalDate: String, missing: [Int], count: Int?)
 
     public var description: String {
         switch self {
@@ -47,6 +50,12 @@ public enum JobError: Error, Sendable, Equatable, CustomStringConvertible, ExitC
         case let .predictionsTable(job, table, reason): "job \(job): predictions table \(table): \(reason)"
         case let .cancelled(job, phase): "job \(job): stopped during \(phase) before publishing; nothing was published"
         case let .noReport(run): "run \(run) has no stored report (`sluice history JOB` shows which runs have one)"
+        case let .shardsIncomplete(job, date, missing, count):
+            if let count {
+                "job \(job): shards \(missing.map { "\($0)/\(count)" }.joined(separator: ", ")) of \(date) are not staged; nothing was published"
+            } else {
+                "job \(job): no sharded run of \(date) is staging (run `sluice run \(job) --shard K/N` first); nothing was published"
+            }
         }
     }
 
@@ -54,7 +63,7 @@ public enum JobError: Error, Sendable, Equatable, CustomStringConvertible, ExitC
         switch self {
         case .configuration, .noDeployedModel: .configuration
         case .unknownJob: .usage
-        case .locked, .cancelled: .temporaryFailure
+        case .locked, .cancelled, .shardsIncomplete: .temporaryFailure
         case .unknownVersion, .schemaMismatch, .tooManyRejects, .drift, .predictionsTable: .dataError
         case .missingSource, .noReport: .noInput
         }

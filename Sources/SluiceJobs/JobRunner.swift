@@ -12,16 +12,27 @@ public struct RunRequest: Sendable {
     public var logicalDate: LogicalDate
     /// `nil`: the job's training cadence decides whether this run trains; then it scores.
     public var mode: RunMode?
-    /// Read, check, fit and score, but write nothing (no ledger row, model or prediction).
+    /// Run the job's `prepare` step (it makes the sources exist, e.g. on a fresh database),
+    /// then read, check, fit and score, but write nothing of the run's own: no `sluice`
+    /// schema, ledger row, model, reject or prediction.
     public var dryRun: Bool
     /// The attempt number recorded in the ledger (the retry loop counts it).
     public var attempt: Int
+    /// Score and stage only this shard of the scoring rows, with the deployed model, joining
+    /// the night's sharded run; a later ``publish`` request publishes every shard (see
+    /// ``JobShard``).
+    public var shard: JobShard?
+    /// Publish the night's sharded run (every shard staged) instead of running.
+    public var publish: Bool
 
-    public init(logicalDate: LogicalDate, mode: RunMode? = nil, dryRun: Bool = false, attempt: Int = 1) {
+    public init(logicalDate: LogicalDate, mode: RunMode? = nil, dryRun: Bool = false, attempt: Int = 1,
+                shard: JobShard? = nil, publish: Bool = false) {
         self.logicalDate = logicalDate
         self.mode = mode
         self.dryRun = dryRun
         self.attempt = attempt
+        self.shard = shard
+        self.publish = publish
     }
 }
 
@@ -110,6 +121,8 @@ public struct JobRunner: Sendable {
         var logger = self.logger
         logger[metadataKey: "job"] = "\(job.name)"
         logger[metadataKey: "logical_date"] = "\(request.logicalDate)"
+        if let shard = request.shard { return try await runShard(request, shard: shard, logger: logger) }
+        if request.publish { return try await publishShards(request, logger: logger) }
         let db = try PostgresConnection(database)
         defer { db.close() }
         try RunLock.acquire(db, job: job.name)
@@ -211,7 +224,7 @@ public struct JobRunner: Sendable {
         }
     }
 
-    private func enter(_ phase: RunPhase, _ state: inout RunState, _ db: PostgresConnection) throws {
+    func enter(_ phase: RunPhase, _ state: inout RunState, _ db: PostgresConnection) throws {
         if let previous = state.phase {
             let d = ContinuousClock.now - state.phaseStart
             state.result.metrics["seconds.\(previous.rawValue)", default: 0] += Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
@@ -226,7 +239,9 @@ public struct JobRunner: Sendable {
     private func body(_ db: PostgresConnection, _ state: inout RunState, run: RunID?) async throws {
         let date = state.request.logicalDate
         try enter(.prepare, &state, db)
-        if let prepare = job.prepare, !state.request.dryRun {
+        // A dry run prepares too: without its sources (a demo's generated table) it could
+        // check and score nothing on a fresh database.
+        if let prepare = job.prepare {
             try await prepare(JobEnvironment(database: database, logicalDate: date))
         }
         let store = ModelStore(db, codec: codec)
@@ -248,8 +263,16 @@ public struct JobRunner: Sendable {
             throw JobError.configuration(job: job.name, reason: "it has no training source; run it with --mode score")
         }
         var fresh: (version: Int?, pipeline: FittedPipeline, profile: DataProfile)?
+        // A run that trains then scores reads its first scoring batches while it fits.
+        var readAhead: BatchReadAhead?
         if trains {
-            fresh = try await train(db, &state, run: run, store: store, deployed: deployedVersion)
+            do {
+                fresh = try await train(db, &state, run: run, store: store, deployed: deployedVersion,
+                                        scoresAfter: state.request.mode != .train, readAhead: &readAhead)
+            } catch {
+                await readAhead?.cancel()
+                throw error
+            }
         }
         guard state.request.mode != .train else {
             if let run { try RunLedger(db).finish(run, status: .succeeded, counts: state.result.counts,
@@ -258,13 +281,14 @@ public struct JobRunner: Sendable {
         }
         // Score with the deployed model (the one just trained if it was deployed, or in a dry run).
         if let fresh, state.result.deployed || fresh.version == nil {
-            try await score(db, &state, run: run, version: fresh.version ?? 0, fitted: fresh.pipeline, profile: fresh.profile)
+            try await score(db, &state, run: run, version: fresh.version ?? 0, fitted: fresh.pipeline, profile: fresh.profile,
+                            readAhead: readAhead)
         } else if hasStore, let deployed = try store.deployed(job: job.name) {
-            let profile = deployed.metadata.annotations?["training_profile"].flatMap {
-                try? JSONDecoder().decode(DataProfile.self, from: JSONEncoder().encode($0))
-            }
-            try await score(db, &state, run: run, version: deployed.version, fitted: deployed.pipeline, profile: profile)
+            try await score(db, &state, run: run, version: deployed.version, fitted: deployed.pipeline,
+                            profile: Self.trainingProfile(deployed.metadata),
+                            readAhead: readAhead)
         } else {
+            await readAhead?.cancel()
             throw JobError.noDeployedModel(job: job.name)
         }
     }
@@ -272,7 +296,8 @@ public struct JobRunner: Sendable {
     // MARK: Training
 
     private func train(_ db: PostgresConnection, _ state: inout RunState, run: RunID?, store: ModelStore,
-                       deployed: (version: Int, keyValue: Double?)?) async throws -> (Int?, FittedPipeline, DataProfile) {
+                       deployed: (version: Int, keyValue: Double?)?, scoresAfter: Bool,
+                       readAhead: inout BatchReadAhead?) async throws -> (Int?, FittedPipeline, DataProfile) {
         let date = state.request.logicalDate
         guard let source = job.trainingSource, let target = job.recipe.target else {
             throw JobError.configuration(job: job.name, reason: "training needs a source and a target")
@@ -296,6 +321,10 @@ public struct JobRunner: Sendable {
         state.result.metrics["rows_unlabelled_skipped"] = Double(rows.frame.rowCount - labelled.rowCount)
         events?(.rowsRead(rows.frame.rowCount, source: "training"))
         state.logger.info("training rows read", metadata: ["rows": "\(labelled.rowCount)", "source": "\(source)"])
+
+        if scoresAfter, let schema = described.schema {
+            readAhead = try await startScoringRead(training: schema, target: target, date: date)
+        }
 
         try enter(.fit, &state, db)
         let events = self.events
@@ -361,6 +390,30 @@ public struct JobRunner: Sendable {
         return (version, fitted, profile)
     }
 
+    /// How many scoring batches a training run reads while it fits.
+    static let readAheadBatches = 4
+
+    /// Starts reading the scoring source (PostgreSQL only) when its schema has every training
+    /// column but the target, with the same type: the model will then read nothing it lacks.
+    /// The exact check against the fitted model still runs before a batch is used; a source
+    /// that fails this one is not read before it.
+    private func startScoringRead(training: Schema, target: String, date: LogicalDate) async throws -> BatchReadAhead? {
+        guard let pg = job.scoringSource.postgres(database, date: date) else { return nil }
+        let scoring = try await job.scoringSource.schema(database, date: date, job: job.name)
+        guard let schema = scoring.schema else { return nil }
+        for field in training.fields where field.name != target {
+            guard schema[field.name]?.type == field.type else { return nil }
+        }
+        return BatchReadAhead(try await pg.batches(of: job.batchRows), ahead: Self.readAheadBatches)
+    }
+
+    /// The training columns' profile a stored artifact carries (for the drift gate).
+    static func trainingProfile(_ metadata: Artifact.Metadata) -> DataProfile? {
+        metadata.annotations?["training_profile"].flatMap {
+            try? JSONDecoder().decode(DataProfile.self, from: JSONEncoder().encode($0))
+        }
+    }
+
     /// ROC-AUC of the second class for two classes, accuracy for more, R² for values.
     static func defaultMetric(_ fitted: FittedPipeline) -> Scoring {
         if let classes = fitted.target?.classes {
@@ -371,10 +424,11 @@ public struct JobRunner: Sendable {
 
     // MARK: Scoring
 
-    private func score(_ db: PostgresConnection, _ state: inout RunState, run: RunID?, version: Int, fitted: FittedPipeline,
-                       profile: DataProfile?) async throws {
+    func score(_ db: PostgresConnection, _ state: inout RunState, run: RunID?, version: Int, fitted: FittedPipeline,
+                       profile: DataProfile?, readAhead: BatchReadAhead?) async throws {
         let date = state.request.logicalDate
         let source = job.scoringSource
+        let shard = state.request.shard, part = shard?.index ?? 0
         state.result.scoredWith = version
         state.reportParts.scoring = fitted
         if state.reportParts.decision.isEmpty { state.reportParts.decision = "Scored with the deployed v\(version)." }
@@ -389,10 +443,14 @@ public struct JobRunner: Sendable {
             problems += fitted.inputSchema.fields.filter { !described.names.contains($0.name) }
                 .map { "no column '\($0.name)' (\($0.type))" }
         }
-        if !problems.isEmpty { throw JobError.schemaMismatch(job: job.name, source: "scoring \(source)", problems: problems) }
+        if !problems.isEmpty {
+            var readAhead = readAhead
+            await readAhead?.cancel()
+            throw JobError.schemaMismatch(job: job.name, source: "scoring \(source)", problems: problems)
+        }
 
         let constants: [ScoreOutput.Constant] = [
-            .init("logical_date", .date(date.days)), .init("shard", .int64(0)),
+            .init("logical_date", .date(date.days)), .init("shard", .int64(Int64(part))),
             .init("model_version", .int64(Int64(version))), .init("run_id", .int64(run ?? 0)),
             .timestamp("scored_at", Date()),
         ]
@@ -414,16 +472,26 @@ public struct JobRunner: Sendable {
             state.result.counts.scored += scored.rowCount
             guard let run else { return }
             if !staged { try publisher.ensureTable(for: scored.schema, job: job.name) }
-            state.result.counts.written += try publisher.stage(scored, run: run, date: date, shard: 0, append: staged, finish: false)
+            state.result.counts.written += try publisher.stage(scored, run: run, date: date, shard: part, append: staged, finish: false)
             staged = true
             events?(.rowsStaged(state.result.counts.written))
         }
 
         try enter(.score, &state, db)
-        if let pg = source.postgres(database, date: date) {
-            for try await batch in try await pg.batches(of: job.batchRows) {
-                try handle(batch, lines: nil, &state)
-                events?(.rowsRead(state.result.counts.read, source: "scoring"))
+        let pgSource = try shard.map { try source.postgres(database, date: date, shard: $0, keys: keys, connection: db) }
+            ?? source.postgres(database, date: date)
+        if let pg = pgSource {
+            // The next batch is read while this one is scored and staged.
+            var reader: BatchReadAhead
+            if let readAhead { reader = readAhead } else { reader = BatchReadAhead(try await pg.batches(of: job.batchRows)) }
+            do {
+                while let batch = try await reader.next() {
+                    try handle(batch, lines: nil, &state)
+                    events?(.rowsRead(state.result.counts.read, source: "scoring"))
+                }
+            } catch {
+                await reader.cancel()
+                throw error
             }
         } else {
             let types = Dictionary((fitted.keys + fitted.inputSchema.fields).map { ($0.name, $0.type) }, uniquingKeysWith: { a, _ in a })
@@ -463,10 +531,12 @@ public struct JobRunner: Sendable {
             // Nothing to score tonight: publish an empty night (replacing the date's rows).
             let empty = try Frame.empty(try fitted.outputSchema(for: output, input: nil))
             try publisher.ensureTable(for: empty.schema, job: job.name)
-            try publisher.stage(empty, run: run, date: date, shard: 0, finish: false)
+            try publisher.stage(empty, run: run, date: date, shard: part, finish: false)
         }
         try enter(.stage, &state, db)
-        try publisher.seal(run: run, date: date, shard: 0)
+        try publisher.seal(run: run, date: date, shard: part)
+        // A shard stops here: the publish step commits every shard at once.
+        guard shard == nil else { return }
 
         try enter(.publish, &state, db)
         let finish = RunLedger(db).finishStatement(run, status: .succeeded, counts: state.result.counts,

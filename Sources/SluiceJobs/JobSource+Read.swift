@@ -42,6 +42,22 @@ extension JobSource {
         }
     }
 
+    /// The PostgreSQL source of `shard`'s rows for `date` (identifiers quoted by
+    /// `connection`), or `nil` for a CSV source.
+    func postgres(_ configuration: PostgresConfiguration, date: LogicalDate, shard: JobShard, keys: [String],
+                  connection: PostgresConnection) throws -> PostgresSource? {
+        let sql: String
+        switch self {
+        case .table(let t):
+            let name = try connection.quote(t.name)
+            sql = "SELECT * FROM " + (try t.schema.map { try connection.quote($0) + "." + name } ?? name)
+        case .query(let q): sql = q
+        case .csv, .csvDrop: return nil
+        }
+        let restricted = try shard.restricting(sql, keys: keys) { try connection.quote($0) }
+        return PostgresSource(configuration, query: restricted, parameters: sql.contains("$1") ? [.date(date.days)] : [])
+    }
+
     /// The CSV input for `date`, refusing a missing file with exit 66.
     func csvInput(date: LogicalDate, job: String) throws -> CSVInput? {
         guard let path = csvPath(for: date) else { return nil }

@@ -6,8 +6,8 @@ import SluicePostgres
 /// The predictions table is `PARTITION BY LIST (logical_date)`, one partition per night.
 /// A run stages its rows in parts, `TABLE_YYYYMMDD_rRUN_pSHARD`: plain tables shaped like
 /// the predictions table, each filled by one binary COPY (several processes can each stage a
-/// shard of one run), then given `CHECK (logical_date = D AND shard = K)` and a unique index
-/// on the keys, all before publishing. The publishing transaction then:
+/// shard of one run), created with `CHECK (logical_date = D AND shard = K)` and given a unique
+/// index on the keys after its last batch, all before publishing. The publishing transaction then:
 ///
 /// 1. creates the night's table `TABLE_YYYYMMDD_rRUN`, `PARTITION BY LIST (shard)`, and
 ///    attaches every part to it;
@@ -114,7 +114,9 @@ public struct PredictionPublisher {
         let q = try quoted(part)
         if !append {
             try connection.execute("DROP TABLE IF EXISTS \(q)")
-            try connection.execute("CREATE TABLE \(q) (LIKE \(try quoted(table)) INCLUDING DEFAULTS)")
+            // The bound CHECK comes with the table: COPY checks each row as it arrives, which
+            // costs nothing like the full scan of adding it afterwards.
+            try connection.execute("CREATE TABLE \(q) (LIKE \(try quoted(table)) INCLUDING DEFAULTS, \(bound(date, shard)))")
         }
         let written = frame.rowCount == 0 ? 0 : try connection.write(frame, to: part, mode: .append,
                                                                        options: PostgresWriteOptions(createIfMissing: false))
@@ -122,24 +124,32 @@ public struct PredictionPublisher {
         return written
     }
 
-    /// Adds the part's bound CHECK and unique key index (after its last batch).
+    /// The part's bound: the partition constraint its ATTACHes then need not scan for.
+    private func bound(_ date: LogicalDate, _ shard: Int) -> String {
+        "CHECK (logical_date = \(dateLiteral(date)) AND shard = \(shard))"
+    }
+
+    /// Adds the part's unique key index (after its last batch; the part was created with its
+    /// bound CHECK).
     public func seal(run: RunID, date: LogicalDate, shard: Int) throws {
         let q = try quoted(sibling(partName(date, run, shard)))
-        try connection.execute("ALTER TABLE \(q) ADD CHECK (logical_date = \(dateLiteral(date)) AND shard = \(shard))")
         if !keys.isEmpty {
             let keyList = try keys.map { try connection.quote($0) }.joined(separator: ", ")
             try connection.execute("CREATE UNIQUE INDEX ON \(q) (\(keyList))")
         }
     }
 
-    /// The shards staged for `run`.
-    public func stagedShards(run: RunID, date: LogicalDate) throws -> [Int] {
+    /// The shards staged for `run`; `sealed`: only those whose unique key index is built (their
+    /// last batch was staged), when the table has keys.
+    public func stagedShards(run: RunID, date: LogicalDate, sealed: Bool = false) throws -> [Int] {
         let prefix = nightName(date, run) + "_p"
+        let sealedOnly = sealed && !keys.isEmpty
         return try connection.rows("""
             SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = coalesce($1, current_schema()) AND c.relkind = 'r' AND NOT c.relispartition
               AND left(c.relname::text, $2::integer) = $3
-            """, [table.schema.map { .string($0) } ?? .null, .int64(Int64(prefix.count)), .string(prefix)])
+              AND (NOT $4 OR EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisunique))
+            """, [table.schema.map { .string($0) } ?? .null, .int64(Int64(prefix.count)), .string(prefix), .bool(sealedOnly)])
             .compactMap { $0.first.flatMap { $0 }.flatMap { Int($0.dropFirst(prefix.count)) } }.sorted()
     }
 
@@ -170,9 +180,9 @@ public struct PredictionPublisher {
         }
     }
 
-    /// Drops everything `run` staged for `date` (after a failure).
-    public func discard(run: RunID, date: LogicalDate) {
-        for shard in (try? stagedShards(run: run, date: date)) ?? [] {
+    /// Drops everything `run` staged for `date` (after a failure), or only `shard`'s part.
+    public func discard(run: RunID, date: LogicalDate, shard only: Int? = nil) {
+        for shard in (try? stagedShards(run: run, date: date)) ?? [] where only == nil || only == shard {
             if let q = try? quoted(sibling(partName(date, run, shard))) { _ = try? connection.execute("DROP TABLE IF EXISTS \(q)") }
         }
     }

@@ -54,14 +54,14 @@ public struct RunLedger {
 
     /// Marks the job's `running` rows `abandoned`: called while holding the job's lock, so
     /// no run of the job is alive and such rows were left by a crash, a kill or a lost
-    /// connection. Returns their run ids.
+    /// connection. Returns their run ids. `kept` is spared (the sharded run being published).
     @discardableResult
-    public func abandonStale(job: String) throws -> [RunID] {
+    public func abandonStale(job: String, except kept: RunID? = nil) throws -> [RunID] {
         try connection.rows("""
             UPDATE sluice.runs SET status = 'abandoned', ended_at = clock_timestamp(),
                 error = coalesce(error, 'abandoned: the process ended before the run finished (found by a later run)')
-            WHERE job = $1 AND status = 'running' RETURNING run_id
-            """, [.string(job)]).compactMap { $0.first.flatMap { $0.flatMap { Int64($0) } } }
+            WHERE job = $1 AND status = 'running' AND run_id IS DISTINCT FROM $2 RETURNING run_id
+            """, [.string(job), kept.map { .int64($0) } ?? .null]).compactMap { $0.first.flatMap { $0.flatMap { Int64($0) } } }
     }
 
     /// Records a new `running` run and returns its id.

@@ -10,8 +10,11 @@ enum RunLock {
 
     /// Takes the job's lock on `connection`, or throws ``JobError/locked(job:holder:)`` naming
     /// the holder's backend when another session has it.
-    static func acquire(_ connection: PostgresConnection, job: String) throws {
-        let got = try connection.rows("SELECT pg_try_advisory_lock(\(keySQL))", [.string(job)]).first?.first ?? nil
+    /// `shared`: the lock several shards of one run hold together (an exclusive holder
+    /// excludes them all, and they exclude it).
+    static func acquire(_ connection: PostgresConnection, job: String, shared: Bool = false) throws {
+        let function = shared ? "pg_try_advisory_lock_shared" : "pg_try_advisory_lock"
+        let got = try connection.rows("SELECT \(function)(\(keySQL))", [.string(job)]).first?.first ?? nil
         guard got == "t" else {
             let holder = try? connection.rows("""
                 SELECT a.pid::text || coalesce(' on ' || nullif(a.client_hostname, ''), '') || coalesce(', ' || nullif(a.application_name, ''), '')
@@ -25,7 +28,7 @@ enum RunLock {
     }
 
     /// Releases the lock (closing the connection also does).
-    static func release(_ connection: PostgresConnection, job: String) {
-        _ = try? connection.execute("SELECT pg_advisory_unlock(\(keySQL))", [.string(job)])
+    static func release(_ connection: PostgresConnection, job: String, shared: Bool = false) {
+        _ = try? connection.execute("SELECT \(shared ? "pg_advisory_unlock_shared" : "pg_advisory_unlock")(\(keySQL))", [.string(job)])
     }
 }

@@ -117,8 +117,10 @@ public struct PostgresBatches: AsyncSequence, Sendable {
         Iterator(state: ReaderState(configuration: configuration, origin: origin, options: options), rowsPerBatch: rowsPerBatch)
     }
 
-    /// Reads one batch per `next()`, on a thread of its own.
-    public struct Iterator: AsyncIteratorProtocol {
+    /// Reads one batch per `next()`, on a thread of its own. It may move to another task
+    /// (to read the next batch while the caller works on this one), as long as one `next()`
+    /// runs at a time.
+    public struct Iterator: AsyncIteratorProtocol, Sendable {
         let state: ReaderState
         let rowsPerBatch: Int
 

@@ -54,6 +54,42 @@ public struct FeatureEncoding: Codable, Sendable, Equatable {
 
     /// The `rows × names.count` feature matrix of `frame` (the last stage's output).
     func matrix<S: BLASScalar>(_ frame: Frame, report: inout TransformReport) throws -> Matrix<S> {
+        let numeric = try numericFrame(frame, report: &report)
+        return try framing("features") { () throws(FrameError) in
+            try numeric.matrix(columns: names, as: S.self, nulls: allowsMissing ? .nan : .error)
+        }
+    }
+
+    /// The same matrix as ``matrix(_:report:)``, built from `frame` a few columns at a time,
+    /// each block's columns released once copied (`frame` is left empty): the fit path then
+    /// never holds the whole transformed frame and the whole matrix at once.
+    func matrix<S: BLASScalar>(consuming frame: inout Frame, report: inout TransformReport) throws -> Matrix<S> {
+        var numeric = try numericFrame(frame, report: &report)
+        frame = Frame()
+        let rows = numeric.rowCount, width = names.count, block = 4
+        var x = Matrix<S>(rows: rows, columns: width)
+        var first = 0
+        while first < width {
+            let picked = Array(names[first..<min(width, first + block)])
+            let part: Matrix<S> = try framing("features") { () throws(FrameError) in
+                try numeric.matrix(columns: picked, as: S.self, nulls: allowsMissing ? .nan : .error)
+            }
+            numeric = try framing("features") { () throws(FrameError) in try numeric.dropping(picked) }
+            let k = picked.count, offset = first
+            x.withUnsafeMutableBufferPointer { out in
+                part.withUnsafeBufferPointer { p in
+                    for i in 0..<rows {
+                        for c in 0..<k { out[i &* width &+ offset &+ c] = p[i &* k &+ c] }
+                    }
+                }
+            }
+            first += k
+        }
+        return x
+    }
+
+    /// `frame` with its categorical features replaced by their codes (as numbers).
+    private func numericFrame(_ frame: Frame, report: inout TransformReport) throws -> Frame {
         guard frame.columnNames == names else {
             throw PipelineError.schemaMismatch(column: "features", expected: names.joined(separator: ", "),
                                                actual: frame.columnNames.joined(separator: ", "))
@@ -77,8 +113,6 @@ public struct FeatureEncoding: Codable, Sendable, Equatable {
             report.noteUnknown(stage: "features", column: name, count: unknown)
             numeric = try framing("features") { () throws(FrameError) in try numeric.setting(name, to: .double(codes)) }
         }
-        return try framing("features") { () throws(FrameError) in
-            try numeric.matrix(columns: names, as: S.self, nulls: allowsMissing ? .nan : .error)
-        }
+        return numeric
     }
 }

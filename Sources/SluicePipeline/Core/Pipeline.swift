@@ -139,7 +139,9 @@ public struct Pipeline<L: Learner>: Sendable {
             try TargetDescription(name: name, column: targetColumn!, kind: estimator.targetKind)
         }
         var report = TransformReport()
-        let model = try fitLearner(estimator, encoding: encoding, features: current, target: targetColumn,
+        // The transformed frame becomes the matrix block by block and is released on the way.
+        let x: Matrix<L.Scalar> = try encoding.matrix(consuming: &current, report: &report)
+        let model = try fitLearner(estimator, encoding: encoding, features: x, target: targetColumn,
                                    description: targetDescription, sampleWeights: sampleWeights,
                                    validation: validation, stages: fitted, context: &context, report: &report)
         let required = try FittedPipeline.requiredInput(trainingSchema, stages: fitted, features: encoding.names)
@@ -155,11 +157,10 @@ public struct Pipeline<L: Learner>: Sendable {
                               trainingBalance: balance)
     }
 
-    private func fitLearner(_ learner: L, encoding: FeatureEncoding, features: Frame, target: Column?,
+    private func fitLearner(_ learner: L, encoding: FeatureEncoding, features x: Matrix<L.Scalar>, target: Column?,
                             description: TargetDescription?, sampleWeights: [Double]?, validation: Frame?,
                             stages: [AnyFittedTransformer], context: inout FitContext,
                             report: inout TransformReport) throws -> L.Model {
-        let x: Matrix<L.Scalar> = try encoding.matrix(features, report: &report)
         var data = TrainingSet(features: x, featureNames: encoding.names, categorical: encoding.categorical,
                                target: try description?.target(target!) ?? .none, sampleWeights: sampleWeights)
         if let validation {

@@ -53,7 +53,14 @@ public struct ColumnTransformer: Transformer {
     }
 
     public func fit(_ frame: Frame, context: inout FitContext) throws -> Fitted {
-        var fittedRoutes = [Fitted.FittedRoute](), used = Set<String>()
+        try fitTransform(frame, context: &context).0
+    }
+
+    /// Fits each route's stages and keeps what they produced on the way: the training output
+    /// is the routes' outputs side by side (then the passed-through columns), so the fit path
+    /// never transforms the training rows a second time.
+    public func fitTransform(_ frame: Frame, context: inout FitContext) throws -> (Fitted, Frame) {
+        var fittedRoutes = [Fitted.FittedRoute](), used = Set<String>(), named: [(Field, Column)] = []
         for (i, r) in routes.enumerated() {
             let names = try r.columns.resolve(in: frame.schema, stage: name)
             used.formUnion(names)
@@ -67,14 +74,20 @@ public struct ColumnTransformer: Transformer {
                 }
             }
             fittedRoutes.append(Fitted.FittedRoute(columns: names, stages: stages))
+            named += zip(part.schema.fields, part.columns).map { ($0, $1) }
         }
         let passthrough = remainder == .passthrough ? frame.columnNames.filter { !used.contains($0) } : []
+        for n in passthrough {
+            let i = try framing(name) { () throws(FrameError) in try frame.schema.requireIndex(of: n) }
+            named.append((frame.schema[i], frame.columns[i]))
+        }
         let inputNames = frame.columnNames.filter { used.contains($0) || passthrough.contains($0) }
         var fitted = Fitted(routes: fittedRoutes, passthrough: passthrough,
                             inputSchema: try ColumnValues.subschema(frame.schema, inputNames, stage: name),
                             outputSchema: frame.schema)
+        // The schema as scoring produces it (from no rows: cheap, and the same for any data).
         fitted.outputSchema = try fitted.transform(frame.head(0)).schema
-        return fitted
+        return (fitted, try ColumnValues.frame(named, stage: name))
     }
 
     /// Fitted state: each route's columns and fitted stages, and the passed-through columns.

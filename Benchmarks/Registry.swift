@@ -2,7 +2,8 @@
 enum Registry {
     /// In run order; generating data last keeps its write-back from disturbing the reads.
     static let all: [Workload] = computeWorkloads + csvWorkloads + pipelineWorkloads + balanceWorkloads + boostingWorkloads
-        + learnerWorkloads + treeWorkloads + neuralWorkloads + postgresWorkloads + jobWorkloads + dataWorkloads + reportWorkloads
+        + learnerWorkloads + sparseWorkloads + treeWorkloads + neuralWorkloads + postgresWorkloads + jobWorkloads + dataWorkloads
+        + reportWorkloads
 
     static func workload(named name: String) -> Workload? { all.first { $0.name == name } }
 }

@@ -679,5 +679,30 @@ PEERS.update({
     "nn.lstm.epoch_5k": torch_epoch("nn.lstm.epoch_5k", _LSTMNet.make, _tokens, 64, binary=True),
 })
 
+# --- sparse text: TF-IDF + logistic regression ---------------------------------------
+
+def text_logreg(args):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    path = os.path.join(args.data_dir, "text_120k.tsv")  # written by sluice-bench (runs first)
+    with open(path, encoding="utf-8") as f:
+        rows = [line.rstrip("\n").split("\t", 1) for line in f]
+    labels = [r[0] for r in rows]
+    docs = [r[1] if len(r) > 1 else "" for r in rows]
+    train, test, y = docs[:100_000], docs[100_000:], labels[:100_000]
+    out = []
+    def body():
+        v = TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_features=100_000, sublinear_tf=True)
+        x = v.fit_transform(train)
+        out.append((v, LogisticRegression(C=1.0, max_iter=100, tol=1e-4).fit(x, y), x))
+    s, rss = best(args.repeats, body)
+    v, m, x = out[-1]
+    auc = roc_auc_score([1 if l == "pos" else 0 for l in labels[100_000:]], m.predict_proba(v.transform(test))[:, 1])
+    return [figure("fit.text_logreg.100k", "sklearn TfidfVectorizer + LogisticRegression", s, len(train), rss, auc=auc,
+                   features=x.shape[1], stored=x.nnz, iterations=int(m.n_iter_[0]))]
+
+PEERS.update({"fit.text_logreg.100k": text_logreg})
+
 if __name__ == "__main__":
     main()

@@ -13,6 +13,7 @@ extension ArtifactCodec {
         GaussianNaiveBayes.Model.self, DiscreteNaiveBayesModel.self, KMeans.Model.self, ElasticNet.Model.self,
         LinearSVC.Model.self, CalibratedClassifier<LinearSVC>.Model.self, CalibratedClassifier<LogisticRegression>.Model.self,
         CalibratedClassifier<GaussianNaiveBayes>.Model.self,
+        GeneralizedLinearRegressor.Model.self,
     ]
 
     /// Every stage and model kind Sluice ships: the codec a job uses to load whatever model

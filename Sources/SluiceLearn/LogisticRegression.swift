@@ -14,6 +14,14 @@ import SluicePipeline
 ///
 /// Newton's method needs the Hessian, of side `classes' · (features + 1)`: it is built
 /// with BLAS in row blocks over both cores, which is fast for up to a few hundred features.
+/// For wider problems choose ``LogisticSolver/lbfgs`` (limited-memory BFGS, no Hessian),
+/// which also fits sparse features (``fit(sparse:_:sampleWeights:context:)``).
+///
+/// With ``LogisticPenalty/l1`` the penalty is `‖W‖₁` instead of `½‖W‖²` (scikit-learn's
+/// `penalty="l1"`), minimised by OWL-QN, the orthant-wise form of L-BFGS: it needs only
+/// the gradient of the smooth part, so the same code serves dense and sparse features
+/// (coordinate descent would need column access, a second copy of a sparse matrix in
+/// column order, and one pass per coordinate), and it yields exact zeros.
 public struct LogisticRegression: Learner, Codable, Equatable {
     public typealias Scalar = Double
     public var targetKind: TargetKind { .classes }
@@ -28,15 +36,36 @@ public struct LogisticRegression: Learner, Codable, Equatable {
     public var maxIterations: Int
     /// Converged when the largest gradient entry is below `tolerance × max(1, its first value)`,
     /// or when the Newton decrement says the objective cannot improve beyond rounding noise.
+    /// (L-BFGS: when the largest entry of the gradient of the objective divided by
+    /// `C · Σ weights` is below `tolerance`, scikit-learn's `tol` for `lbfgs`.)
     public var tolerance: Double
+    /// The penalty on the coefficients (intercepts are never penalised).
+    public var penalty: LogisticPenalty
+    /// How the objective is minimised. ``LogisticPenalty/l1`` needs ``LogisticSolver/lbfgs``.
+    public var solver: LogisticSolver
 
     public init(c: Double = 1, fitIntercept: Bool = true, classWeight: ClassWeight = .uniform,
-                maxIterations: Int = 100, tolerance: Double = 1e-10) {
+                maxIterations: Int = 100, tolerance: Double = 1e-10, penalty: LogisticPenalty = .l2,
+                solver: LogisticSolver = .newton) {
         self.c = c
         self.fitIntercept = fitIntercept
         self.classWeight = classWeight
         self.maxIterations = maxIterations
         self.tolerance = tolerance
+        self.penalty = penalty
+        self.solver = solver
+    }
+
+    /// Decodes hyperparameters; `penalty` and `solver` default to `.l2` and `.newton` when absent
+    /// (artifacts written before they existed).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(c: try c.decode(Double.self, forKey: .c), fitIntercept: try c.decode(Bool.self, forKey: .fitIntercept),
+                  classWeight: try c.decode(ClassWeight.self, forKey: .classWeight),
+                  maxIterations: try c.decode(Int.self, forKey: .maxIterations),
+                  tolerance: try c.decode(Double.self, forKey: .tolerance),
+                  penalty: try c.decodeIfPresent(LogisticPenalty.self, forKey: .penalty) ?? .l2,
+                  solver: try c.decodeIfPresent(LogisticSolver.self, forKey: .solver) ?? .newton)
     }
 
     /// A fitted logistic model.
@@ -63,9 +92,27 @@ public struct LogisticRegression: Learner, Codable, Equatable {
             return z
         }
 
+        /// The raw scores `x · Wᵀ + b` (`n × m`) of sparse rows.
+        public func decisionFunction(_ x: SparseMatrix<Double>) throws -> Matrix<Double> {
+            try LogisticRegression.checkSparse(x, rows: nil, featureCount: featureCount)
+            var z = x.multiplied(by: coefficients.transposed.copy())
+            z.add(toEachRow: intercepts)
+            return z
+        }
+
+        /// Class probabilities of sparse rows (`n × classes`).
+        public func predictProbabilities(_ x: SparseMatrix<Double>) throws -> Matrix<Double> {
+            Self.probabilities(fromScores: try decisionFunction(x))
+        }
+
         public func predictProbabilities(_ x: Matrix<Double>) throws -> Matrix<Double> {
-            var z = try decisionFunction(x)
-            if coefficients.rows == 1 {
+            Self.probabilities(fromScores: try decisionFunction(x))
+        }
+
+        /// Sigmoid (one score column) or softmax of raw scores.
+        static func probabilities(fromScores scores: Matrix<Double>) -> Matrix<Double> {
+            var z = scores
+            if z.columns == 1 {
                 z.apply(.sigmoid)
                 return Matrix(rows: z.rows, columns: 2) { out in
                     z.withUnsafeBufferPointer { p in
@@ -99,9 +146,39 @@ public struct LogisticRegression: Learner, Codable, Equatable {
     }
 
     /// Fits on `x` (`n × p`, finite) and class labels `y`, each row weighted by `sampleWeights`;
-    /// reports each Newton iteration to `context`'s observer and honours its cancellation.
+    /// reports each iteration to `context`'s observer and honours its cancellation.
     public func fit(_ x: Matrix<Double>, _ y: ClassLabels, sampleWeights: [Double]? = nil,
                     context: FitContext = FitContext(seed: 0)) throws -> Model {
+        try LearnerInput.check(TrainingSet(features: x, target: .classes(y), sampleWeights: sampleWeights), learner: Model.kind)
+        let weights = try checkedWeights(y, sampleWeights: sampleWeights)
+        let problem = LogisticProblem(x: x, labels: y.codes, classes: y.classes.count, weights: weights,
+                                      c: c, fitIntercept: fitIntercept)
+        if solver == .newton {
+            var newton = problem
+            let (theta, iterations, converged) = try newton.minimise(maxIterations: maxIterations, tolerance: tolerance,
+                                                                    context: context)
+            return model(problem.unpack(theta), classes: y.classes, iterations: iterations, converged: converged)
+        }
+        return try fitLBFGS(problem, classes: y.classes, context: context)
+    }
+
+    /// Fits on sparse features `x` (`n × p`, finite) and class labels `y` with L-BFGS (OWL-QN for
+    /// ``LogisticPenalty/l1``), whatever ``solver`` says: products with `x` and its transpose
+    /// are the only work per iteration, so a 100 000-term TF-IDF matrix trains without ever
+    /// being dense. The model is the same as a dense fit's and predicts dense or sparse rows.
+    public func fit(sparse x: SparseMatrix<Double>, _ y: ClassLabels, sampleWeights: [Double]? = nil,
+                    context: FitContext = FitContext(seed: 0)) throws -> Model {
+        guard x.rows > 0 else { throw EstimatorError.empty(estimator: Model.kind) }
+        try Self.checkSparse(x, rows: y.count, featureCount: nil)
+        try LearnerInput.weights(sampleWeights, rows: x.rows, learner: Model.kind)
+        let weights = try checkedWeights(y, sampleWeights: sampleWeights)
+        let problem = LogisticProblem(x: LogisticSparseDesign(x), labels: y.codes, classes: y.classes.count, weights: weights,
+                                      c: c, fitIntercept: fitIntercept)
+        return try fitLBFGS(problem, classes: y.classes, context: context)
+    }
+
+    /// Checks the hyperparameters and the labels; returns each row's weight (sample × class weight).
+    func checkedWeights(_ y: ClassLabels, sampleWeights: [Double]?) throws -> [Double] {
         let name = Model.kind
         guard c > 0, c.isFinite else {
             throw EstimatorError.invalidHyperparameter(estimator: name, name: "c", reason: "must be finite and > 0")
@@ -109,7 +186,13 @@ public struct LogisticRegression: Learner, Codable, Equatable {
         guard maxIterations > 0 else {
             throw EstimatorError.invalidHyperparameter(estimator: name, name: "maxIterations", reason: "must be > 0")
         }
-        try LearnerInput.check(TrainingSet(features: x, target: .classes(y), sampleWeights: sampleWeights), learner: name)
+        guard tolerance >= 0, tolerance.isFinite else {
+            throw EstimatorError.invalidHyperparameter(estimator: name, name: "tolerance", reason: "must be finite and >= 0")
+        }
+        if penalty == .l1 && solver == .newton {
+            throw EstimatorError.invalidHyperparameter(estimator: name, name: "penalty",
+                                                       reason: "l1 needs solver .lbfgs (OWL-QN); Newton needs a smooth penalty")
+        }
         let present = y.classCounts.enumerated().filter { $0.element > 0 }
         guard present.count >= 2 else {
             throw EstimatorError.singleClass(estimator: name, className: present.first.map { y.classes[$0.offset] })
@@ -118,25 +201,125 @@ public struct LogisticRegression: Learner, Codable, Equatable {
             throw EstimatorError.invalidHyperparameter(estimator: name, name: "classWeight",
                                                        reason: "has \(w.count) weights for \(y.classes.count) classes")
         }
-        let weights = classWeight.sampleWeights(for: y, sampleWeights: sampleWeights)
-        var problem = NewtonProblem(x: x, labels: y.codes, classes: y.classes.count, weights: weights,
-                                    c: c, fitIntercept: fitIntercept)
-        let (theta, iterations, converged) = try problem.minimise(maxIterations: maxIterations, tolerance: tolerance,
-                                                                 context: context)
-        var (coefficients, intercepts) = problem.unpack(theta)
+        return classWeight.sampleWeights(for: y, sampleWeights: sampleWeights)
+    }
+
+    /// Sparse features: `rows` rows (when given), `featureCount` columns (when given), finite values.
+    static func checkSparse(_ x: SparseMatrix<Double>, rows: Int?, featureCount: Int?) throws {
+        if let rows, rows != x.rows {
+            throw EstimatorError.lengthMismatch(estimator: Model.kind, rows: x.rows, targets: rows)
+        }
+        if let featureCount, featureCount != x.columns {
+            throw EstimatorError.featureCountMismatch(estimator: Model.kind, expected: featureCount, got: x.columns)
+        }
+        if let e = x.values.firstIndex(where: { !$0.isFinite }) {
+            let row = x.rowOffsets.lastIndex { $0 <= e } ?? 0
+            throw EstimatorError.nonFinite(estimator: Model.kind, row: min(row, x.rows - 1), column: Int(x.columnIndices[e]))
+        }
+    }
+
+    /// Minimises the problem, scaled by `1 / (C · Σ weights)` as scikit-learn's `lbfgs` does,
+    /// with L-BFGS (``LogisticPenalty/l2``) or OWL-QN (``LogisticPenalty/l1``).
+    func fitLBFGS<Design: LogisticDesign>(_ problem: LogisticProblem<Design>, classes: [String],
+                                          context: FitContext) throws -> Model {
+        let scale = 1 / (c * problem.weights.reduce(0, +))
+        let l1 = penalty == .l1
+        var l1Weights = [Double]()
+        if l1 {
+            l1Weights = [Double](repeating: scale, count: problem.m * problem.block)
+            for k in 0..<problem.m { l1Weights[k * problem.block + problem.p] = 0 }
+        }
+        let solverOptions = LBFGS(maxIterations: maxIterations, gradientTolerance: tolerance)
+        let result = try solverOptions.minimize(start: [Double](repeating: 0, count: problem.m * problem.block),
+                                                l1Weights: l1Weights, { theta, gradient in
+            let (value, g) = problem.valueAndGradient(theta, ridge: !l1)
+            for i in g.indices { gradient[i] = g[i] * scale }
+            return value * scale
+        }, observe: { iteration, value, norm in
+            try context.checkCancellation(Model.kind)
+            context.observe(FitProgress(source: Model.kind, unit: .iteration, step: iteration, total: maxIterations,
+                                        metrics: ["loss": value, "gradient_norm": norm]))
+        })
+        return model(problem.unpack(result.x), classes: classes, iterations: result.iterations, converged: result.converged)
+    }
+
+    /// The model of unpacked parameters, multinomial intercepts centred.
+    func model(_ parameters: (Matrix<Double>, [Double]), classes: [String], iterations: Int, converged: Bool) -> Model {
+        var (coefficients, intercepts) = parameters
         if intercepts.count > 1 {  // softmax is shift-invariant in b: report the centred one
             let mean = intercepts.reduce(0, +) / Double(intercepts.count)
             intercepts = intercepts.map { $0 - mean }
         }
-        return Model(classes: y.classes, coefficients: coefficients, intercepts: intercepts,
+        return Model(classes: classes, coefficients: coefficients, intercepts: intercepts,
                      iterations: iterations, converged: converged)
+    }
+}
+
+/// The penalty of a ``LogisticRegression``.
+public enum LogisticPenalty: String, Sendable, Codable, Equatable {
+    /// `½‖W‖²` (ridge), scikit-learn's default.
+    case l2
+    /// `‖W‖₁` (lasso): sparse coefficients.
+    case l1
+}
+
+/// How a ``LogisticRegression`` is minimised.
+public enum LogisticSolver: String, Sendable, Codable, Equatable {
+    /// Newton's method with the full Hessian: fastest for up to a few hundred features.
+    case newton
+    /// Limited-memory BFGS (OWL-QN with an L1 penalty): no Hessian, for wide or sparse features.
+    case lbfgs
+}
+
+/// A design matrix as the logistic loss uses it: scores `X · Wᵀ` and gradients `Rᵀ · X`.
+protocol LogisticDesign: Sendable {
+    var rows: Int { get }
+    var columns: Int { get }
+    /// `X · Wᵀ` (`n × m`) for `W` of `m × p`.
+    func scores(_ w: Matrix<Double>) -> Matrix<Double>
+    /// `α · Rᵀ · X` (`m × p`) for `R` of `n × m`.
+    func weightedSums(_ r: Matrix<Double>, alpha: Double) -> Matrix<Double>
+}
+
+extension Matrix: LogisticDesign where Scalar == Double {
+    func scores(_ w: Matrix<Double>) -> Matrix<Double> {
+        var z = Matrix<Double>(rows: rows, columns: w.rows)
+        if columns > 0 { z.gemm(self, w.transposed) }
+        return z
+    }
+
+    func weightedSums(_ r: Matrix<Double>, alpha: Double) -> Matrix<Double> {
+        var g = Matrix<Double>(rows: r.columns, columns: columns)
+        if columns > 0 { g.gemm(r.transposed, self, alpha: alpha) }
+        return g
+    }
+}
+
+/// Sparse features with their transpose, built once, so that `Rᵀ · X = (Xᵀ · R)ᵀ` is a row-parallel product.
+struct LogisticSparseDesign: LogisticDesign {
+    let x: SparseMatrix<Double>
+    let xt: SparseMatrix<Double>
+    var rows: Int { x.rows }
+    var columns: Int { x.columns }
+
+    init(_ x: SparseMatrix<Double>) {
+        self.x = x
+        xt = x.transposed()
+    }
+
+    func scores(_ w: Matrix<Double>) -> Matrix<Double> { x.multiplied(by: w.transposed.copy()) }
+
+    func weightedSums(_ r: Matrix<Double>, alpha: Double) -> Matrix<Double> {
+        var g = xt.multiplied(by: r).transposed.copy()
+        if alpha != 1 { g.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] *= alpha } } }
+        return g
     }
 }
 
 /// The penalised log-loss, its gradient and Hessian, over parameters laid out as `m` blocks
 /// of `p + 1` values (coefficients, then the intercept), and Newton's method on it.
-struct NewtonProblem {
-    let x: Matrix<Double>
+struct LogisticProblem<Design: LogisticDesign> {
+    let x: Design
     let labels: [Int]
     let weights: [Double]
     let c: Double
@@ -146,7 +329,7 @@ struct NewtonProblem {
     let p: Int
     var block: Int { p + 1 }
 
-    init(x: Matrix<Double>, labels: [Int], classes: Int, weights: [Double], c: Double, fitIntercept: Bool) {
+    init(x: Design, labels: [Int], classes: Int, weights: [Double], c: Double, fitIntercept: Bool) {
         self.x = x
         self.labels = labels
         self.weights = weights
@@ -166,8 +349,7 @@ struct NewtonProblem {
     /// Scores `n × m` and, from them, probabilities `n × m` (sigmoid or softmax).
     func probabilities(_ theta: [Double]) -> (scores: Matrix<Double>, probabilities: Matrix<Double>) {
         let (w, b) = unpack(theta)
-        var z = Matrix<Double>(rows: x.rows, columns: m)
-        if p > 0 { z.gemm(x, w.transposed) }
+        var z = x.scores(w)
         z.add(toEachRow: b)
         var prob = z
         if m == 1 { prob.apply(.sigmoid) } else { prob.softmaxRows() }
@@ -175,35 +357,41 @@ struct NewtonProblem {
     }
 
     /// The objective at `theta`.
-    func objective(_ theta: [Double]) -> Double {
+    func objective(_ theta: [Double]) -> Double { objective(theta, scores: probabilities(theta).scores, ridge: true) }
+
+    /// The objective and its gradient at `theta`, from one evaluation of the scores;
+    /// without `ridge`, only the weighted loss (the smooth part of an L1 problem).
+    func valueAndGradient(_ theta: [Double], ridge: Bool) -> (Double, [Double]) {
         let (z, prob) = probabilities(theta)
+        return (objective(theta, scores: z, ridge: ridge), gradient(theta, prob, ridge: ridge))
+    }
+
+    func objective(_ theta: [Double], scores z: Matrix<Double>, ridge: Bool) -> Double {
         var loss = 0.0
         z.withUnsafeBufferPointer { z in
-            prob.withUnsafeBufferPointer { pr in
-                for i in 0..<x.rows where weights[i] > 0 {
-                    let li: Double
-                    if m == 1 {
-                        let zi = z[i]  // log(1 + e^z) - y·z, computed without overflow
-                        li = max(zi, 0) + log1p(exp(-abs(zi))) - (labels[i] == 1 ? zi : 0)
-                    } else {
-                        let row = z.baseAddress! + i * m
-                        var mx = -Double.infinity
-                        for k in 0..<m { mx = max(mx, row[k]) }
-                        var s = 0.0
-                        for k in 0..<m { s += exp(row[k] - mx) }
-                        li = mx + log(s) - row[labels[i]]
-                    }
-                    loss += weights[i] * li
+            for i in 0..<x.rows where weights[i] > 0 {
+                let li: Double
+                if m == 1 {
+                    let zi = z[i]  // log(1 + e^z) - y·z, computed without overflow
+                    li = max(zi, 0) + log1p(exp(-abs(zi))) - (labels[i] == 1 ? zi : 0)
+                } else {
+                    let row = z.baseAddress! + i * m
+                    var mx = -Double.infinity
+                    for k in 0..<m { mx = max(mx, row[k]) }
+                    var s = 0.0
+                    for k in 0..<m { s += exp(row[k] - mx) }
+                    li = mx + log(s) - row[labels[i]]
                 }
+                loss += weights[i] * li
             }
         }
         var penalty = 0.0
-        for k in 0..<m { for j in 0..<p { penalty += theta[k * block + j] * theta[k * block + j] } }
+        if ridge { for k in 0..<m { for j in 0..<p { penalty += theta[k * block + j] * theta[k * block + j] } } }
         return c * loss + 0.5 * penalty
     }
 
     /// The gradient at `theta`, from the probabilities there.
-    func gradient(_ theta: [Double], _ prob: Matrix<Double>) -> [Double] {
+    func gradient(_ theta: [Double], _ prob: Matrix<Double>, ridge: Bool = true) -> [Double] {
         // Residual R = s ∘ (P - Y), n × m.
         var r = prob
         r.withUnsafeMutableBufferPointer { r in
@@ -215,16 +403,18 @@ struct NewtonProblem {
             }
         }
         var g = [Double](repeating: 0, count: m * block)
-        var gw = Matrix<Double>(rows: m, columns: p)
-        if p > 0 { gw.gemm(r.transposed, x, alpha: c) }  // C · Rᵀ X
+        let gw = x.weightedSums(r, alpha: c)  // C · Rᵀ X
         let gb = r.columnSums()
         for k in 0..<m {
-            for j in 0..<p { g[k * block + j] = gw[k, j] + theta[k * block + j] }
+            for j in 0..<p { g[k * block + j] = gw[k, j] + (ridge ? theta[k * block + j] : 0) }
             g[k * block + p] = fitIntercept ? c * gb[k] : 0
         }
         return g
     }
 
+}
+
+extension LogisticProblem where Design == Matrix<Double> {
     /// The Hessian at the probabilities `prob`, `(m·(p+1))²`, built over row blocks on
     /// both cores: block (k, l) is `C · X̃ᵀ diag(sᵢ pᵢₖ (δₖₗ - pᵢₗ)) X̃` with `X̃ = [X | 1]`.
     func hessian(_ prob: Matrix<Double>) -> Matrix<Double> {

@@ -68,6 +68,10 @@ enum Examples {
                 .make("LogisticRegression", LogisticRegression(), frame: logistic, target: "label", codec: codec) { preprocessing },
                 .make("LogisticRegression balanced", LogisticRegression(c: 0.5, classWeight: .balanced), frame: logistic,
                       target: "label", codec: codec) { preprocessing },
+                .make("LogisticRegression lbfgs", LogisticRegression(solver: .lbfgs), frame: logistic, target: "label",
+                      codec: codec) { preprocessing },
+                .make("LogisticRegression l1", LogisticRegression(c: 2, penalty: .l1, solver: .lbfgs), frame: logistic,
+                      target: "label", codec: codec) { preprocessing },
             ],
             HistGradientBoostingClassifier.Model.kind: [
                 .make("HistGradientBoostingClassifier (NaN and category codes natively)",
@@ -136,6 +140,12 @@ enum Examples {
                       frame: try training().dropping(["label", "score"]), target: nil, codec: codec) { preprocessing },
                 .make("KMeans 2 initialisations Elkan", KMeans(clusters: 4, initializations: 2, algorithm: .elkan), frame: try training().dropping(["label", "score"]),
                       target: nil, codec: codec) { preprocessing },
+            ],
+            GeneralizedLinearRegressor.Model.kind: [
+                .make("PoissonRegressor", GeneralizedLinearRegressor.poisson(alpha: 0.1), frame: linear, target: "score",
+                      codec: codec) { preprocessing },
+                .make("TweedieRegressor 1.5", GeneralizedLinearRegressor.tweedie(power: 1.5, alpha: 0.5), frame: linear,
+                      target: "score", codec: codec) { preprocessing },
             ],
             ElasticNet.Model.kind: [
                 .make("ElasticNet", ElasticNet(alpha: 0.1), frame: linear, target: "score", codec: codec) { preprocessing },

@@ -30,12 +30,17 @@ enum Text {
         }
     }
 
-    /// Calls `body` with each token of `text` (its UTF-8 bytes, lowercased if `lowercase`).
+    /// Calls `body` with each token of `text` (lowercased if `lowercase`).
     static func forEachToken(_ text: String, lowercase: Bool, _ body: (String) -> Void) {
+        forEachTokenBytes(text, lowercase: lowercase) { body(String(decoding: $0, as: UTF8.self)) }
+    }
+
+    /// Calls `body` with the UTF-8 bytes of each token of `text` (lowercased if `lowercase`).
+    static func forEachTokenBytes(_ text: String, lowercase: Bool, _ body: ([UInt8]) -> Void) {
         var token = [UInt8](), length = 0
         token.reserveCapacity(32)
         func end() {
-            if length >= 2 { body(String(decoding: token, as: UTF8.self)) }
+            if length >= 2 { body(token) }
             token.removeAll(keepingCapacity: true)
             length = 0
         }
@@ -203,4 +208,14 @@ public enum VectorNorm: String, Sendable, Codable, Equatable {
     /// Unit sum of absolute values.
     case l1
     case none
+}
+
+/// scikit-learn's default word tokenizer (`token_pattern=r"(?u)\b\w\w+\b"`, optionally
+/// lowercased), as the vectorizers here use it, for vectorizers in other modules (the sparse
+/// text vectorizer of SluiceLearn).
+public enum TextTokenizer {
+    /// Calls `body` with the UTF-8 bytes of each token of `text`, in order.
+    public static func forEachToken(_ text: String, lowercase: Bool = true, _ body: ([UInt8]) -> Void) {
+        Text.forEachTokenBytes(text, lowercase: lowercase, body)
+    }
 }

@@ -236,12 +236,45 @@ struct HistGradientBoostingBehaviourTests {
         #expect(model.gainImportances[1] == model.gainImportances.max())
     }
 
+    @Test("feature fractions: each tree splits on its drawn features only, seeded; per-split draws too")
+    func featureFractions() throws {
+        let y = labels, p = data.features.columns
+        // One feature of 30 per tree: every tree's splits name one feature.
+        let single = HistGradientBoostingClassifier(maxIterations: 15, featureFraction: 1.0 / Double(p))
+        let a = try fitClassifier(single, data.features, y), b = try fitClassifier(single, data.features, y)
+        #expect(a == b)
+        var used = Set<Int32>()
+        for t in 0..<a.trees.treeCount {
+            let split = Set(a.trees.features[a.trees.treeStarts[t]..<a.trees.treeStarts[t + 1]].filter { $0 >= 0 })
+            #expect(split.count <= 1)
+            used.formUnion(split)
+        }
+        #expect(used.count > 1)  // different trees draw different features
+        let other = try fitClassifier(single, data.features, y, seed: 8)
+        #expect(other != a)
+        // Per split: seeded, and different from using every feature.
+        let node = HistGradientBoostingClassifier(maxIterations: 10, nodeFeatureFraction: 0.3)
+        let c = try fitClassifier(node, data.features, y), d = try fitClassifier(node, data.features, y)
+        #expect(c == d)
+        let all = try fitClassifier(HistGradientBoostingClassifier(maxIterations: 10), data.features, y)
+        #expect(c.trees != all.trees)
+        // A fraction of 1 is every feature: the same model as none.
+        let whole = try fitClassifier(HistGradientBoostingClassifier(maxIterations: 10, featureFraction: 1,
+                                                                    nodeFeatureFraction: 1), data.features, y)
+        #expect(whole.trees == all.trees)
+        let regressor = try fitRegressor(HistGradientBoostingRegressor(maxIterations: 5, featureFraction: 0.5),
+                                         data.features, y.codes.map(Double.init))
+        #expect(regressor.trees.treeCount == 5)
+    }
+
     @Test("bad hyperparameters and targets are refused")
     func refused() throws {
         let y = labels
         for learner in [HistGradientBoostingClassifier(learningRate: 0), HistGradientBoostingClassifier(maxLeafNodes: 1),
                         HistGradientBoostingClassifier(validationFraction: 1.5),
-                        HistGradientBoostingClassifier(monotonicConstraints: [1])] {
+                        HistGradientBoostingClassifier(monotonicConstraints: [1]),
+                        HistGradientBoostingClassifier(featureFraction: 0), HistGradientBoostingClassifier(featureFraction: 1.5),
+                        HistGradientBoostingClassifier(nodeFeatureFraction: -0.1)] {
             #expect(throws: EstimatorError.self) { try fitClassifier(learner, data.features, y) }
         }
         #expect(throws: EstimatorError.self) {

@@ -57,13 +57,13 @@ enum BoostingLoss: Sendable {
     }
 
     /// Gradients and hessians of every output at `raw` (`outputs × n`, output-major), weighted
-    /// by `w`, into `g` and `h` (same layout); parallel over rows.
+    /// by `w`, into `gh` (same layout, one (gradient, hessian) pair per row and output); parallel over rows.
     func gradients(raw: UnsafePointer<Double>, y: UnsafePointer<Double>, w: UnsafePointer<Double>, n: Int,
-                   g: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>) {
-        let shared = BoostUnchecked((raw, y, w, g, h))
+                   gh: UnsafeMutablePointer<SIMD2<Float>>) {
+        let shared = BoostUnchecked((raw, y, w, gh))
         let loss = self
         Parallel.forEachChunk(of: n, minimumChunk: 8192) { range in
-            let (raw, y, w, g, h) = shared.value
+            let (raw, y, w, gh) = shared.value
             let block = 1024
             let tmp = UnsafeMutablePointer<Double>.allocate(capacity: block * max(1, loss.outputs))
             defer { tmp.deallocate() }
@@ -77,8 +77,7 @@ enum BoostingLoss: Sendable {
                     for i in 0..<len {
                         let r = raw[start + i], e = tmp[i]
                         let p = (r >= 0 ? 1 : e) / (1 + e), wi = w[start + i]
-                        g[start + i] = Float(wi * (p - y[start + i]))
-                        h[start + i] = Float(wi * p * (1 - p))
+                        gh[start + i] = SIMD2(Float(wi * (p - y[start + i])), Float(wi * p * (1 - p)))
                     }
                 case .multinomial(let k):
                     for i in 0..<len {
@@ -93,28 +92,24 @@ enum BoostingLoss: Sendable {
                         let wi = w[start + i], yi = Int(y[start + i])
                         for c in 0..<k {
                             let p = tmp[c * len + i] / s
-                            g[c * n + start + i] = Float(wi * (p - (yi == c ? 1 : 0)))
-                            h[c * n + start + i] = Float(wi * p * (1 - p))
+                            gh[c * n + start + i] = SIMD2(Float(wi * (p - (yi == c ? 1 : 0))), Float(wi * p * (1 - p)))
                         }
                     }
                 case .squared:
                     for i in start..<(start + len) {
-                        g[i] = Float(w[i] * (raw[i] - y[i]))
-                        h[i] = Float(w[i])
+                        gh[i] = SIMD2(Float(w[i] * (raw[i] - y[i])), Float(w[i]))
                     }
                 case .absolute:
                     for i in start..<(start + len) {
                         let d = raw[i] - y[i]
-                        g[i] = Float(w[i] * (d > 0 ? 1 : (d < 0 ? -1 : 0)))
-                        h[i] = Float(w[i])
+                        gh[i] = SIMD2(Float(w[i] * (d > 0 ? 1 : (d < 0 ? -1 : 0))), Float(w[i]))
                     }
                 case .poisson:
                     for i in 0..<len { tmp[i] = min(raw[start + i], 700) }
                     Double.vectorMath(.exp, tmp, tmp, len)
                     for i in 0..<len {
                         let wi = w[start + i]
-                        g[start + i] = Float(wi * (tmp[i] - y[start + i]))
-                        h[start + i] = Float(wi * tmp[i])
+                        gh[start + i] = SIMD2(Float(wi * (tmp[i] - y[start + i])), Float(wi * tmp[i]))
                     }
                 }
                 start += len

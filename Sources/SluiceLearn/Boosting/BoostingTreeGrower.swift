@@ -10,6 +10,17 @@ struct GrowerParameters: Sendable {
     var learningRate: Double
     /// Per feature: +1 increasing, -1 decreasing, 0 free.
     var monotonic: [Int8]
+    /// The share of features drawn for each tree, and of those again at each split (1: all).
+    var featureFraction: Double = 1
+    var nodeFeatureFraction: Double = 1
+
+    /// Whether the grower draws features (and so needs a generator).
+    var samplesFeatures: Bool { featureFraction < 1 || nodeFeatureFraction < 1 }
+
+    /// The number of features drawn from `count` with `fraction`: `ceil(fraction · count)`, at least 1.
+    static func drawn(_ fraction: Double, of count: Int) -> Int {
+        min(count, max(1, Int((fraction * Double(count)).rounded(.up))))
+    }
 }
 
 /// The best split of a node found so far.
@@ -64,6 +75,8 @@ struct GrowingNode {
     var lower = -Double.infinity, upper = Double.infinity
     /// The histogram slot, or -1.
     var slot = -1
+    /// Which of the grower's two row buffers holds the node's rows.
+    var buffer = 0
     var split: SplitCandidate?
     /// Its index in the tree's output arrays.
     var output: Int
@@ -94,20 +107,29 @@ struct GrownTree {
 /// Grows boosted trees leaf-wise (best gain first) on binned features, with histograms of
 /// (gradient, hessian, count) per feature and bin: the smaller child's histogram is built
 /// from its rows, the larger one's is its parent's minus the smaller's, in the parent's slot.
-/// Histograms are built in parallel over features; all buffers are allocated once and reused
-/// by every node and every tree.
+///
+/// The grower keeps every row's bins, original index and gradient pair in *node order*:
+/// partitioning a node moves its rows so that each child's rows are one contiguous range
+/// (LightGBM's ordered gradients, with the bins moved along), so building a histogram reads
+/// memory sequentially. A node's rows move from one of two buffers to the other, straight to
+/// their places; a leaf's rows are copied back to the first buffer, so that the order carries
+/// over to the next tree, which starts by gathering its gradients into that order. Histograms are built in fixed blocks of rows, in
+/// parallel; all buffers are allocated once and reused by every node and every tree.
 final class BoostingTreeGrower {
-    let data: BoostingBinnedFeatures
     let binning: HistogramBinning
     let parameters: GrowerParameters
     /// Rows, histogram columns (features after bundling), features.
     let n: Int, p: Int, features: Int
+    /// Per feature: its histogram column, its offset in a bundle (0 alone), whether the rows miss it.
+    let columnOf: [Int], offset: [Int], hasMissing: [Bool]
+    /// Bytes per row of ``bins``: the columns, rounded up to whole 8-byte words.
+    let rowStride: Int
+    /// The rows in node order, in two buffers: a partition moves a node's rows from one to the other.
+    let rows: [BoostingRows]
+    /// The original row at each position, between trees (and for each finished leaf's range).
+    var indices: BoostBuffer<Int32> { rows[0].indices }
     /// One feature's histogram, expanded from its bundle.
     private let expanded = BoostBuffer<Double>(count: 256 * 3, repeating: 0)
-    /// Row indices, partitioned so that every node's rows are one contiguous range.
-    let indices: BoostBuffer<Int32>
-    let scratch: BoostBuffer<Int32>
-    let rightScratch: BoostBuffer<Int32>
     /// Left rows of each block of one partition.
     let partitionCounts: BoostBuffer<Int>
     /// Partial histograms of the row blocks of one build.
@@ -116,18 +138,32 @@ final class BoostingTreeGrower {
     private var slots: [BoostBuffer<Double>] = []
     private var free: [Int] = []
     static let stride = 256 * 3
+    /// Draws the features of each tree and split (when the parameters ask for it).
+    private var generator: SeededGenerator
+    /// The features the current tree may split on, in increasing order.
+    private var treeFeatures: [Int]
 
-    init(data: BoostingBinnedFeatures, binning: HistogramBinning, parameters: GrowerParameters) {
-        self.data = data
+    /// Takes the binned rows over (in their original order); `data` is not needed after.
+    init(data: BoostingBinnedFeatures, binning: HistogramBinning, parameters: GrowerParameters,
+         generator: SeededGenerator = SeededGenerator(seed: 0)) {
         self.binning = binning
+        self.generator = generator
+        treeFeatures = Array(0..<data.features)
         self.parameters = parameters
         n = data.rows
         p = data.columns
         features = data.features
-        indices = BoostBuffer(count: n, repeating: 0)
-        scratch = BoostBuffer(count: n, repeating: 0)
-        rightScratch = BoostBuffer(count: n, repeating: 0)
-        partitionCounts = BoostBuffer(count: n / Self.blockRows + 2, repeating: 0)
+        columnOf = data.columnOf
+        offset = data.offset
+        hasMissing = data.hasMissing
+        rowStride = max(8, (data.columns + 7) & ~7)
+        rows = [BoostingRows(count: n, stride: rowStride), BoostingRows(count: n, stride: rowStride)]
+        let first = rows[0]
+        for i in 0..<n {
+            (first.bins.pointer + i * rowStride).update(from: data.bins.pointer + i * data.columns, count: data.columns)
+            first.indices[i] = Int32(i)
+        }
+        partitionCounts = BoostBuffer(count: 2 * (n / Self.blockRows + 2), repeating: 0)
         partials = BoostBuffer(count: max(1, (n + Self.blockRows - 1) / Self.blockRows) * max(1, p * Self.stride), repeating: 0)
     }
 
@@ -144,11 +180,21 @@ final class BoostingTreeGrower {
         return min(max(v, lower), upper)
     }
 
-    /// Grows one tree on gradients `g` and hessians `h` (one per row).
-    func grow(gradients g: UnsafePointer<Float>, hessians h: UnsafePointer<Float>) -> GrownTree {
-        for i in 0..<n { indices[i] = Int32(i) }
+    /// Grows one tree on the gradient pairs `gh` (one per original row). The tree's leaves
+    /// name ranges of ``indices``.
+    func grow(gradients gh: UnsafePointer<SIMD2<Float>>) -> GrownTree {
+        let ordered = rows[0].gradients
+        let shared = BoostUnchecked((gh, UnsafePointer(rows[0].indices.pointer), ordered.pointer))
+        Parallel.forEachChunk(of: n, minimumChunk: 65_536) { range in
+            let (gh, idx, out) = shared.value
+            for s in range { out[s] = gh[Int(idx[s])] }
+        }
+        if parameters.featureFraction < 1 {
+            treeFeatures = generator.sample(GrowerParameters.drawn(parameters.featureFraction, of: features),
+                                            from: features).sorted()
+        }
         var sumG = 0.0, sumH = 0.0
-        for i in 0..<n { sumG += Double(g[i]); sumH += Double(h[i]) }
+        for s in 0..<n { sumG += Double(ordered[s].x); sumH += Double(ordered[s].y) }
         var tree = GrownTree()
         var root = GrowingNode(start: 0, count: n, sumG: sumG, sumH: sumH, depth: 0,
                                value: leafValue(sumG, sumH, -.infinity, .infinity), output: 0)
@@ -158,7 +204,7 @@ final class BoostingTreeGrower {
         let maxLeaves = parameters.maxLeafNodes ?? Int.max
         if canSplit(root) && maxLeaves > 1 {
             root.slot = takeSlot()
-            build(slot: root.slot, start: 0, count: n, root: true, g: g, h: h)
+            build(slot: root.slot, start: 0, count: n, buffer: 0)
             root.split = bestSplit(root)
             if root.split != nil { open.append(root) } else { release(root.slot); finishLeaf(root, &tree) }
         } else {
@@ -170,12 +216,14 @@ final class BoostingTreeGrower {
             let node = open.remove(at: best)
             let split = node.split!
             // Partition the node's rows: left ones first, in order; right ones after, in order.
-            let (l, r) = partition(node, split)
-            let leftCount = l - node.start
+            let leftCount = partition(node, split)
+            let l = node.start + leftCount, r = node.count - leftCount
             var left = GrowingNode(start: node.start, count: leftCount, sumG: split.leftG, sumH: split.leftH,
                                    depth: node.depth + 1, value: split.leftValue, output: 0)
             var right = GrowingNode(start: l, count: r, sumG: node.sumG - split.leftG, sumH: node.sumH - split.leftH,
                                     depth: node.depth + 1, value: split.rightValue, output: 0)
+            left.buffer = 1 - node.buffer
+            right.buffer = 1 - node.buffer
             let cst = split.isCategorical ? 0 : parameters.monotonic[split.feature]
             left.lower = node.lower; left.upper = node.upper; right.lower = node.lower; right.upper = node.upper
             if cst != 0 {
@@ -191,7 +239,7 @@ final class BoostingTreeGrower {
                 let smallIsLeft = left.count <= right.count
                 let small = smallIsLeft ? left : right
                 let smallSlot = takeSlot()
-                build(slot: smallSlot, start: small.start, count: small.count, root: false, g: g, h: h)
+                build(slot: smallSlot, start: small.start, count: small.count, buffer: small.buffer)
                 subtract(from: node.slot, smallSlot)  // the parent's slot now holds the larger child
                 if smallIsLeft { left.slot = smallSlot; right.slot = node.slot } else { right.slot = smallSlot; left.slot = node.slot }
             } else {
@@ -214,45 +262,86 @@ final class BoostingTreeGrower {
         return tree
     }
 
-    /// Partitions the node's rows stably: left rows first, then right rows, each in order;
-    /// returns where the right rows start and how many there are. Large nodes are split into
-    /// fixed blocks partitioned in parallel, then gathered by prefix sums.
-    private func partition(_ node: GrowingNode, _ split: SplitCandidate) -> (Int, Int) {
-        let column = UnsafePointer(data.bins.pointer + data.columnOf[split.feature]), q = data.columns
-        let bundled = data.offset[split.feature] != 0, bins = binning.binCount[split.feature]
-        let blocks = max(1, (node.count + Self.blockRows - 1) / Self.blockRows)
-        let idx = indices.pointer + node.start, left = scratch.pointer + node.start, right = rightScratch.pointer + node.start
+    /// Partitions the node's rows stably into the other buffer, with their bins, indices and
+    /// gradients: left rows first, then right rows, each in order; returns the number of left
+    /// rows. Large nodes are cut into fixed blocks: their left rows are counted in parallel, then
+    /// each block moves its rows straight to their places, in parallel.
+    private func partition(_ node: GrowingNode, _ split: SplitCandidate) -> Int {
+        let f = split.feature, column = columnOf[f], o = offset[f], binCount = binning.binCount[f]
+        // The side of each value of the column's byte (a bundle's value mapped to the feature's bin).
+        var side = [UInt8](repeating: 0, count: 256)
+        for v in 0..<256 {
+            let b = o == 0 ? UInt8(v) : BoostingBinnedFeatures.memberBin(UInt8(v), offset: o, binCount: binCount)
+            side[v] = split.goesLeft(b) ? 1 : 0
+        }
+        let start = node.start, count = node.count, stride = rowStride, words = stride / 8
+        let blocks = max(1, (count + Self.blockRows - 1) / Self.blockRows)
         let counts = partitionCounts
-        let data = self.data, count = node.count
-        let shared = BoostUnchecked((column, idx, left, right))
-        Parallel.forEachChunk(of: blocks, minimumChunk: blocks > 2 ? 1 : blocks) { range in
-            let (column, idx, left, right) = shared.value
-            for block in range {
-                let lo = block * Self.blockRows, hi = min(count, lo + Self.blockRows)
-                var l = lo, r = lo
-                for k in lo..<hi {
-                    let row = idx[k]
-                    var b = column[Int(row) * q]
-                    if bundled { b = data.featureBin(b, split.feature, binCount: bins) }
-                    if split.goesLeft(b) { left[l] = row; l += 1 } else { right[r] = row; r += 1 }
+        let from = rows[node.buffer], to = rows[1 - node.buffer]
+        let chunk = blocks > 2 ? 1 : blocks
+        return side.withUnsafeBufferPointer { sides in
+            let table = BoostUnchecked(sides.baseAddress!)
+            Parallel.forEachChunk(of: blocks, minimumChunk: chunk) { range in
+                let side = table.value, bins = UnsafePointer(from.bins.pointer) + column
+                for block in range {
+                    let lo = start + block * Self.blockRows, hi = min(start + count, lo + Self.blockRows)
+                    var l = 0
+                    for s in lo..<hi { l &+= Int(side[Int(bins[s * stride])]) }
+                    counts[block] = l
                 }
-                counts[block] = l - lo
             }
+            // Where each block's left and right rows start.
+            var leftTotal = 0
+            for b in 0..<blocks { leftTotal += counts[b] }
+            var leftAt = start, rightAt = start + leftTotal
+            for b in 0..<blocks {
+                let lo = start + b * Self.blockRows, hi = min(start + count, lo + Self.blockRows), nl = counts[b]
+                counts[b] = leftAt
+                counts[blocks + b] = rightAt
+                leftAt += nl
+                rightAt += hi - lo - nl
+            }
+            Parallel.forEachChunk(of: blocks, minimumChunk: chunk) { range in
+                let side = table.value
+                let (bins, idx, gh) = (from.bins.pointer, from.indices.pointer, from.gradients.pointer)
+                let (outBins, outIdx, outGh) = (to.bins.pointer, to.indices.pointer, to.gradients.pointer)
+                for block in range {
+                    let lo = start + block * Self.blockRows, hi = min(start + count, lo + Self.blockRows)
+                    var l = counts[block], r = counts[blocks + block]
+                    for s in lo..<hi {
+                        let row = bins + s * stride
+                        // Branch-free: the side is a coin flip the predictor cannot learn.
+                        let isLeft = Int(side[Int(row[column])])
+                        let target = r &+ (l &- r) &* isLeft
+                        l &+= isLeft
+                        r &+= 1 &- isLeft
+                        Self.copyRow(row, outBins + target * stride, words)
+                        outIdx[target] = idx[s]
+                        outGh[target] = gh[s]
+                    }
+                }
+            }
+            return leftTotal
         }
-        var leftTotal = 0
-        for b in 0..<blocks { leftTotal += counts[b] }
-        var lp = 0, rp = leftTotal
-        for b in 0..<blocks {
-            let lo = b * Self.blockRows, hi = min(count, lo + Self.blockRows), nl = counts[b]
-            (idx + lp).update(from: left + lo, count: nl)
-            (idx + rp).update(from: right + lo, count: hi - lo - nl)
-            lp += nl
-            rp += hi - lo - nl
-        }
-        return (node.start + leftTotal, count - leftTotal)
     }
 
+    /// Copies one row's bins, `words` 8-byte words.
+    @inline(__always)
+    private static func copyRow(_ from: UnsafeMutablePointer<UInt8>, _ to: UnsafeMutablePointer<UInt8>, _ words: Int) {
+        let source = UnsafeRawPointer(from), target = UnsafeMutableRawPointer(to)
+        for w in 0..<words {
+            target.storeBytes(of: source.loadUnaligned(fromByteOffset: 8 * w, as: UInt64.self), toByteOffset: 8 * w,
+                              as: UInt64.self)
+        }
+    }
+
+    /// Records a leaf; its rows go back to the first buffer, where the next tree starts.
     private func finishLeaf(_ node: GrowingNode, _ tree: inout GrownTree) {
+        if node.buffer != 0 {
+            let from = rows[node.buffer], to = rows[0], s = node.start
+            (to.bins.pointer + s * rowStride).update(from: from.bins.pointer + s * rowStride, count: node.count * rowStride)
+            (to.indices.pointer + s).update(from: from.indices.pointer + s, count: node.count)
+        }
         tree.leaves.append((node.output, node.start, node.count))
     }
 
@@ -285,24 +374,27 @@ final class BoostingTreeGrower {
     /// the number of threads.
     static let blockRows = 16_384
 
-    /// Builds the histograms of rows `indices[start ..< start+count]` into `slot`, row-wise:
-    /// each row's gradient pair is read once and added to the bin of each of its features.
-    private func build(slot: Int, start: Int, count: Int, root: Bool, g: UnsafePointer<Float>, h: UnsafePointer<Float>) {
+    /// Builds the histograms of the rows at positions `start ..< start+count` into `slot`,
+    /// row-wise and sequentially: each row's gradient pair is read once and added to the bin of
+    /// each of its columns.
+    private func build(slot: Int, start: Int, count: Int, buffer: Int) {
         let hist = slots[slot].pointer
-        let size = p * Self.stride, p = self.p
+        let size = p * Self.stride, p = self.p, stride = rowStride
         let blocks = max(1, (count + Self.blockRows - 1) / Self.blockRows)
         let partial = blocks == 1 ? hist : partials.pointer
-        let shared = BoostUnchecked((g, h, UnsafePointer(indices.pointer + start), UnsafePointer(data.bins.pointer)))
+        let source = rows[buffer]
+        let shared = BoostUnchecked((UnsafePointer(source.gradients.pointer + start),
+                                     UnsafePointer(source.bins.pointer + start * stride)))
         Parallel.forEachChunk(of: blocks, minimumChunk: 1) { range in
-            let (g, h, idx, bins) = shared.value
+            let (gh, bins) = shared.value
             for block in range {
                 let out = partial + block * size
                 out.initialize(repeating: 0, count: size)
                 let lo = block * Self.blockRows, hi = min(count, lo + Self.blockRows)
                 for k in lo..<hi {
-                    let i = root ? k : Int(idx[k])
-                    let gi = Double(g[i]), hv = Double(h[i])
-                    let row = bins + i * p
+                    let pair = gh[k]
+                    let gi = Double(pair.x), hv = Double(pair.y)
+                    let row = bins + k * stride
                     var o = out
                     for j in 0..<p {
                         let b = Int(row[j]) &* 3
@@ -335,9 +427,14 @@ final class BoostingTreeGrower {
         var best = SplitCandidate()
         let hist = slots[node.slot].pointer
         let parentLoss = node.sumG * node.value
-        for j in 0..<features {
-            var hj = hist + data.columnOf[j] * Self.stride
-            let o = data.offset[j]
+        var candidates = treeFeatures
+        if parameters.nodeFeatureFraction < 1 {
+            candidates = generator.sample(GrowerParameters.drawn(parameters.nodeFeatureFraction, of: candidates.count),
+                                          from: candidates.count).sorted().map { treeFeatures[$0] }
+        }
+        for j in candidates {
+            var hj = hist + columnOf[j] * Self.stride
+            let o = offset[j]
             if o != 0 {  // a bundled feature: its bins b ≥ 1 from the bundle, bin 0 the rest of the node
                 let e = expanded.pointer, bins = binning.binCount[j]
                 var g = 0.0, h = 0.0, c = 0.0
@@ -370,7 +467,7 @@ final class BoostingTreeGrower {
 
     private func numericSplit(_ j: Int, _ hj: UnsafeMutablePointer<Double>, _ node: GrowingNode, _ parentLoss: Double,
                               _ best: inout SplitCandidate) {
-        let bins = binning.binCount[j], hasMissing = data.hasMissing[j]
+        let bins = binning.binCount[j], hasMissing = hasMissing[j]
         let minLeaf = Double(parameters.minSamplesLeaf), minHess = parameters.minHessianLeaf
         let total = Double(node.count), cst = parameters.monotonic[j]
         // Missing values go right: thresholds after bins 0…b, and (with missing values) all non-missing left.
@@ -415,7 +512,7 @@ final class BoostingTreeGrower {
             used.append((b, hj[3 * b] / (hj[3 * b + 1] + support)))
         }
         let m = HistogramBinning.missingBin
-        if data.hasMissing[j], hj[3 * m + 1] >= support, hj[3 * m + 2] > 0 {
+        if hasMissing[j], hj[3 * m + 1] >= support, hj[3 * m + 2] > 0 {
             used.append((m, hj[3 * m] / (hj[3 * m + 1] + support)))
         }
         guard used.count > 1 else { return }
@@ -441,5 +538,19 @@ final class BoostingTreeGrower {
                 }
             }
         }
+    }
+}
+
+/// One of the grower's two row buffers: each position's bins (`stride` bytes), original row
+/// index and gradient pair.
+final class BoostingRows: @unchecked Sendable {
+    let bins: BoostBuffer<UInt8>
+    let indices: BoostBuffer<Int32>
+    let gradients: BoostBuffer<SIMD2<Float>>
+
+    init(count: Int, stride: Int) {
+        bins = BoostBuffer(count: count * stride, repeating: 0)
+        indices = BoostBuffer(count: count, repeating: 0)
+        gradients = BoostBuffer(count: count, repeating: .zero)
     }
 }

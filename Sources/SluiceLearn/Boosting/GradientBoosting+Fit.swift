@@ -35,7 +35,8 @@ enum GradientBoosting {
     /// Checks the shared hyperparameters of `learner`.
     static func check(learner: String, learningRate: Double, maxIterations: Int, maxLeafNodes: Int?, maxDepth: Int?,
                       minSamplesLeaf: Int, minHessianLeaf: Double, l2: Double, validationFraction: Double?,
-                      nIterNoChange: Int, tolerance: Double) throws {
+                      nIterNoChange: Int, tolerance: Double,
+                      featureFraction: Double? = nil, nodeFeatureFraction: Double? = nil) throws {
         func bad(_ name: String, _ reason: String) -> EstimatorError {
             .invalidHyperparameter(estimator: learner, name: name, reason: reason)
         }
@@ -49,6 +50,8 @@ enum GradientBoosting {
         if let f = validationFraction, !(f > 0 && f < 1) { throw bad("validationFraction", "must be in (0, 1)") }
         guard nIterNoChange >= 1 else { throw bad("nIterNoChange", "must be at least 1") }
         guard tolerance >= 0, tolerance.isFinite else { throw bad("tolerance", "must be finite and ≥ 0") }
+        if let f = featureFraction, !(f > 0 && f <= 1) { throw bad("featureFraction", "must be in (0, 1]") }
+        if let f = nodeFeatureFraction, !(f > 0 && f <= 1) { throw bad("nodeFeatureFraction", "must be in (0, 1]") }
     }
 
     /// The monotonic constraint of each feature, checked against the categorical ones.
@@ -136,7 +139,6 @@ enum GradientBoosting {
             }
         }
         let binning = HistogramBinning(fitting: x, rows: trainRows, categorical: categorical, generator: &context.rng)
-        let binned = binning.binned(x, rows: trainRows)
         let nt = trainRows.count
         let yt = trainRows.map { y[$0] }, wt = trainRows.map { w[$0] }
         guard wt.contains(where: { $0 > 0 }) else {
@@ -155,8 +157,10 @@ enum GradientBoosting {
         ensemble.outputs = m
         ensemble.baseline = baseline
         var assembled = EnsembleAssembler()
-        let grower = BoostingTreeGrower(data: binned, binning: binning, parameters: c.grower)
-        let g = BoostGradients(count: m * nt)
+        // The grower keeps the bins in its own row order: the binned matrix is not kept beside it.
+        let grower = BoostingTreeGrower(data: binning.binned(x, rows: trainRows), binning: binning, parameters: c.grower,
+                                        generator: c.grower.samplesFeatures ? context.rng.split() : SeededGenerator(seed: 0))
+        let g = BoostBuffer<SIMD2<Float>>(count: m * nt, repeating: .zero)
         var trainingLoss: [Double] = [], validationLoss: [Double] = []
         let record = stopping || held != nil
         if record {
@@ -170,18 +174,19 @@ enum GradientBoosting {
                 yt.withUnsafeBufferPointer { yp in
                     wt.withUnsafeBufferPointer { wp in
                         c.loss.gradients(raw: r.baseAddress!, y: yp.baseAddress!, w: wp.baseAddress!, n: nt,
-                                         g: g.g.pointer, h: g.h.pointer)
+                                         gh: g.pointer)
                     }
                 }
             }
+            let positions = grower.indices.pointer  // position → training row, after each tree
             for k in 0..<m {
-                var tree = grower.grow(gradients: g.g.pointer + k * nt, hessians: g.h.pointer + k * nt)
+                var tree = grower.grow(gradients: g.pointer + k * nt)
                 if case .absolute = c.loss {
                     for leaf in tree.leaves {
                         var residuals = [Double](), weights = [Double]()
                         residuals.reserveCapacity(leaf.count)
                         for s in leaf.start..<(leaf.start + leaf.count) {
-                            let i = Int(grower.indices[s])
+                            let i = Int(positions[s])
                             residuals.append(yt[i] - raw[i])
                             weights.append(wt[i])
                         }
@@ -190,7 +195,10 @@ enum GradientBoosting {
                 }
                 for leaf in tree.leaves {
                     let v = tree.values[leaf.output]
-                    for s in leaf.start..<(leaf.start + leaf.count) { raw[k * nt + Int(grower.indices[s])] += v }
+                    raw.withUnsafeMutableBufferPointer { r in
+                        let out = r.baseAddress! + k * nt
+                        for s in leaf.start..<(leaf.start + leaf.count) { out[Int(positions[s])] += v }
+                    }
                 }
                 if let h = held {
                     let single = EnsembleAssembler.single(tree, features: p)
@@ -223,16 +231,6 @@ enum GradientBoosting {
         return BoostingResult(trees: ensemble, iterations: iterations,
                               trainingLoss: trainingLoss.map { $0.isFinite ? $0 : Double.greatestFiniteMagnitude },
                               validationLoss: validationLoss.map { $0.isFinite ? $0 : Double.greatestFiniteMagnitude })
-    }
-}
-
-/// Gradients and hessians of every output, output-major.
-final class BoostGradients: @unchecked Sendable {
-    let g: BoostBuffer<Float>
-    let h: BoostBuffer<Float>
-    init(count: Int) {
-        g = BoostBuffer(count: count, repeating: 0)
-        h = BoostBuffer(count: count, repeating: 0)
     }
 }
 

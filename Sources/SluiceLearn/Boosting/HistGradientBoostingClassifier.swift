@@ -38,11 +38,19 @@ public struct HistGradientBoostingClassifier: Learner, Codable, Equatable {
     /// Stop when the last `nIterNoChange` losses did not improve on the one before by `tolerance`.
     public var nIterNoChange: Int
     public var tolerance: Double
+    /// The share of features drawn (without replacement, from the fit's seed) for each tree:
+    /// the tree splits on those only (LightGBM's `feature_fraction`, `colsample_bytree`);
+    /// nil for all. At least one feature is drawn.
+    public var featureFraction: Double?
+    /// The share of the tree's features drawn again at each split (scikit-learn's
+    /// `max_features`, LightGBM's `feature_fraction_bynode`); nil for all.
+    public var nodeFeatureFraction: Double?
 
     public init(learningRate: Double = 0.1, maxIterations: Int = 100, maxLeafNodes: Int? = 31, maxDepth: Int? = nil,
                 minSamplesLeaf: Int = 20, minHessianLeaf: Double = 1e-3, l2Regularization: Double = 0,
                 monotonicConstraints: [Int]? = nil, classWeight: ClassWeight = .uniform, earlyStopping: EarlyStopping = .auto,
-                validationFraction: Double? = 0.1, nIterNoChange: Int = 10, tolerance: Double = 1e-7) {
+                validationFraction: Double? = 0.1, nIterNoChange: Int = 10, tolerance: Double = 1e-7,
+                featureFraction: Double? = nil, nodeFeatureFraction: Double? = nil) {
         self.learningRate = learningRate
         self.maxIterations = maxIterations
         self.maxLeafNodes = maxLeafNodes
@@ -56,6 +64,8 @@ public struct HistGradientBoostingClassifier: Learner, Codable, Equatable {
         self.validationFraction = validationFraction
         self.nIterNoChange = nIterNoChange
         self.tolerance = tolerance
+        self.featureFraction = featureFraction
+        self.nodeFeatureFraction = nodeFeatureFraction
     }
 
     /// A fitted boosting classifier.
@@ -115,7 +125,8 @@ public struct HistGradientBoostingClassifier: Learner, Codable, Equatable {
         try GradientBoosting.check(learner: name, learningRate: learningRate, maxIterations: maxIterations,
                                    maxLeafNodes: maxLeafNodes, maxDepth: maxDepth, minSamplesLeaf: minSamplesLeaf,
                                    minHessianLeaf: minHessianLeaf, l2: l2Regularization,
-                                   validationFraction: validationFraction, nIterNoChange: nIterNoChange, tolerance: tolerance)
+                                   validationFraction: validationFraction, nIterNoChange: nIterNoChange, tolerance: tolerance,
+                                   featureFraction: featureFraction, nodeFeatureFraction: nodeFeatureFraction)
         let labels = try data.target.classLabels(learner: name)
         let present = labels.classCounts.enumerated().filter { $0.element > 0 }
         guard present.count >= 2 else {
@@ -149,7 +160,8 @@ public struct HistGradientBoostingClassifier: Learner, Codable, Equatable {
             loss: k == 2 ? .binary : .multinomial(k),
             grower: GrowerParameters(maxLeafNodes: maxLeafNodes, maxDepth: maxDepth, minSamplesLeaf: minSamplesLeaf,
                                      minHessianLeaf: minHessianLeaf, l2: l2Regularization, learningRate: learningRate,
-                                     monotonic: monotonic),
+                                     monotonic: monotonic, featureFraction: featureFraction ?? 1,
+                                     nodeFeatureFraction: nodeFeatureFraction ?? 1),
             maxIterations: maxIterations, earlyStopping: earlyStopping, validationFraction: validationFraction,
             nIterNoChange: nIterNoChange, tolerance: tolerance, stratify: true)
         let result = try GradientBoosting.fit(data.features, y: labels.codes.map(Double.init), w: weights, classes: k,

@@ -32,11 +32,19 @@ public struct HistGradientBoostingRegressor: Learner, Codable, Equatable {
     public var validationFraction: Double?
     public var nIterNoChange: Int
     public var tolerance: Double
+    /// The share of features drawn (without replacement, from the fit's seed) for each tree:
+    /// the tree splits on those only (LightGBM's `feature_fraction`, `colsample_bytree`);
+    /// nil for all. At least one feature is drawn.
+    public var featureFraction: Double?
+    /// The share of the tree's features drawn again at each split (scikit-learn's
+    /// `max_features`, LightGBM's `feature_fraction_bynode`); nil for all.
+    public var nodeFeatureFraction: Double?
 
     public init(loss: Loss = .squaredError, learningRate: Double = 0.1, maxIterations: Int = 100,
                 maxLeafNodes: Int? = 31, maxDepth: Int? = nil, minSamplesLeaf: Int = 20, minHessianLeaf: Double = 1e-3,
                 l2Regularization: Double = 0, monotonicConstraints: [Int]? = nil, earlyStopping: EarlyStopping = .auto,
-                validationFraction: Double? = 0.1, nIterNoChange: Int = 10, tolerance: Double = 1e-7) {
+                validationFraction: Double? = 0.1, nIterNoChange: Int = 10, tolerance: Double = 1e-7,
+                featureFraction: Double? = nil, nodeFeatureFraction: Double? = nil) {
         self.loss = loss
         self.learningRate = learningRate
         self.maxIterations = maxIterations
@@ -50,6 +58,8 @@ public struct HistGradientBoostingRegressor: Learner, Codable, Equatable {
         self.validationFraction = validationFraction
         self.nIterNoChange = nIterNoChange
         self.tolerance = tolerance
+        self.featureFraction = featureFraction
+        self.nodeFeatureFraction = nodeFeatureFraction
     }
 
     /// A fitted boosting regressor.
@@ -91,7 +101,8 @@ public struct HistGradientBoostingRegressor: Learner, Codable, Equatable {
         try GradientBoosting.check(learner: name, learningRate: learningRate, maxIterations: maxIterations,
                                    maxLeafNodes: maxLeafNodes, maxDepth: maxDepth, minSamplesLeaf: minSamplesLeaf,
                                    minHessianLeaf: minHessianLeaf, l2: l2Regularization,
-                                   validationFraction: validationFraction, nIterNoChange: nIterNoChange, tolerance: tolerance)
+                                   validationFraction: validationFraction, nIterNoChange: nIterNoChange, tolerance: tolerance,
+                                   featureFraction: featureFraction, nodeFeatureFraction: nodeFeatureFraction)
         let y = try data.target.values(learner: name)
         if loss == .poisson {
             guard y.allSatisfy({ $0 >= 0 }), y.contains(where: { $0 > 0 }) else {
@@ -124,7 +135,8 @@ public struct HistGradientBoostingRegressor: Learner, Codable, Equatable {
             loss: boostingLoss,
             grower: GrowerParameters(maxLeafNodes: maxLeafNodes, maxDepth: maxDepth, minSamplesLeaf: minSamplesLeaf,
                                      minHessianLeaf: minHessianLeaf, l2: l2Regularization, learningRate: learningRate,
-                                     monotonic: monotonic),
+                                     monotonic: monotonic, featureFraction: featureFraction ?? 1,
+                                     nodeFeatureFraction: nodeFeatureFraction ?? 1),
             maxIterations: maxIterations, earlyStopping: earlyStopping, validationFraction: validationFraction,
             nIterNoChange: nIterNoChange, tolerance: tolerance, stratify: false)
         let result = try GradientBoosting.fit(data.features, y: y, w: weights, classes: 0, categorical: categorical,

@@ -219,7 +219,11 @@ struct BoostingBinnedFeatures: Sendable {
     /// Feature `f`'s bin from its column's bin `v`.
     @inline(__always) func featureBin(_ v: UInt8, _ f: Int, binCount: Int) -> UInt8 {
         let o = offset[f]
-        if o == 0 { return v }
+        return o == 0 ? v : Self.memberBin(v, offset: o, binCount: binCount)
+    }
+
+    /// The bin of a bundle member at `offset` (≥ 1) with `binCount` bins, from the bundle's bin `v`.
+    @inline(__always) static func memberBin(_ v: UInt8, offset o: Int, binCount: Int) -> UInt8 {
         let b = Int(v) - o + 1
         return b >= 1 && b < binCount ? UInt8(b) : 0
     }

@@ -12,6 +12,11 @@ let neuralWorkloads: [Workload] = [
     Workload(name: "nn.lstm.epoch_5k", summary: "Embedding(10000, 32) + LSTM(64) + Dense(1), 5 000 sequences of 100, batch 64, one epoch; peer PyTorch") {
         [try lstmEpoch(context: $0)]
     },
+    Workload(name: "fit.mlp.churn_1m",
+             summary: "churn pipeline (prep + MLP 64-64-1, Adam, batch 200, 3 epochs) fitted on the first 80% of labelled rows; "
+                 + "peer sklearn Pipeline + MLPClassifier") {
+        [try mlpChurnFigure(context: $0)]
+    },
 ]
 
 /// Random pixels in [0, 1) and random labels in 0..<10, drawn with seed `seed`.
@@ -80,4 +85,27 @@ private func lstmEpoch(context: BenchContext) throws -> Figure {
     }
     return try epochFigure("nn.lstm.epoch_5k", model: model, data: TrainingData(inputs: Tensor(x), targets: .classes(y)), batchSize: 64,
                            loss: .binaryCrossEntropyWithLogits, context: context)
+}
+
+/// The churn preparation followed by a 64-64 ReLU network, trained as scikit-learn's
+/// `MLPClassifier(hidden_layer_sizes=(64, 64), max_iter=3)` is (Adam at 1e-3, batches of 200,
+/// shuffled, Glorot uniform weights, one logistic output); the pipeline's whole fit is timed,
+/// and the ROC-AUC is measured on the last 20% of labelled rows.
+private func mlpChurnFigure(context: BenchContext) throws -> Figure {
+    let raw = try CSVReader().read(path: context.churnCSV(rows: 1_000_000).path)
+    let labelled = try raw.droppingNulls(in: ["churned"])
+    let cut = labelled.rowCount * 8 / 10
+    let train = labelled.slice(0..<cut), test = labelled.slice(cut..<labelled.rowCount)
+    let learner = NeuralClassifier(training: TrainingOptions(epochs: 3, batchSize: 200, optimizer: .adam(learningRate: 1e-3))) {
+        Dense(64, activation: .relu)
+        Dense(64, activation: .relu)
+        Dense(1)
+    }
+    let pipeline = Pipeline(target: "churned", estimator: learner) { churnPreparation }
+    var fitted: FittedPipeline?
+    let (seconds, rss) = try Measure.best(repeats: context.repeats) { fitted = try pipeline.fit(train, seed: 7) }
+    let p = try fitted!.predictProbabilities(test.dropping(["churned"]))
+    let truth = try ClassLabels(column: test.column("churned"), name: "churned")
+    let auc = Metrics.rocAUC(truth.codes, scores: (0..<p.rows).map { p[$0, 1] })
+    return Figure(workload: "fit.mlp.churn_1m", seconds: seconds, rows: train.rowCount, peakRSSMB: rss, extra: [("auc", auc)])
 }

@@ -1,14 +1,20 @@
+import CSluiceKernels
 import SluiceCompute
 
 /// A long short-term memory layer over `[time, features]` samples, PyTorch's gate order
 /// `i, f, g, o`:
 /// `i = σ(x Wxᵢ + h Whᵢ + bᵢ)`, `f = σ(…)`, `g = tanh(…)`, `o = σ(…)`, `c′ = f c + i g`, `h′ = o tanh c′`.
 ///
-/// The input projection of every step is one GEMM (`[batch · time, features] × [features, 4·units]`);
-/// each step then adds `h Wh` for all four gates in one GEMM. Backpropagation through time
-/// runs the steps in reverse with one GEMM per step for the recurrent gradient, and one each
-/// for the input weights and the input gradient. Parameters: `Wx` (`features × 4·units`),
-/// `Wh` (`units × 4·units`), `b` (`1 × 4·units`, PyTorch's `b_ih + b_hh`).
+/// A batch splits into fixed blocks of 32 samples, each run by one core with no
+/// synchronisation between steps. Per block: the input projection of all its steps is one
+/// GEMM (`[block · time, features] × [features, 4·units]`), written into the gate buffer; each
+/// step adds `h Wh` for all four gates with one GEMM into that step's rows and runs one fused
+/// C kernel for the activations, the cell and `h` (`neural_lstm.c`); nothing is allocated per
+/// step. Backpropagation through time runs the steps in reverse with one fused kernel and one
+/// GEMM (`dh = dG Whᵀ`) per step, then one GEMM each over all the block's steps for the input
+/// gradient and the `Wx` and `Wh` gradients; the blocks' weight gradients are summed in block
+/// order, so the result does not depend on the thread count. Parameters: `Wx`
+/// (`features × 4·units`), `Wh` (`units × 4·units`), `b` (`1 × 4·units`, PyTorch's `b_ih + b_hh`).
 public struct LSTM: Layer {
     public static let kind = "lstm"
     public var units: Int
@@ -54,25 +60,29 @@ public struct LSTM: Layer {
         let n = x.batch, t = x.shape[1], f = x.shape[2], h = units, g4 = 4 * h
         guard wx.rows == f else { throw NeuralError.shape(layer: "LSTM", reason: "expects \(wx.rows) features per step, got \(f)") }
         let invariant = context.rowInvariant
-        var xw = Matrix<Float>(rows: n * t, columns: g4)
-        multiply(x.storage.reshaped(rows: n * t, columns: f), wx, into: &xw, accumulate: false, rowInvariant: invariant)
-        // Per sample and step: gates after activation, c, tanh c and h.
-        var gates = Matrix<Float>(rows: n, columns: t * g4)
-        var cells = Matrix<Float>(rows: n, columns: t * h)
-        var tanhCells = Matrix<Float>(rows: n, columns: t * h)
-        var hs = Matrix<Float>(rows: n, columns: t * h)
+        // Every buffer is written before it is read: no zero fill. Row (sample, step) of
+        // `gates` receives x Wx, then h Wh, then the activations in place.
+        let uninitialised = { (_: UnsafeMutableBufferPointer<Float>) in }
+        var gates = Matrix<Float>(rows: n, columns: t * g4, unsafeUninitializedCapacity: uninitialised)
+        var cells = Matrix<Float>(rows: n, columns: t * h, unsafeUninitializedCapacity: uninitialised)
+        var tanhCells = Matrix<Float>(rows: n, columns: t * h, unsafeUninitializedCapacity: uninitialised)
+        var hs = Matrix<Float>(rows: n, columns: t * h, unsafeUninitializedCapacity: uninitialised)
         gates.withUnsafeMutableBufferPointer { pg in
             cells.withUnsafeMutableBufferPointer { pc in
                 tanhCells.withUnsafeMutableBufferPointer { ptc in
                     hs.withUnsafeMutableBufferPointer { ph in
-                        xw.withUnsafeBufferPointer { px in
-                            let ptrs = LSTMPointers(gates: pg.baseAddress!, cells: pc.baseAddress!, tanhCells: ptc.baseAddress!,
-                                                    hs: ph.baseAddress!, xw: UnsafePointer(px.baseAddress!))
-                            // Samples are independent through time: halves of the batch run on their own cores,
-                            // each step's small GEMM single-threaded.
-                            Parallel.withSingleThreadedBLAS {
-                                Parallel.forEachChunk(of: n, minimumChunk: 16) { rows in
-                                    forwardRows(rows, ptrs, wh: wh, bias: bias, steps: t, invariant: invariant)
+                        bias.withUnsafeBufferPointer { pb in
+                            x.withUnsafeBufferPointer { px in
+                                let q = LSTMPointers(gates: pg.baseAddress!, cells: pc.baseAddress!, tanhCells: ptc.baseAddress!,
+                                                     hs: ph.baseAddress!, bias: pb.baseAddress!, x: px.baseAddress!)
+                                // Samples are independent through time: each block of samples runs on one core,
+                                // its input projection and every step's small GEMM single-threaded.
+                                Parallel.withSingleThreadedBLAS {
+                                    Parallel.forEachChunk(of: LSTMBlocks.count(n), minimumChunk: 1) { blocks in
+                                        for block in blocks {
+                                            forwardRows(LSTMBlocks.rows(block, of: n), q, wx: wx, wh: wh, steps: t, invariant: invariant)
+                                        }
+                                    }
                                 }
                             }
                         }
@@ -85,46 +95,20 @@ public struct LSTM: Layer {
                            saved: [x, Tensor(gates), Tensor(cells), Tensor(hs), Tensor(tanhCells)])
     }
 
-    /// The recurrence for samples `rows`, every step, into the shared buffers (its own rows only).
-    private func forwardRows(_ rows: Range<Int>, _ q: LSTMPointers, wh: Matrix<Float>, bias: Matrix<Float>, steps t: Int, invariant: Bool) {
-        let h = units, g4 = 4 * h, m = rows.count, r0 = rows.lowerBound
-        var z = Matrix<Float>(rows: m, columns: g4)
-        let b = bias.elements
+    /// The recurrence for samples `rows`, every step, in the shared buffers (its own rows only):
+    /// one GEMM for the input projection of all their steps, then per step one GEMM `h Wh`
+    /// into the step's gate rows and one fused cell kernel.
+    private func forwardRows(_ rows: Range<Int>, _ q: LSTMPointers, wx: Matrix<Float>, wh: Matrix<Float>, steps t: Int, invariant: Bool) {
+        let h = units, g4 = 4 * h, m = rows.count, r0 = rows.lowerBound, f = wx.rows
+        let ldg = t * g4, ldc = t * h
+        multiply(q.x + r0 * t * f, lda: f, wx, into: q.gates + r0 * ldg, ldc: g4, m: m * t, accumulate: false, rowInvariant: invariant)
         for step in 0..<t {
-            z.withUnsafeMutableBufferPointer { pz in
-                for r in 0..<m {
-                    let src = q.xw + ((r0 + r) * t + step) * g4, dst = pz.baseAddress! + r * g4
-                    for j in 0..<g4 { dst[j] = src[j] + b[j] }
-                }
-            }
+            let z = q.gates + r0 * ldg + step * g4, at = r0 * ldc + step * h
             if step > 0 {
-                multiply(q.hs + r0 * t * h + (step - 1) * h, lda: t * h, wh, into: &z, m: m, accumulate: true, rowInvariant: invariant)
+                multiply(q.hs + at - h, lda: ldc, wh, into: z, ldc: ldg, m: m, accumulate: true, rowInvariant: invariant)
             }
-            z.withUnsafeMutableBufferPointer { pz in
-                let zp = pz.baseAddress!
-                // σ(x) = ½(1 + tanh(x/2)) for i, f, o: one vectorised tanh over all four gates.
-                for r in 0..<m {
-                    let row = zp + r * g4
-                    for j in 0..<(2 * h) { row[j] *= 0.5 }
-                    for j in (3 * h)..<g4 { row[j] *= 0.5 }
-                }
-                Float.vectorMath(.tanh, UnsafePointer(zp), zp, m * g4)
-                for r in 0..<m {
-                    let row = zp + r * g4
-                    for j in 0..<(2 * h) { row[j] = 0.5 * (1 + row[j]) }
-                    for j in (3 * h)..<g4 { row[j] = 0.5 * (1 + row[j]) }
-                    let at = (r0 + r) * t * h + step * h
-                    let c = q.cells + at, tc = q.tanhCells + at
-                    for j in 0..<h {
-                        let old: Float = step > 0 ? c[j - h] : 0
-                        c[j] = row[h + j] * old + row[j] * row[2 * h + j]
-                    }
-                    Float.vectorMath(.tanh, UnsafePointer(c), tc, h)
-                    let hr = q.hs + at
-                    for j in 0..<h { hr[j] = row[3 * h + j] * tc[j] }
-                    (q.gates + (r0 + r) * t * g4 + step * g4).update(from: row, count: g4)
-                }
-            }
+            sluice_neural_lstm_forward(m, h, z, ldg, q.bias, step > 0 ? q.cells + at - h : nil,
+                                       q.cells + at, q.tanhCells + at, q.hs + at, ldc)
         }
     }
 
@@ -134,17 +118,41 @@ public struct LSTM: Layer {
         let x = record.saved[0], gates = record.saved[1].storage, cells = record.saved[2].storage
         let hs = record.saved[3].storage, tanhCells = record.saved[4].storage
         let n = x.batch, t = x.shape[1], f = x.shape[2], h = units, g4 = 4 * h
-        var dgates = Matrix<Float>(rows: n, columns: t * g4)  // pre-activation gradients, every step
+        let blocks = LSTMBlocks.count(n), partialSize = (f + h + 1) * g4
+        let uninitialised = { (_: UnsafeMutableBufferPointer<Float>) in }
+        // Pre-activation gradients of every step, and each block's partial dWx, dWh, db
+        // (summed below in block order, so the result does not depend on the thread count).
+        var dgates = Matrix<Float>(rows: n, columns: t * g4, unsafeUninitializedCapacity: uninitialised)
+        var partials = Matrix<Float>(rows: blocks, columns: partialSize, unsafeUninitializedCapacity: uninitialised)
+        var dx = Matrix<Float>(rows: needsInputGradient ? n : 0, columns: t * f, unsafeUninitializedCapacity: uninitialised)
         dgates.withUnsafeMutableBufferPointer { pdg in
-            gates.withUnsafeBufferPointer { pg in
-                cells.withUnsafeBufferPointer { pc in
-                    tanhCells.withUnsafeBufferPointer { ptc in
-                        dy.withUnsafeBufferPointer { pdy in
-                            wh.withUnsafeBufferPointer { pwh in
-                                let q = LSTMBackPointers(dgates: pdg.baseAddress!, gates: pg.baseAddress!, cells: pc.baseAddress!,
-                                                         tanhCells: ptc.baseAddress!, dy: pdy.baseAddress!, wh: pwh.baseAddress!)
-                                Parallel.withSingleThreadedBLAS {
-                                    Parallel.forEachChunk(of: n, minimumChunk: 16) { rows in backwardRows(rows, q, steps: t) }
+            partials.withUnsafeMutableBufferPointer { ppart in
+                dx.withUnsafeMutableBufferPointer { pdx in
+                    gates.withUnsafeBufferPointer { pg in
+                        cells.withUnsafeBufferPointer { pc in
+                            tanhCells.withUnsafeBufferPointer { ptc in
+                                hs.withUnsafeBufferPointer { ph in
+                                    dy.withUnsafeBufferPointer { pdy in
+                                        x.withUnsafeBufferPointer { px in
+                                            wh.withUnsafeBufferPointer { pwh in
+                                                wx.withUnsafeBufferPointer { pwx in
+                                                    let q = LSTMBackPointers(
+                                                        dgates: pdg.baseAddress!, partials: ppart.baseAddress!, dx: pdx.baseAddress,
+                                                        gates: pg.baseAddress!, cells: pc.baseAddress!, tanhCells: ptc.baseAddress!,
+                                                        hs: ph.baseAddress!, dy: pdy.baseAddress!, x: px.baseAddress!,
+                                                        wh: pwh.baseAddress!, wx: pwx.baseAddress!)
+                                                    Parallel.withSingleThreadedBLAS {
+                                                        Parallel.forEachChunk(of: blocks, minimumChunk: 1) { range in
+                                                            for block in range {
+                                                                backwardRows(LSTMBlocks.rows(block, of: n), block: block, q,
+                                                                             steps: t, features: f)
+                                                            }
+                                                        }
+                                                    }
+                                                }
+                                            }
+                                        }
+                                    }
                                 }
                             }
                         }
@@ -152,76 +160,81 @@ public struct LSTM: Layer {
                 }
             }
         }
-        // dWh = Σₜ hₜ₋₁ᵀ dGₜ as one GEMM: row (n, t) of h against row (n, t + 1) of the gate
-        // gradients, whose t = 0 rows are zeroed so no pair crosses from one sample to the next.
-        var shifted = dgates
-        shifted.withUnsafeMutableBufferPointer { ps in for r in 0..<n { (ps.baseAddress! + r * t * g4).update(repeating: 0, count: g4) } }
-        var dwh = Matrix<Float>(rows: h, columns: g4)
-        if n * t > 1 {
-            dwh.withUnsafeMutableBufferPointer { pw in
-                hs.withUnsafeBufferPointer { ph in
-                    shifted.withUnsafeBufferPointer { ps in
-                        Float.gemm(true, false, h, g4, n * t - 1, 1, ph.baseAddress!, h, ps.baseAddress! + g4, g4, 0, pw.baseAddress!, g4)
-                    }
-                }
+        var dwx = Matrix<Float>(rows: f, columns: g4), dwh = Matrix<Float>(rows: h, columns: g4), db = Matrix<Float>(rows: 1, columns: g4)
+        partials.withUnsafeBufferPointer { pp in
+            for block in 0..<blocks {
+                let base = pp.baseAddress! + block * partialSize
+                dwx.withUnsafeMutableBufferPointer { d in for i in d.indices { d[i] += base[i] } }
+                dwh.withUnsafeMutableBufferPointer { d in for i in d.indices { d[i] += base[f * g4 + i] } }
+                db.withUnsafeMutableBufferPointer { d in for i in d.indices { d[i] += base[(f + h) * g4 + i] } }
             }
         }
-        let dg2 = dgates.reshaped(rows: n * t, columns: g4)
-        var dwx = Matrix<Float>(rows: f, columns: g4)
-        dwx.gemm(x.storage.reshaped(rows: n * t, columns: f).transposed, dg2)
-        let db = columnSums(dg2)
-        var dx: Tensor? = nil
-        if needsInputGradient {
-            var m = Matrix<Float>(rows: n * t, columns: f)
-            m.gemm(dg2, wx.transposed)
-            dx = Tensor(shape: x.shape, storage: m)
-        }
-        return LayerGradients(input: dx, parameters: [dwx, dwh, db])
+        let input = needsInputGradient ? Tensor(shape: x.shape, storage: dx) : nil
+        return LayerGradients(input: input, parameters: [dwx, dwh, db])
     }
 
-    /// Backpropagation through time for samples `rows`: their gate gradients at every step.
-    private func backwardRows(_ rows: Range<Int>, _ q: LSTMBackPointers, steps t: Int) {
+    /// Backpropagation through time for the block of samples `rows`: their gate gradients at
+    /// every step (one fused cell kernel and one GEMM `dh = dGₜ Whᵀ` per step), then their
+    /// input gradients and their partial weight gradients, one GEMM each over all their steps.
+    private func backwardRows(_ rows: Range<Int>, block: Int, _ q: LSTMBackPointers, steps t: Int, features f: Int) {
         let h = units, g4 = 4 * h, m = rows.count, r0 = rows.lowerBound
-        var dh = [Float](repeating: 0, count: m * h)  // from the step after
-        var dc = [Float](repeating: 0, count: m * h)
-        dh.withUnsafeMutableBufferPointer { pdh in
-            for step in stride(from: t - 1, through: 0, by: -1) {
-                for r in 0..<m {
-                    let row = r0 + r
-                    let gr = q.gates + row * t * g4 + step * g4, dgr = q.dgates + row * t * g4 + step * g4
-                    let cr = q.cells + row * t * h + step * h, tcr = q.tanhCells + row * t * h + step * h
-                    let dyr: UnsafePointer<Float>? = returnSequences
-                        ? q.dy + row * t * h + step * h
-                        : (step == t - 1 ? q.dy + row * h : nil)
-                    for j in 0..<h {
-                        let i = gr[j], fg = gr[h + j], g = gr[2 * h + j], o = gr[3 * h + j]
-                        let cPrev: Float = step > 0 ? cr[j - h] : 0
-                        let tcj = tcr[j]
-                        let dhj = pdh[r * h + j] + (dyr?[j] ?? 0)
-                        let dcj = dc[r * h + j] + dhj * o * (1 - tcj * tcj)
-                        dgr[j] = dcj * g * i * (1 - i)
-                        dgr[h + j] = dcj * cPrev * fg * (1 - fg)
-                        dgr[2 * h + j] = dcj * i * (1 - g * g)
-                        dgr[3 * h + j] = dhj * tcj * o * (1 - o)
-                        dc[r * h + j] = dcj * fg
-                    }
-                }
-                if step > 0 {  // dh = dGₜ · Whᵀ for these rows
-                    Float.gemm(false, true, m, h, g4, 1, q.dgates + r0 * t * g4 + step * g4, t * g4, q.wh, g4, 0, pdh.baseAddress!, h)
-                }
+        let ldg = t * g4, ldc = t * h
+        let dh = UnsafeMutablePointer<Float>.allocate(capacity: m * h)  // from the step after
+        let dc = UnsafeMutablePointer<Float>.allocate(capacity: m * h)
+        defer { dh.deallocate(); dc.deallocate() }
+        dc.initialize(repeating: 0, count: m * h)
+        for step in stride(from: t - 1, through: 0, by: -1) {
+            let g = r0 * ldg + step * g4, at = r0 * ldc + step * h
+            let dyr: UnsafePointer<Float>? = returnSequences ? q.dy + at : (step == t - 1 ? q.dy + r0 * h : nil)
+            sluice_neural_lstm_backward(m, h, q.gates + g, q.dgates + g, ldg, step > 0 ? q.cells + at - h : nil,
+                                        q.tanhCells + at, ldc, step < t - 1 ? UnsafePointer(dh) : nil,
+                                        dyr, returnSequences ? ldc : h, dc)
+            if step > 0 {
+                Float.gemm(false, true, m, h, g4, 1, q.dgates + g, ldg, q.wh, g4, 0, dh, h)
             }
+        }
+        // Rows (sample, step) of this block: dX = dG Wxᵀ, dWx = Xᵀ dG, db = Σ dG.
+        let dG = q.dgates + r0 * ldg, xs = q.x + r0 * t * f, k = m * t
+        let part = q.partials + block * (f + h + 1) * g4
+        if let dx = q.dx { Float.gemm(false, true, k, f, g4, 1, dG, g4, q.wx, g4, 0, dx + r0 * t * f, f) }
+        Float.gemm(true, false, f, g4, k, 1, xs, f, dG, g4, 0, part, g4)
+        let db = part + (f + h) * g4
+        db.update(from: dG, count: g4)
+        for r in 1..<k {
+            let row = dG + r * g4
+            for j in 0..<g4 { db[j] += row[j] }
+        }
+        // dWh = Σₜ hₜ₋₁ᵀ dGₜ as one GEMM: row (sample, step) of h against row (sample, step + 1)
+        // of the gate gradients, whose step-0 rows (no longer needed) are zeroed in place so
+        // no pair crosses from one sample to the next.
+        let dwh = part + f * g4
+        for r in 0..<m { (dG + r * ldg).update(repeating: 0, count: g4) }
+        if k > 1 {
+            Float.gemm(true, false, h, g4, k - 1, 1, q.hs + r0 * ldc, h, dG + g4, g4, 0, dwh, g4)
+        } else {
+            dwh.update(repeating: 0, count: h * g4)
         }
     }
 }
 
-/// The shared buffers of one LSTM forward pass; each chunk of samples writes only its rows.
+/// The fixed blocks of samples the LSTM's passes split a batch into: each block's weight
+/// gradients are summed in block order, so training gives the same bits on any thread count.
+enum LSTMBlocks {
+    static let size = 32
+    static func count(_ n: Int) -> Int { (n + size - 1) / size }
+    static func rows(_ block: Int, of n: Int) -> Range<Int> { (block * size)..<min(n, (block + 1) * size) }
+}
+
+/// The shared buffers of one LSTM forward pass; each block of samples writes only its rows.
 private struct LSTMPointers: @unchecked Sendable {
     let gates: UnsafeMutablePointer<Float>, cells: UnsafeMutablePointer<Float>, tanhCells: UnsafeMutablePointer<Float>
-    let hs: UnsafeMutablePointer<Float>, xw: UnsafePointer<Float>
+    let hs: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, x: UnsafePointer<Float>
 }
 
-/// The shared buffers of one LSTM backward pass.
+/// The shared buffers of one LSTM backward pass; each block writes only its rows and its partials.
 private struct LSTMBackPointers: @unchecked Sendable {
-    let dgates: UnsafeMutablePointer<Float>, gates: UnsafePointer<Float>, cells: UnsafePointer<Float>
-    let tanhCells: UnsafePointer<Float>, dy: UnsafePointer<Float>, wh: UnsafePointer<Float>
+    let dgates: UnsafeMutablePointer<Float>, partials: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?
+    let gates: UnsafePointer<Float>, cells: UnsafePointer<Float>, tanhCells: UnsafePointer<Float>
+    let hs: UnsafePointer<Float>, dy: UnsafePointer<Float>, x: UnsafePointer<Float>
+    let wh: UnsafePointer<Float>, wx: UnsafePointer<Float>
 }

@@ -106,6 +106,11 @@ struct GradientCheckDeepTests {
         try check(GradientCheck(layer: GRU(3, returnSequences: returnSequences), inputShape: [4, 2], batch: 2))
         try check(GradientCheck(layer: SimpleRNN(3, returnSequences: returnSequences), inputShape: [4, 2], batch: 2))
     }
+
+    @Test("LSTM over a batch of several 32-sample blocks (each block's weight gradients summed)", arguments: [false, true])
+    func lstmBlocks(returnSequences: Bool) throws {
+        try check(GradientCheck(layer: LSTM(3, returnSequences: returnSequences), inputShape: [3, 2], batch: 70))
+    }
 }
 
 @Suite("Concatenated branches")

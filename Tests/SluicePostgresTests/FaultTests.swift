@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import SluiceFrame
 @testable import SluicePostgres
@@ -26,16 +27,17 @@ struct FaultTests {
         return try Frame(["id": .int64((0..<rows).map { Int64($0) }), "v": .double(values)])
     }
 
-    /// Terminates, from another connection, the first backend of `applicationName` whose query starts with `prefix`.
-    func terminate(applicationName: String, queryPrefix: String) async throws -> Bool {
-        let killer = try await SharedServer.connect()
-        for _ in 0..<2000 {
+    /// Terminates, from `killer`, the first backend of `applicationName` whose query starts
+    /// with `prefix`, polling without suspending (every 2 ms, for at most 60 s).
+    func terminateNow(_ killer: PostgresConnection, applicationName: String, queryPrefix: String) throws -> Bool {
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
             let rows = try killer.rows("""
                 SELECT pg_terminate_backend(pid) FROM pg_stat_activity
                 WHERE application_name = $1 AND state = 'active' AND query LIKE $2 AND pid <> pg_backend_pid()
                 """, [.string(applicationName), .string(queryPrefix + "%")])
             if rows.first?.first == "t" { return true }
-            try await Task.sleep(for: .milliseconds(2))
+            usleep(2_000)
         }
         return false
     }
@@ -64,12 +66,27 @@ struct FaultTests {
         var configuration = try await SharedServer.configuration()
         configuration.applicationName = "sluice-kill-write-\(table.name)"
         let frame = try bigFrame(rows: 2_000_000)
-        let write = Task {
-            try await PostgresSink(configuration, table: table).write(frame, mode: .replace)
+        // The write and the killer each run on a thread of their own, never waiting for the
+        // cooperative pool: under a full test run, other suites' CPU-bound tests hold both of
+        // its threads and a Task would not start (nor a poll resume) before the COPY ends.
+        let outcome = Mutex<Result<Void, any Error>?>(nil)
+        let connectionConfiguration = configuration
+        Thread {
+            let r = Result<Void, any Error> {
+                let connection = try PostgresConnection(connectionConfiguration)
+                defer { connection.close() }
+                try connection.transaction { tx in _ = try tx.write(frame, to: table, mode: .replace, options: PostgresWriteOptions()) }
+            }
+            outcome.withLock { $0 = r }
+        }.start()
+        let killer = try await SharedServer.connect()
+        #expect(try terminateNow(killer, applicationName: configuration.applicationName ?? "", queryPrefix: "COPY"))
+        var result: Result<Void, any Error>?
+        for _ in 0..<2400 where result == nil {
+            result = outcome.withLock { $0 }
+            if result == nil { usleep(50_000) }
         }
-        #expect(try await terminate(applicationName: configuration.applicationName ?? "", queryPrefix: "COPY"))
-        let result = await write.result
-        guard case let .failure(error) = result else {
+        guard case let .failure(error)? = result else {
             Issue.record("the write succeeded")
             return
         }

@@ -97,7 +97,7 @@ public struct ReportCommand: AsyncParsableCommand {
             if let json { try AtomicFile.write(Array(try report.json()), to: URL(fileURLWithPath: json)) }
             let headline = report.evaluation?.metrics.prefix(3).map { "\($0.name) \(String(format: "%.4f", $0.value))" }
                 .joined(separator: ", ") ?? ""
-            printError("sluice report: \(frame.rowCount) rows evaluated (\(headline)); wrote \([output, json].compactMap { $0 }.joined(separator: " and "))")
+            printError("sluice report: \(report.evaluation?.rows ?? 0) of \(frame.rowCount) rows evaluated (\(headline)); wrote \([output, json].compactMap { $0 }.joined(separator: " and "))")
         } catch {
             throw ExitCodes.report(error)
         }

@@ -6,12 +6,16 @@ extension TrainingHistory {
     public var curves: [TrainingCurve] {
         guard !epochs.isEmpty else { return [] }
         var curves = [TrainingCurve(name: "training loss", step: "epoch", values: epochs.map(\.loss))]
-        if epochs.allSatisfy({ $0.validationLoss != nil }) {
-            curves.append(TrainingCurve(name: "validation loss", step: "epoch", values: epochs.map { $0.validationLoss! }))
+        let validation = epochs.compactMap(\.validationLoss)
+        if validation.count == epochs.count {
+            curves.append(TrainingCurve(name: "validation loss", step: "epoch", values: validation))
         }
-        for name in Set(epochs.flatMap(\.metrics.keys)).sorted() where epochs.allSatisfy({ $0.metrics[name] != nil }) {
-            curves.append(TrainingCurve(name: name.replacingOccurrences(of: "_", with: " "), step: "epoch",
-                                        values: epochs.map { $0.metrics[name]! }))
+        for name in Set(epochs.flatMap(\.metrics.keys)).sorted() {
+            // Only a metric every epoch recorded makes a curve.
+            let values = epochs.compactMap { $0.metrics[name] }
+            if values.count == epochs.count {
+                curves.append(TrainingCurve(name: name.replacingOccurrences(of: "_", with: " "), step: "epoch", values: values))
+            }
         }
         return curves
     }

@@ -106,15 +106,19 @@ extension EvaluationReport {
     /// belong to the longest input column they start with; any other feature stands alone.
     static func grouped(_ values: [NamedValue], inputs: [String]) -> [NamedValue] {
         let byLength = inputs.sorted { $0.count > $1.count }
-        var order: [String] = [], sums: [String: Double] = [:]
+        var grouped: [NamedValue] = [], position: [String: Int] = [:]
         for v in values {
             let owner = inputs.contains(v.name) ? v.name : byLength.first { c in
                 v.name.hasPrefix(c) && v.name.dropFirst(c.count).first.map { "=_.[".contains($0) } == true
             } ?? v.name
-            if sums[owner] == nil { order.append(owner) }
-            sums[owner, default: 0] += v.value
+            if let i = position[owner] {
+                grouped[i].value += v.value
+            } else {
+                position[owner] = grouped.count
+                grouped.append(NamedValue(owner, v.value))
+            }
         }
-        return order.map { NamedValue($0, sums[$0]!) }
+        return grouped
     }
 }
 

@@ -19,7 +19,26 @@ extension Frame {
     @_specialize(where Scalar == Float)
     public func matrix<Scalar: BLASScalar>(columns names: [String], as: Scalar.Type = Double.self,
                                            nulls: MatrixNullPolicy = .nan) throws(FrameError) -> Matrix<Scalar> {
-        var picked: [(String, Column)] = []
+        var x = Matrix<Scalar>(rows: rowCount, columns: names.count)
+        try write(columns: names, into: &x, at: 0, nulls: nulls)
+        return x
+    }
+
+    /// Writes the columns `names` into columns `offset ..< offset + names.count` of the
+    /// row-major `x`, converting as ``matrix(columns:as:nulls:)`` does.
+    ///
+    /// The rows go in blocks that fit in cache, each block's columns one after another, the
+    /// blocks spread over the cores: one pass over `x` whatever the column count.
+    ///
+    /// - Precondition: `x.rows == rowCount` and `offset + names.count <= x.columns`.
+    /// - Throws: as ``matrix(columns:as:nulls:)``; `x` is then partly written.
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
+    public func write<Scalar: BLASScalar>(columns names: [String], into x: inout Matrix<Scalar>, at offset: Int,
+                                          nulls: MatrixNullPolicy = .nan) throws(FrameError) {
+        precondition(x.rows == rowCount && offset >= 0 && offset + names.count <= x.columns,
+                     "Frame.write(columns:into:at:): \(x.rows) × \(x.columns) matrix for \(rowCount) rows, columns \(offset)+\(names.count)")
+        var picked: [Column] = []
         for n in names {
             let c = try column(n)
             guard c.type.isNumeric else { throw .notNumeric(column: n, type: c.type) }
@@ -27,23 +46,44 @@ extension Frame {
                 let row = (0..<c.count).first { c.isNull($0) } ?? 0
                 throw .nullInMatrix(column: n, row: row)
             }
-            picked.append((n, c))
+            picked.append(c)
         }
-        let width = picked.count, rows = rowCount
-        return Matrix<Scalar>(rows: rows, columns: width) { out in
-            for (j, (_, c)) in picked.enumerated() {
-                let v = c.validity
-                switch c.data {
-                case let .double(a):
-                    for i in 0..<rows { out[i &* width &+ j] = v.isValid(i) ? Scalar(a[i]) : .nan }
-                case let .int64(a):
-                    for i in 0..<rows { out[i &* width &+ j] = v.isValid(i) ? Scalar(a[i]) : .nan }
-                case let .bool(a):
-                    for i in 0..<rows { out[i &* width &+ j] = v.isValid(i) ? (a[i] ? 1 : 0) : .nan }
-                default:
-                    for i in 0..<rows { out[i &* width &+ j] = .nan }
+        let width = x.columns, rows = rowCount
+        // About 256 KB of output per block: its cache lines are written once, by all columns.
+        let block = max(64, (256 << 10) / max(1, width * MemoryLayout<Scalar>.stride))
+        x.withUnsafeMutableBufferPointer { out in
+            let base = out.baseAddress! + offset
+            Parallel.forEachChunk(of: rows, minimumChunk: 32_768) { range in
+                var start = range.lowerBound
+                while start < range.upperBound {
+                    let end = min(range.upperBound, start + block)
+                    for (j, c) in picked.enumerated() {
+                        Self.copy(c, rows: start..<end, into: base + j, stride: width)
+                    }
+                    start = end
                 }
             }
+        }
+    }
+
+    /// Copies rows `rows` of `c` to `out[i * stride]`, `out` pointing at row 0's element.
+    private static func copy<Scalar: BLASScalar>(_ c: Column, rows: Range<Int>, into out: UnsafeMutablePointer<Scalar>,
+                                                 stride: Int) {
+        let v = c.validity
+        func each<T>(_ a: [T], _ convert: (T) -> Scalar) {
+            a.withUnsafeBufferPointer { a in
+                if v.hasNulls {
+                    for i in rows { out[i &* stride] = v.isValid(i) ? convert(a[i]) : .nan }
+                } else {
+                    for i in rows { out[i &* stride] = convert(a[i]) }
+                }
+            }
+        }
+        switch c.data {
+        case let .double(a): each(a) { Scalar($0) }
+        case let .int64(a): each(a) { Scalar($0) }
+        case let .bool(a): each(a) { $0 ? 1 : 0 }
+        default: for i in rows { out[i &* stride] = .nan }
         }
     }
 

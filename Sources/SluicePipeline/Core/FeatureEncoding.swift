@@ -66,24 +66,16 @@ public struct FeatureEncoding: Codable, Sendable, Equatable {
     func matrix<S: BLASScalar>(consuming frame: inout Frame, report: inout TransformReport) throws -> Matrix<S> {
         var numeric = try numericFrame(frame, report: &report)
         frame = Frame()
-        let rows = numeric.rowCount, width = names.count, block = 4
-        var x = Matrix<S>(rows: rows, columns: width)
+        let width = names.count, block = 8
+        var x = Matrix<S>(rows: numeric.rowCount, columns: width)
         var first = 0
         while first < width {
             let picked = Array(names[first..<min(width, first + block)])
-            let part: Matrix<S> = try framing("features") { () throws(FrameError) in
-                try numeric.matrix(columns: picked, as: S.self, nulls: allowsMissing ? .nan : .error)
+            try framing("features") { () throws(FrameError) in
+                try numeric.write(columns: picked, into: &x, at: first, nulls: allowsMissing ? .nan : .error)
+                numeric = try numeric.dropping(picked)
             }
-            numeric = try framing("features") { () throws(FrameError) in try numeric.dropping(picked) }
-            let k = picked.count, offset = first
-            x.withUnsafeMutableBufferPointer { out in
-                part.withUnsafeBufferPointer { p in
-                    for i in 0..<rows {
-                        for c in 0..<k { out[i &* width &+ offset &+ c] = p[i &* k &+ c] }
-                    }
-                }
-            }
-            first += k
+            first += picked.count
         }
         return x
     }

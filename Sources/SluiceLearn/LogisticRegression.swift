@@ -140,7 +140,6 @@ public struct LogisticRegression: Learner, Codable, Equatable {
     }
 
     public func fit(_ data: TrainingSet<Double>, context: inout FitContext) throws -> Model {
-        try LearnerInput.check(data, learner: Model.kind)
         return try fit(data.features, data.target.classLabels(learner: Model.kind), sampleWeights: data.sampleWeights,
                        context: context)
     }
@@ -281,14 +280,22 @@ protocol LogisticDesign: Sendable {
     func weightedSums(_ r: Matrix<Double>, alpha: Double) -> Matrix<Double>
 }
 
+/// A binary problem's products are matrix-vector ones, taken by `?gemv`: `?gemm` would first
+/// copy all of `X` into its packed panels, at every iteration.
 extension Matrix: LogisticDesign where Scalar == Double {
     func scores(_ w: Matrix<Double>) -> Matrix<Double> {
+        if w.rows == 1 { return Matrix(rows: rows, columns: 1, elements: multiplied(by: w.elements)) }
         var z = Matrix<Double>(rows: rows, columns: w.rows)
         if columns > 0 { z.gemm(self, w.transposed) }
         return z
     }
 
     func weightedSums(_ r: Matrix<Double>, alpha: Double) -> Matrix<Double> {
+        if r.columns == 1 {
+            var g = [Double](repeating: 0, count: columns)
+            transposed.gemv(r.elements, into: &g, alpha: alpha)
+            return Matrix(rows: 1, columns: columns, elements: g)
+        }
         var g = Matrix<Double>(rows: r.columns, columns: columns)
         if columns > 0 { g.gemm(r.transposed, self, alpha: alpha) }
         return g
@@ -430,6 +437,26 @@ extension LogisticProblem where Design == Matrix<Double> {
             var start = range.lowerBound
             while start < range.upperBound {
                 let rows = min(rowsPerBlock, range.upperBound - start)
+                if m == 1 {
+                    // Binary: one Gram matrix of the rows [xᵢ | 1] scaled by √(C sᵢ pᵢ (1 - pᵢ)), by `syrk`.
+                    scaled.withUnsafeMutableBufferPointer { s in
+                        x.withUnsafeBufferPointer { src in
+                            prob.withUnsafeBufferPointer { pr in
+                                for i in 0..<rows {
+                                    let row = start + i, pk = pr[row]
+                                    let f = (c * weights[row] * pk * (1 - pk)).squareRoot()
+                                    let from = src.baseAddress! + row * p, to = s.baseAddress! + i * d
+                                    for j in 0..<p { to[j] = from[j] * f }
+                                    to[p] = f
+                                }
+                            }
+                        }
+                    }
+                    acc.syrk(scaled.rows(0..<rows).transposed)
+                    partials.add(acc, slot: slot, blockRow: 0, blockColumn: 0, blockSize: d, side: side)
+                    start += rows
+                    continue
+                }
                 x.withUnsafeBufferPointer { src in
                     xb.withUnsafeMutableBufferPointer { dst in
                         for i in 0..<rows {

@@ -20,20 +20,46 @@ public struct ClassLabels: Sendable, Codable, Equatable {
 
     /// Labels from raw string values; classes sorted numerically if all parse as numbers.
     public init(_ labels: [String]) {
-        let unique = Array(Set(labels))
-        let numeric = unique.compactMap(Double.init)
-        let classes = numeric.count == unique.count
-            ? unique.sorted { Double($0)! < Double($1)! }
-            : unique.sorted()
+        let classes = Self.sortedClasses(Array(Set(labels)))
         let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
         self.init(codes: labels.map { index[$0]! }, classes: classes)
     }
 
     /// Labels from numeric values (e.g. a 0/1 column); class names are the numbers' text.
     public init<T: BinaryInteger>(_ labels: [T]) {
-        let classes = Array(Set(labels)).sorted()
-        let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
-        self.init(codes: labels.map { index[$0]! }, classes: classes.map { "\($0)" })
+        let (codes, classes) = Self.encode(labels)
+        self.init(codes: codes, classes: classes.map { "\($0)" })
+    }
+
+    /// Distinct class names in scikit-learn's order: numerically if all parse as numbers.
+    static func sortedClasses(_ unique: [String]) -> [String] {
+        let numeric = unique.compactMap(Double.init)
+        return numeric.count == unique.count ? unique.sorted { Double($0)! < Double($1)! } : unique.sorted()
+    }
+
+    /// Each value's index among the sorted distinct values, and those values. A label column
+    /// holds a few classes: they are looked up in a short array (the last one first) rather
+    /// than hashed, until there are more than 16 of them.
+    static func encode<T: Hashable & Comparable>(_ values: [T]) -> (codes: [Int], classes: [T]) {
+        var seen: [T] = []
+        var many = false
+        for v in values where !seen.contains(v) {
+            seen.append(v)
+            if seen.count > 16 { many = true; break }
+        }
+        if many {
+            let classes = Array(Set(values)).sorted()
+            let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
+            return (values.map { index[$0]! }, classes)
+        }
+        let classes = seen.sorted()
+        guard var last = classes.first else { return ([], []) }
+        var lastCode = 0
+        let codes = values.map { v -> Int in
+            if v != last { last = v; lastCode = classes.firstIndex(of: v)! }
+            return lastCode
+        }
+        return (codes, classes)
     }
 
     /// The number of rows.
@@ -187,7 +213,13 @@ extension ClassLabels {
         }
         switch column.data {
         case .string(let s):
-            self.init(s.codes.map { s.dictionary[Int($0)] })
+            // Per dictionary entry, not per row: the same classes as `init(_:)` on the texts.
+            var used = [Bool](repeating: false, count: s.dictionary.count)
+            for code in s.codes { used[Int(code)] = true }
+            let classes = Self.sortedClasses(Array(Set(s.dictionary.indices.filter { used[$0] }.map { s.dictionary[$0] })))
+            let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
+            let byCode = s.dictionary.map { index[$0] ?? 0 }
+            self.init(codes: s.codes.map { byCode[Int($0)] }, classes: classes)
         case .int64(let v):
             self.init(v)
         case .bool(let v):
@@ -196,9 +228,8 @@ extension ClassLabels {
             if let i = v.firstIndex(where: { !$0.isFinite }) {
                 throw PipelineError.invalidValue(stage: "target", column: name, reason: "\(v[i]) at row \(i) is not a class")
             }
-            let classes = Array(Set(v)).sorted()
-            let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
-            self.init(codes: v.map { index[$0]! }, classes: classes.map(Self.name(of:)))
+            let (codes, classes) = Self.encode(v)
+            self.init(codes: codes, classes: classes.map(Self.name(of:)))
         default:
             throw PipelineError.unsupportedType(stage: "target", column: name, type: column.type,
                                                 expected: "string, int64, bool or double")

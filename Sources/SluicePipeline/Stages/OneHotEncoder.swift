@@ -50,10 +50,7 @@ public struct OneHotEncoder: Transformer, Equatable {
         var encodings = [Fitted.Encoding]()
         for n in names {
             let c = try framing(name) { () throws(FrameError) in try frame.column(n) }
-            var counts = [String: Int](), nulls = 0
-            for k in Self.keys(c) {
-                if let k { counts[k, default: 0] += 1 } else { nulls += 1 }
-            }
+            let (counts, nulls) = Self.counts(c)
             var categories = counts.keys.filter { counts[$0]! >= minFrequency }
             if c.type == .int64 {
                 categories.sort { (Int64($0) ?? 0) < (Int64($1) ?? 0) }
@@ -68,6 +65,25 @@ public struct OneHotEncoder: Transformer, Equatable {
         var fitted = Fitted(encodings: encodings, inputSchema: input, outputSchema: frame.schema)
         fitted.outputSchema = try fitted.schema(for: frame.schema)
         return fitted
+    }
+
+    /// How many rows hold each category text, and how many are null. A string column is
+    /// counted per dictionary code, so no row's text is hashed.
+    static func counts(_ c: Column) -> (counts: [String: Int], nulls: Int) {
+        var counts = [String: Int]()
+        guard case .string(let s) = c.data else {
+            var nulls = 0
+            for k in keys(c) {
+                if let k { counts[k, default: 0] += 1 } else { nulls += 1 }
+            }
+            return (counts, nulls)
+        }
+        var perCode = [Int](repeating: 0, count: s.dictionary.count)
+        s.codes.withUnsafeBufferPointer { codes in
+            for i in 0..<c.count where c.validity.isValid(i) && codes[i] >= 0 { perCode[Int(codes[i])] += 1 }
+        }
+        for (code, n) in perCode.enumerated() where n > 0 { counts[s.dictionary[code], default: 0] += n }
+        return (counts, c.nullCount)
     }
 
     /// Each row's category text (`nil` for null).

@@ -81,5 +81,10 @@ private func nightlyFigure(context: BenchContext, scoreOnly: Bool) async throws 
     let rss = Measure.peakRSSMB()
     return Figure(workload: scoreOnly ? "e2e.score.churn_1m" : "e2e.nightly.churn_1m", seconds: best,
                   rows: last?.counts.read ?? 0, peakRSSMB: rss,
-                  extra: [("rows_written", Double(last?.counts.written ?? 0))])
+                  extra: [("rows_written", Double(last?.counts.written ?? 0))] + phaseSeconds(last))
+}
+
+/// The seconds of each phase of `result` (`seconds.fit` …), in name order.
+private func phaseSeconds(_ result: RunResult?) -> [(String, Double)] {
+    (result?.metrics ?? [:]).filter { $0.key.hasPrefix("seconds.") }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceCompute
 import SluiceFrame
 
 /// The distribution of each input column of the training rows, kept in the artifact
@@ -27,42 +28,56 @@ public struct DataProfile: Codable, Sendable, Equatable {
     /// The most values a numeric column's bin edges are computed from.
     static let sampleSize = 100_000
 
-    /// Profiles `names` of `frame`.
+    /// Profiles `names` of `frame`, the columns spread over the cores.
     public init(_ frame: Frame, columns names: [String]) throws {
         rows = frame.rowCount
-        columns = try names.map { name in
-            let column = try frame.column(name)
-            if let values = Self.numeric(column) {
-                // Deciles of at most `sampleSize` finite values, taken at an even stride:
-                // the bins need not be exact, and sorting a million rows per column would
-                // cost more than the rest of the profile.
-                let all = values.filter(\.isFinite)
-                let stride = max(1, (all.count + Self.sampleSize - 1) / Self.sampleSize)
-                let finite = (stride == 1 ? all : Swift.stride(from: 0, to: all.count, by: stride).map { all[$0] }).sorted()
-                var edges: [Double] = []
-                if !finite.isEmpty {
-                    for q in 1..<10 {
-                        let e = finite[min(finite.count - 1, Int(Double(finite.count) * Double(q) / 10))]
-                        if edges.last != e && e != finite.first { edges.append(e) }
-                    }
+        let picked = try names.map { try frame.column($0) }
+        var profiles = [ColumnProfile?](repeating: nil, count: names.count)
+        profiles.withUnsafeMutableBufferPointer { out in
+            Parallel.forEachChunk(of: names.count, minimumChunk: 1) { range in
+                for j in range { out[j] = Self.profile(picked[j], name: names[j]) }
+            }
+        }
+        columns = profiles.map { $0! }
+    }
+
+    private static func profile(_ column: Column, name: String) -> ColumnProfile {
+        if let values = numeric(column) {
+            // Deciles of at most `sampleSize` finite values, taken at an even stride:
+            // the bins need not be exact, and sorting a million rows per column would
+            // cost more than the rest of the profile.
+            let all = values.filter(\.isFinite)
+            let stride = max(1, (all.count + sampleSize - 1) / sampleSize)
+            let finite = (stride == 1 ? all : Swift.stride(from: 0, to: all.count, by: stride).map { all[$0] }).sorted()
+            var edges: [Double] = []
+            if !finite.isEmpty {
+                for q in 1..<10 {
+                    let e = finite[min(finite.count - 1, Int(Double(finite.count) * Double(q) / 10))]
+                    if edges.last != e && e != finite.first { edges.append(e) }
                 }
-                var profile = ColumnProfile(name: name, edges: edges, categories: nil, fractions: [])
-                profile.fractions = Self.fractions(profile.counts(column))
-                return profile
             }
-            var counts: [String: Int] = [:]
-            if case .string(let strings) = column.data {
-                var perCode = [Int](repeating: 0, count: strings.dictionary.count)
-                for i in 0..<strings.count where !column.isNull(i) { perCode[Int(strings.codes[i])] += 1 }
-                for (code, n) in perCode.enumerated() where n > 0 { counts[strings.dictionary[code], default: 0] += n }
-            } else {
-                for i in 0..<column.count where !column.isNull(i) { counts[column[i].description, default: 0] += 1 }
-            }
-            let top = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(20).map(\.key)
-            var profile = ColumnProfile(name: name, edges: nil, categories: Array(top), fractions: [])
-            profile.fractions = Self.fractions(profile.counts(column))
+            var profile = ColumnProfile(name: name, edges: edges, categories: nil, fractions: [])
+            profile.fractions = fractions(profile.counts(values: values))
             return profile
         }
+        var counts: [String: Int] = [:]
+        if case .string(let strings) = column.data {
+            var perCode = [Int](repeating: 0, count: strings.dictionary.count)
+            for i in 0..<strings.count where !column.isNull(i) { perCode[Int(strings.codes[i])] += 1 }
+            for (code, n) in perCode.enumerated() where n > 0 { counts[strings.dictionary[code], default: 0] += n }
+        } else {
+            for i in 0..<column.count where !column.isNull(i) { counts[column[i].description, default: 0] += 1 }
+        }
+        let top = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(20).map(\.key)
+        var profile = ColumnProfile(name: name, edges: nil, categories: Array(top), fractions: [])
+        profile.fractions = fractions(profile.counts(column))
+        return profile
+    }
+
+    /// Keeps the profiles of `names` only, in that order (those it has).
+    public mutating func keep(_ names: [String]) {
+        let byName = Dictionary(columns.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        columns = names.compactMap { byName[$0] }
     }
 
     static func numeric(_ column: Column) -> [Double]? {
@@ -85,16 +100,8 @@ extension DataProfile.ColumnProfile {
     /// How many rows of `column` fall in each bin (the null bin last).
     public func counts(_ column: Column) -> [Int] {
         if let edges {
-            var counts = [Int](repeating: 0, count: edges.count + 2)
-            guard let values = DataProfile.numeric(column) else { return counts }
-            for v in values {
-                if v.isNaN { counts[edges.count + 1] += 1; continue }
-                // First edge greater than v: bins are [e(i-1), e(i)).
-                var lo = 0, hi = edges.count
-                while lo < hi { let mid = (lo + hi) / 2; if edges[mid] <= v { lo = mid + 1 } else { hi = mid } }
-                counts[lo] += 1
-            }
-            return counts
+            guard let values = DataProfile.numeric(column) else { return [Int](repeating: 0, count: edges.count + 2) }
+            return counts(values: values)
         }
         let categories = self.categories ?? []
         var index: [String: Int] = [:]
@@ -110,6 +117,24 @@ extension DataProfile.ColumnProfile {
         for i in 0..<column.count {
             if column.isNull(i) { counts[categories.count + 1] += 1; continue }
             counts[index[column[i].description] ?? categories.count] += 1
+        }
+        return counts
+    }
+}
+
+extension DataProfile.ColumnProfile {
+    /// How many of a numeric column's `values` fall in each bin (NaN in the null bin, last).
+    func counts(values: [Double]) -> [Int] {
+        let edges = self.edges ?? []
+        var counts = [Int](repeating: 0, count: edges.count + 2)
+        edges.withUnsafeBufferPointer { edges in
+            for v in values {
+                if v.isNaN { counts[edges.count + 1] += 1; continue }
+                // First edge greater than v: bins are [e(i-1), e(i)).
+                var lo = 0, hi = edges.count
+                while lo < hi { let mid = (lo + hi) / 2; if edges[mid] <= v { lo = mid + 1 } else { hi = mid } }
+                counts[lo] += 1
+            }
         }
         return counts
     }

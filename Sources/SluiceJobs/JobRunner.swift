@@ -314,12 +314,15 @@ public struct JobRunner: Sendable {
                 throw JobError.schemaMismatch(job: job.name, source: "training \(source)", problems: ["\(error)"])
             }
         }
-        let rows = try await source.readAll(database, date: date, job: job.name, role: "training")
-        try quarantine(rows.rejects, db: db, run: run, read: rows.frame.rowCount + rows.rejects.count, state: &state)
-        let labelled = try rows.frame.droppingNulls(in: [target])
+        var rows = try await source.readAll(database, date: date, job: job.name, role: "training")
+        let readCount = rows.frame.rowCount
+        try quarantine(rows.rejects, db: db, run: run, read: readCount + rows.rejects.count, state: &state)
+        // One reference to the training rows from here on, so that the fit can free them.
+        var labelled = try rows.frame.droppingNulls(in: [target])
+        rows.frame = Frame()
         state.result.metrics["rows_trained"] = Double(labelled.rowCount)
-        state.result.metrics["rows_unlabelled_skipped"] = Double(rows.frame.rowCount - labelled.rowCount)
-        events?(.rowsRead(rows.frame.rowCount, source: "training"))
+        state.result.metrics["rows_unlabelled_skipped"] = Double(readCount - labelled.rowCount)
+        events?(.rowsRead(readCount, source: "training"))
         state.logger.info("training rows read", metadata: ["rows": "\(labelled.rowCount)", "source": "\(source)"])
 
         if scoresAfter, let schema = described.schema {
@@ -329,16 +332,23 @@ public struct JobRunner: Sendable {
         try enter(.fit, &state, db)
         let events = self.events
         let observer: @Sendable (FitProgress) -> Void = { events?(.fit($0)) }
-        var fitFrame = labelled, holdout: Frame?
+        var holdout: Frame?
         if job.holdoutFraction > 0, labelled.rowCount >= 10 {
             var rng = SeededGenerator(seed: job.seed ^ 0x5EED_0F_4A0D)
             let labels = job.recipe.targetKind == .classes ? try? ClassLabels(column: try labelled.column(target), name: target) : nil
             let split = try Splitter.trainTest(rows: labelled.rowCount, testFraction: job.holdoutFraction, stratifyBy: labels, using: &rng)
-            fitFrame = try labelled.taking(rows: split.train)
             holdout = try labelled.taking(rows: split.test)
+            labelled = try labelled.taking(rows: split.train)
         }
-        let fitted = try job.recipe.fit(fitFrame, seed: job.seed, observer: observer, isCancelled: isCancelled)
-        var metrics: [String: Double] = ["rows_trained": Double(fitFrame.rowCount)]
+        // The drift profile is taken beside the fit, from its own reference to the rows: the
+        // fit is handed the rows and frees each column once no stage needs it.
+        let trained = labelled.rowCount
+        let profiled = labelled.columnNames.filter { $0 != target && !job.recipe.keys.contains($0) }
+        let profiling = Task { [labelled] in try DataProfile(labelled, columns: profiled) }
+        let fitted = try job.recipe.fit(consume labelled, seed: job.seed, observer: observer, isCancelled: isCancelled)
+        var profile = try await profiling.value
+        profile.keep(fitted.inputSchema.names)
+        var metrics: [String: Double] = ["rows_trained": Double(trained)]
         var keyName: String?, keyValue: Double?
         if let holdout {
             let scoring = job.metric ?? Self.defaultMetric(fitted)
@@ -355,7 +365,6 @@ public struct JobRunner: Sendable {
             state.reportParts.previousValue = deployed?.keyValue
             state.logger.info("model fitted", metadata: ["kind": "\(fitted.model.kind)", "metric": "\(scoring.name)", "value": "\(value)"])
         }
-        let profile = try DataProfile(fitFrame, columns: fitted.inputSchema.names)
         guard let run else { return (nil, fitted, profile) }
 
         try enter(.store, &state, db)

@@ -12,7 +12,7 @@ public struct ModelRecipe: Sendable {
     public let learner: String
     /// Whether the learner predicts classes, values or clusters.
     public let targetKind: TargetKind
-    private let body: @Sendable (Frame, UInt64, (@Sendable (FitProgress) -> Void)?, @escaping @Sendable () -> Bool) throws -> FittedPipeline
+    private let body: @Sendable (consuming Frame, UInt64, (@Sendable (FitProgress) -> Void)?, @escaping @Sendable () -> Bool) throws -> FittedPipeline
     private let schema: @Sendable (Schema) throws -> Schema
 
     /// Wraps `pipeline`.
@@ -22,15 +22,16 @@ public struct ModelRecipe: Sendable {
         learner = String(describing: L.self)
         targetKind = pipeline.estimator.targetKind
         body = { frame, seed, observer, isCancelled in
-            try pipeline.fit(frame, seed: seed, observer: observer, isCancelled: isCancelled)
+            try pipeline.fit(consume frame, seed: seed, observer: observer, isCancelled: isCancelled)
         }
         schema = { try pipeline.outputSchema(for: $0) }
     }
 
-    /// Fits the pipeline on `frame`.
-    public func fit(_ frame: Frame, seed: UInt64, observer: (@Sendable (FitProgress) -> Void)? = nil,
+    /// Fits the pipeline on `frame`; hand it over (`consume`) to have its columns freed
+    /// during the fit.
+    public func fit(_ frame: consuming Frame, seed: UInt64, observer: (@Sendable (FitProgress) -> Void)? = nil,
                     isCancelled: @escaping @Sendable () -> Bool = { false }) throws -> FittedPipeline {
-        try body(frame, seed, observer, isCancelled)
+        try body(consume frame, seed, observer, isCancelled)
     }
 
     /// Checks that the pipeline can fit a frame of `input` (schema before data).

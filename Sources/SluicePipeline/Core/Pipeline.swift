@@ -98,7 +98,7 @@ public struct Pipeline<L: Learner>: Sendable {
     ///   - observer: receives the learner's progress (iterations, epochs, trees).
     ///   - isCancelled: checked by long fits between steps; returning true stops the fit
     ///     with ``FitCancelled``.
-    public func fit(_ frame: Frame, seed: UInt64 = 0, sampleWeights: [Double]? = nil, validation: Frame? = nil,
+    public func fit(_ frame: consuming Frame, seed: UInt64 = 0, sampleWeights: [Double]? = nil, validation: Frame? = nil,
                     observer: (@Sendable (FitProgress) -> Void)? = nil,
                     isCancelled: @escaping @Sendable () -> Bool = { false }) throws -> FittedPipeline {
         _ = try outputSchema(for: frame.schema)
@@ -112,6 +112,10 @@ public struct Pipeline<L: Learner>: Sendable {
         var current = try framing("pipeline") { () throws(FrameError) in
             try frame.dropping(keys + (target.map { [$0] } ?? []))
         }
+        // The input is not needed past here: a caller that hands it over (`consume`) has its
+        // columns freed as the first stage replaces them.
+        let fingerprint = Fingerprint.of(frame)
+        _ = consume frame
         let trainingSchema = current.schema
         var context = FitContext(seed: seed, target: targetColumn, observer: observer, isCancelled: isCancelled)
         var fitted: [AnyFittedTransformer] = []
@@ -152,7 +156,7 @@ public struct Pipeline<L: Learner>: Sendable {
         }
         return FittedPipeline(target: targetDescription, keys: keyFields, inputSchema: required, stages: fitted,
                               features: encoding, model: AnyModel(model), seed: seed,
-                              dataFingerprint: Fingerprint.of(frame),
+                              dataFingerprint: fingerprint,
                               hyperparameters: (try? JSONValue(encoding: estimator)) ?? .null,
                               trainingBalance: balance)
     }

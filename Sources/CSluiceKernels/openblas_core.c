@@ -1,8 +1,20 @@
-// OpenBLAS core selection. Debian's OpenBLAS 0.3.21 (DYNAMIC_ARCH) does not recognise
+// OpenBLAS set-up, done once at load time, before any BLAS call or Swift code runs.
+//
+// 1. Core selection. Debian's OpenBLAS 0.3.21 (DYNAMIC_ARCH) does not recognise
 // recent Xeons (Sapphire/Emerald Rapids) and falls back to its generic "Prescott" SSE
 // kernels, 5x slower than the AVX-512 ones. When that happens, and the user has not chosen
 // a core with OPENBLAS_CORETYPE, pick the kernel set this CPU supports and re-initialise
-// OpenBLAS's dispatch table, once, at load time, before any BLAS call or Swift code runs.
+// OpenBLAS's dispatch table.
+//
+// 2. Idle-thread timeout. After each threaded BLAS call, OpenBLAS's worker threads spin in
+// sched_yield for 2^28 cycles (~0.1 s) before they sleep. Sluice alternates short BLAS calls
+// with its own loops (a network's per-batch element-wise work, a boosting histogram pass), so
+// the spinning workers steal the core the next loop needs: 18-25% of a training profile. Unless
+// the user has set OPENBLAS_THREAD_TIMEOUT (or GOTO_THREAD_TIMEOUT), Sluice sets it to 4, the
+// smallest value OpenBLAS accepts (2^4 cycles: workers sleep almost at once and are woken by
+// a condition variable). OpenBLAS reads the variable when it starts its thread pool, which its
+// own constructor has already done, so the pool is shut down and started again with the new
+// setting (blas_thread_init re-reads the environment).
 #include <cpuid.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +22,12 @@
 char *openblas_get_corename(void);
 void gotoblas_dynamic_init(void);
 void gotoblas_dynamic_quit(void);
+void openblas_read_env(void);
+int blas_thread_init(void);
+int blas_thread_shutdown_(void);
+
+/// The idle timeout Sluice gives OpenBLAS's worker threads unless the user chose one.
+#define SLUICE_OPENBLAS_THREAD_TIMEOUT "4"
 
 static const char *best_core(void) {
     unsigned a, b, c, d;
@@ -25,7 +43,7 @@ static const char *best_core(void) {
     return NULL;
 }
 
-__attribute__((constructor)) static void sluice_select_openblas_core(void) {
+static void sluice_select_openblas_core(void) {
     if (getenv("OPENBLAS_CORETYPE")) return;
     const char *current = openblas_get_corename();
     if (!current || strcmp(current, "Prescott") != 0) return;
@@ -34,4 +52,17 @@ __attribute__((constructor)) static void sluice_select_openblas_core(void) {
     setenv("OPENBLAS_CORETYPE", core, 0);
     gotoblas_dynamic_quit();
     gotoblas_dynamic_init();
+}
+
+static void sluice_set_openblas_thread_timeout(void) {
+    if (getenv("OPENBLAS_THREAD_TIMEOUT") || getenv("GOTO_THREAD_TIMEOUT")) return;
+    setenv("OPENBLAS_THREAD_TIMEOUT", SLUICE_OPENBLAS_THREAD_TIMEOUT, 0);
+    openblas_read_env();
+    blas_thread_shutdown_();
+    blas_thread_init();
+}
+
+__attribute__((constructor)) static void sluice_configure_openblas(void) {
+    sluice_select_openblas_core();
+    sluice_set_openblas_thread_timeout();
 }

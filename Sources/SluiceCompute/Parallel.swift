@@ -10,6 +10,11 @@ import Foundation
 /// runs on more than one thread, OpenBLAS is switched to one thread, so a BLAS call made
 /// inside a loop body runs on the core of that body instead of spawning more threads than
 /// there are cores. Nested parallel loops run their inner loop serially.
+///
+/// **Idle BLAS threads.** OpenBLAS's workers sleep almost as soon as a call ends
+/// (`OPENBLAS_THREAD_TIMEOUT=4`, set at load time by CSluiceKernels' `openblas_core.c` unless
+/// the user set it), instead of spinning in `sched_yield` for ~0.1 s and taking the core the
+/// next parallel loop needs. Set `OPENBLAS_THREAD_TIMEOUT` yourself to choose another value.
 public enum Parallel {
     /// The number of threads Sluice uses: `SLUICE_THREADS` if set, else the active cores.
     public static let threadCount: Int = {

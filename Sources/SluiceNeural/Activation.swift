@@ -1,3 +1,4 @@
+import CSluiceKernels
 import Foundation
 import SluiceCompute
 
@@ -52,7 +53,7 @@ public enum ActivationFunction: Sendable, Codable, Equatable {
     public func derivative(dy: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafePointer<Float>,
                            dx: UnsafeMutablePointer<Float>, count n: Int, rowLength: Int) {
         switch self {
-        case .relu: for i in 0..<n { dx[i] = y[i] > 0 ? dy[i] : 0 }
+        case .relu: sluice_neural_relu_backward(dy, y, dx, n)
         case .leakyReLU(let a): for i in 0..<n { dx[i] = x[i] > 0 ? dy[i] : a * dy[i] }
         case .gelu:
             for i in 0..<n {

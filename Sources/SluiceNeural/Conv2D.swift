@@ -1,3 +1,4 @@
+import CSluiceKernels
 import SluiceCompute
 
 /// How a convolution or pooling window treats the border.
@@ -40,56 +41,18 @@ struct Window2D: Sendable {
     var inputSize: Int { height * width * channels }
     var positions: Int { outHeight * outWidth }
 
-    /// Copies every window of samples `range` of `x` into rows of `cols` (`positions` rows per
-    /// sample, `patchSize` columns ordered kernel row, kernel column, channel); zeros outside.
-    func im2col(_ x: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>, samples range: Range<Int>) {
-        let c = channels, rowLength = patchSize
-        for n in range {
-            let xs = x + n * inputSize
-            for oh in 0..<outHeight {
-                for ow in 0..<outWidth {
-                    let row = cols + ((n * outHeight + oh) * outWidth + ow) * rowLength
-                    var k = 0
-                    for ki in 0..<kernelHeight {
-                        let ih = oh * strideHeight + ki - padTop
-                        for kj in 0..<kernelWidth {
-                            let iw = ow * strideWidth + kj - padLeft
-                            if ih >= 0 && ih < height && iw >= 0 && iw < width {
-                                (row + k).update(from: xs + (ih * width + iw) * c, count: c)
-                            } else {
-                                (row + k).update(repeating: 0, count: c)
-                            }
-                            k += c
-                        }
-                    }
-                }
-            }
-        }
+    /// The geometry as the C kernels take it.
+    var kernelWindow: sluice_neural_window {
+        sluice_neural_window(height: height, width: width, channels: channels, kernel_h: kernelHeight, kernel_w: kernelWidth,
+                             stride_h: strideHeight, stride_w: strideWidth, out_h: outHeight, out_w: outWidth,
+                             pad_top: padTop, pad_left: padLeft)
     }
 
-    /// Adds each row of `cols` back into the input positions its window read (`dx` zeroed first).
-    func col2im(_ cols: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, samples range: Range<Int>) {
-        let c = channels, rowLength = patchSize
-        for n in range {
-            let xs = dx + n * inputSize
-            for oh in 0..<outHeight {
-                for ow in 0..<outWidth {
-                    let row = cols + ((n * outHeight + oh) * outWidth + ow) * rowLength
-                    var k = 0
-                    for ki in 0..<kernelHeight {
-                        let ih = oh * strideHeight + ki - padTop
-                        for kj in 0..<kernelWidth {
-                            let iw = ow * strideWidth + kj - padLeft
-                            if ih >= 0 && ih < height && iw >= 0 && iw < width {
-                                let dst = xs + (ih * width + iw) * c
-                                for j in 0..<c { dst[j] += row[k + j] }
-                            }
-                            k += c
-                        }
-                    }
-                }
-            }
-        }
+    /// Runs `body(first, last)` over the samples of a batch of `n`, split over the cores.
+    /// Every kernel it calls computes each output element on one thread, so the split does not
+    /// change the result.
+    func forEachSampleChunk(_ n: Int, _ body: (Int, Int) -> Void) {
+        Parallel.forEachChunk(of: n, minimumChunk: 8) { body($0.lowerBound, $0.upperBound) }
     }
 }
 
@@ -156,70 +119,135 @@ public struct Conv2D: Layer {
         guard w.rows == g.patchSize else {
             throw NeuralError.shape(layer: "Conv2D", reason: "expects \(w.rows / max(1, kernelSize.reduce(1, *))) input channels, got \(g.channels)")
         }
-        let n = x.batch, rows = n * g.positions
-        // im2col writes every element (zeros for padding): no need to clear the buffer first.
-        let cols = Matrix<Float>(rows: rows, columns: g.patchSize) { pc in
-            x.withUnsafeBufferPointer { px in
-                let (src, dst) = (px.baseAddress!, pc.baseAddress!)
-                Parallel.forEachChunk(of: n, minimumChunk: 8) { g.im2col(src, dst, samples: $0) }
+        let n = x.batch, rows = n * g.positions, kw = g.kernelWindow, f = filters
+        var z: Matrix<Float>
+        var saved: [Tensor]
+        if g.channels == 1 {
+            // One input channel: a direct convolution (k = kernel area is too short a product for
+            // a GEMM to pay for im2col and packing); the backward pass reads the input itself.
+            z = Matrix<Float>(rows: rows, columns: f) { pz in
+                x.withUnsafeBufferPointer { px in
+                    w.withUnsafeBufferPointer { pw in
+                        b.withUnsafeBufferPointer { pb in
+                            let (src, dst) = (px.baseAddress!, NeuralSharedPointer(pz.baseAddress!))
+                            withUnsafePointer(to: kw) { pg in
+                                g.forEachSampleChunk(n) {
+                                    sluice_neural_conv_c1_forward(pg, $0, $1, src, pw.baseAddress!, pb.baseAddress!, f, dst.pointer)
+                                }
+                            }
+                        }
+                    }
+                }
             }
-        }
-        var z = Matrix<Float>(rows: rows, columns: filters)
-        z.withUnsafeMutableBufferPointer { pz in
-            b.withUnsafeBufferPointer { pb in
-                for r in 0..<rows { (pz.baseAddress! + r * filters).update(from: pb.baseAddress!, count: filters) }
+            saved = [x]
+        } else {
+            // im2col writes every element (zeros for padding): no need to clear the buffer first.
+            let cols = Matrix<Float>(rows: rows, columns: g.patchSize) { pc in
+                x.withUnsafeBufferPointer { px in
+                    let (src, dst) = (px.baseAddress!, NeuralSharedPointer(pc.baseAddress!))
+                    withUnsafePointer(to: kw) { pg in
+                        g.forEachSampleChunk(n) { sluice_neural_im2col(pg, $0, $1, src, dst.pointer) }
+                    }
+                }
             }
+            z = Matrix<Float>(rows: rows, columns: f) { pz in
+                b.withUnsafeBufferPointer { pb in
+                    for r in 0..<rows { (pz.baseAddress! + r * f).initialize(from: pb.baseAddress!, count: f) }
+                }
+            }
+            multiply(cols, w, into: &z, accumulate: true, rowInvariant: context.rowInvariant)
+            saved = [x, Tensor(cols)]
         }
-        multiply(cols, w, into: &z, accumulate: true, rowInvariant: context.rowInvariant)
         let shape = [n] + out
-        guard let f = activation else { return LayerRecord(output: Tensor(shape: shape, storage: z), saved: [Tensor(cols), x]) }
-        if !f.needsInput {  // the derivative reads only the output: activate in place
-            z.withUnsafeMutableBufferPointer { pz in f.apply(pz.baseAddress!, pz.baseAddress!, count: pz.count, rowLength: filters) }
+        guard let a = activation else { return LayerRecord(output: Tensor(shape: shape, storage: z), saved: saved) }
+        if !a.needsInput {  // the derivative reads only the output: activate in place
+            z.withUnsafeMutableBufferPointer { pz in a.apply(pz.baseAddress!, pz.baseAddress!, count: pz.count, rowLength: f) }
         }
         var y = z
-        if f.needsInput {
-            y = Matrix<Float>(rows: rows, columns: filters)
-            y.withUnsafeMutableBufferPointer { py in
-                z.withUnsafeBufferPointer { pz in f.apply(pz.baseAddress!, py.baseAddress!, count: pz.count, rowLength: filters) }
+        if a.needsInput {
+            y = Matrix<Float>(rows: rows, columns: f) { py in
+                z.withUnsafeBufferPointer { pz in a.apply(pz.baseAddress!, py.baseAddress!, count: pz.count, rowLength: f) }
             }
         }
         let output = Tensor(shape: shape, storage: y)
-        return LayerRecord(output: output, saved: [Tensor(cols), x, f.needsInput ? Tensor(shape: shape, storage: z) : output])
+        return LayerRecord(output: output, saved: saved + [a.needsInput ? Tensor(shape: shape, storage: z) : output])
     }
 
     public func backward(_ dy: Tensor, record: LayerRecord, parameters p: ArraySlice<Matrix<Float>>,
                          needsInputGradient: Bool) -> LayerGradients {
-        let w = p[p.startIndex], cols = record.saved[0].storage, x = record.saved[1], g = window(x.sampleShape)
-        let rows = cols.rows
-        var dz = dy.storage.reshaped(rows: rows, columns: filters)
-        if let f = activation {
-            let s = record.saved[2]
-            var d = Matrix<Float>(rows: rows, columns: filters)
-            d.withUnsafeMutableBufferPointer { pd in
-                dz.withUnsafeBufferPointer { pdy in
+        let w = p[p.startIndex]
+        let x = record.saved[0], g = window(x.sampleShape), kw = g.kernelWindow, f = filters
+        let direct = g.channels == 1  // a direct convolution: no im2col matrix saved
+        let rows = x.batch * g.positions
+        var dz = dy.storage.reshaped(rows: rows, columns: f)
+        if let a = activation {
+            let s = record.saved[record.saved.count - 1]
+            dz = Matrix<Float>(rows: rows, columns: f) { pd in
+                dy.withUnsafeBufferPointer { pdy in
                     s.withUnsafeBufferPointer { ps in
-                        f.derivative(dy: pdy.baseAddress!, x: ps.baseAddress!, y: ps.baseAddress!, dx: pd.baseAddress!,
-                                     count: pd.count, rowLength: filters)
+                        a.derivative(dy: pdy.baseAddress!, x: ps.baseAddress!, y: ps.baseAddress!, dx: pd.baseAddress!,
+                                     count: pd.count, rowLength: f)
                     }
                 }
             }
-            dz = d
         }
-        var dw = Matrix<Float>(rows: w.rows, columns: filters)
-        dw.gemm(cols.transposed, dz)
+        var dw: Matrix<Float>
+        if direct {
+            dw = directFilterGradient(x, dz, window: g)
+        } else {  // gemm with beta 0 writes every element: the buffer is not cleared first
+            dw = Matrix<Float>(rows: w.rows, columns: f) { _ in }
+            dw.gemm(record.saved[1].storage.transposed, dz)
+        }
         let db = columnSums(dz)
         guard needsInputGradient else { return LayerGradients(input: nil, parameters: [dw, db]) }
-        var dcols = Matrix<Float>(rows: rows, columns: g.patchSize)
+        var dcols = Matrix<Float>(rows: rows, columns: g.patchSize) { _ in }
         dcols.gemm(dz, w.transposed)
-        var dx = Matrix<Float>(rows: x.batch, columns: x.sampleSize)
-        dx.withUnsafeMutableBufferPointer { pdx in
+        let dx = Matrix<Float>(rows: x.batch, columns: x.sampleSize) { pdx in
             dcols.withUnsafeBufferPointer { pc in
-                let (src, dst) = (pc.baseAddress!, pdx.baseAddress!)
-                Parallel.forEachChunk(of: x.batch, minimumChunk: 8) { g.col2im(src, dst, samples: $0) }
+                let (src, dst) = (pc.baseAddress!, NeuralSharedPointer(pdx.baseAddress!))
+                withUnsafePointer(to: kw) { pg in
+                    g.forEachSampleChunk(x.batch) { sluice_neural_col2im(pg, $0, $1, src, dst.pointer) }
+                }
             }
         }
         return LayerGradients(input: Tensor(shape: x.shape, storage: dx), parameters: [dw, db])
     }
+
+    /// The weight gradient of the direct (one input channel) convolution: each fixed block of
+    /// ``directGradientBlock`` samples sums into its own partial, and the partials are added in
+    /// block order, so the result does not depend on the thread count.
+    func directFilterGradient(_ x: Tensor, _ dz: Matrix<Float>, window g: Window2D) -> Matrix<Float> {
+        let kw = g.kernelWindow, f = filters, k = g.patchSize, n = x.batch
+        let blocks = (n + Self.directGradientBlock - 1) / Self.directGradientBlock
+        var partials = [Float](repeating: 0, count: blocks * k * f)
+        partials.withUnsafeMutableBufferPointer { pp in
+            x.withUnsafeBufferPointer { px in
+                dz.withUnsafeBufferPointer { pd in
+                    let (src, d, out) = (px.baseAddress!, pd.baseAddress!, NeuralSharedPointer(pp.baseAddress!))
+                    withUnsafePointer(to: kw) { pg in
+                        Parallel.forEachChunk(of: blocks, minimumChunk: 1) { range in
+                            for blk in range {
+                                let lo = blk * Self.directGradientBlock, hi = min(n, lo + Self.directGradientBlock)
+                                sluice_neural_conv_c1_filter_gradient(pg, lo, hi, src, d, f, out.pointer + blk * k * f)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Matrix<Float>(rows: k, columns: f) { out in
+            partials.withUnsafeBufferPointer { pp in
+                out.baseAddress!.initialize(from: pp.baseAddress!, count: k * f)
+                for blk in 1..<max(1, blocks) {
+                    let part = pp.baseAddress! + blk * k * f
+                    for i in 0..<(k * f) { out[i] += part[i] }
+                }
+            }
+        }
+    }
+
+    /// Samples per partial sum of the direct convolution's weight gradient.
+    static let directGradientBlock = 16
 }
 
 /// A 1-D convolution over `[time, channels]` samples: a ``Conv2D`` over a height of 1.

@@ -62,6 +62,18 @@ struct NeuralSharedPointer: @unchecked Sendable {
     init(_ pointer: UnsafeMutablePointer<Float>) { self.pointer = pointer }
 }
 
+/// A read-only pointer that chunks of a parallel loop read through.
+struct NeuralSharedConstPointer: @unchecked Sendable {
+    let pointer: UnsafePointer<Float>
+    init(_ pointer: UnsafePointer<Float>) { self.pointer = pointer }
+}
+
+/// Integer positions that chunks of a parallel loop write through, each to its own range only.
+struct NeuralSharedIndices: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Int32>
+    init(_ pointer: UnsafeMutablePointer<Int32>) { self.pointer = pointer }
+}
+
 /// `z (+)= a · w` for a contiguous `a`.
 func multiply(_ a: Matrix<Float>, _ w: Matrix<Float>, into z: inout Matrix<Float>, accumulate: Bool, rowInvariant: Bool) {
     a.withUnsafeBufferPointer { pa in

@@ -1,3 +1,4 @@
+import CSluiceKernels
 import Foundation
 import SluiceCompute
 
@@ -118,11 +119,12 @@ extension Optimizer {
             let bc1 = 1 - Foundation.pow(b1, t), bc2 = 1 - Foundation.pow(b2, t)
             let stepSize = Float(lr / bc1), invSqrtBC2 = Float(1 / bc2.squareRoot()), e = Float(eps)
             let fb1 = Float(b1), fb2 = Float(b2), c1 = Float(1 - b1), c2 = Float(1 - b2)
-            for j in 0..<n {
-                let gj = g[j] + l2 * p[j]
-                a[j] = fb1 * a[j] + c1 * gj
-                b[j] = fb2 * b[j] + c2 * gj * gj
-                p[j] -= stepSize * a[j] / (b[j].squareRoot() * invSqrtBC2 + e)
+            // Element-wise (vectorised, no FMA): a split over the cores gives the same bits.
+            let (pp, pg, pa, pb) = (NeuralSharedPointer(p), NeuralSharedConstPointer(g), NeuralSharedPointer(a), NeuralSharedPointer(b))
+            Parallel.forEachChunk(of: n, minimumChunk: 1 << 16) { r in
+                let (o, c) = (r.lowerBound, r.count)
+                sluice_neural_adam_step(pp.pointer + o, pg.pointer + o, pa.pointer + o, pb.pointer + o, c,
+                                        l2, fb1, c1, fb2, c2, stepSize, invSqrtBC2, e)
             }
         case let .rmsprop(_, rho, eps, momentum):
             let eta = Float(lr), r = Float(rho), c = Float(1 - rho), e = Float(eps), mu = Float(momentum)

@@ -1,3 +1,4 @@
+import CSluiceKernels
 import SluiceCompute
 
 /// The largest value of each window, per channel, over `[height, width, channels]` samples.
@@ -25,40 +26,18 @@ public struct MaxPool2D: Layer {
     public func forward(_ x: Tensor, parameters: ArraySlice<Matrix<Float>>, context: inout ForwardContext) throws -> LayerRecord {
         let out = try outputShape(for: x.sampleShape), g = window(x.sampleShape)
         let n = x.batch, c = g.channels, outSize = g.positions * c
-        var y = Matrix<Float>(rows: n, columns: outSize)
-        var winners = [Int32](repeating: 0, count: n * outSize)
-        y.withUnsafeMutableBufferPointer { py in
-            winners.withUnsafeMutableBufferPointer { pw in
+        let kw = g.kernelWindow
+        var winners: [Int32] = []
+        // The kernel writes every output and winner: neither buffer is cleared first.
+        let y = Matrix<Float>(rows: n, columns: outSize) { py in
+            winners = [Int32](unsafeUninitializedCapacity: n * outSize) { pw, initialized in
                 x.withUnsafeBufferPointer { px in
-                    let (src, dst, win) = (px.baseAddress!, py.baseAddress!, pw.baseAddress!)
-                    Parallel.forEachChunk(of: n, minimumChunk: 16) { range in
-                        // Per window, compare whole channel vectors (contiguous, channels last).
-                        for s in range {
-                            let xs = src + s * g.inputSize
-                            for oh in 0..<g.outHeight {
-                                let h0 = max(oh * g.strideHeight - g.padTop, 0), h1 = min(oh * g.strideHeight - g.padTop + g.kernelHeight, g.height)
-                                for ow in 0..<g.outWidth {
-                                    let w0 = max(ow * g.strideWidth - g.padLeft, 0), w1 = min(ow * g.strideWidth - g.padLeft + g.kernelWidth, g.width)
-                                    let o = s * outSize + (oh * g.outWidth + ow) * c
-                                    let best = dst + o, at = win + o
-                                    var first = true
-                                    for ih in h0..<max(h0, h1) {
-                                        for iw in w0..<max(w0, w1) {
-                                            let i0 = (ih * g.width + iw) * c
-                                            let v = xs + i0
-                                            if first {
-                                                for ch in 0..<c { best[ch] = v[ch]; at[ch] = Int32(truncatingIfNeeded: i0 + ch) }
-                                                first = false
-                                            } else {
-                                                for ch in 0..<c where v[ch] > best[ch] { best[ch] = v[ch]; at[ch] = Int32(truncatingIfNeeded: i0 + ch) }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
+                    let (src, dst, win) = (px.baseAddress!, NeuralSharedPointer(py.baseAddress!), NeuralSharedIndices(pw.baseAddress!))
+                    withUnsafePointer(to: kw) { pg in
+                        g.forEachSampleChunk(n) { sluice_neural_max_pool_forward(pg, $0, $1, src, dst.pointer, win.pointer) }
                     }
                 }
+                initialized = n * outSize
             }
         }
         return LayerRecord(output: Tensor(shape: [n] + out, storage: y), indices: winners + x.sampleShape.map { Int32($0) })
@@ -68,13 +47,14 @@ public struct MaxPool2D: Layer {
                          needsInputGradient: Bool) -> LayerGradients {
         guard needsInputGradient else { return LayerGradients(input: nil) }
         let inShape = record.indices.suffix(3).map { Int($0) }, inSize = inShape.reduce(1, *)
-        let n = dy.batch, outSize = dy.sampleSize
-        var dx = Matrix<Float>(rows: n, columns: inSize)
-        dx.withUnsafeMutableBufferPointer { pdx in
+        let n = dy.batch
+        let kw = window(inShape).kernelWindow
+        let dx = Matrix<Float>(rows: n, columns: inSize) { pdx in
             dy.withUnsafeBufferPointer { pdy in
                 record.indices.withUnsafeBufferPointer { pw in
-                    for s in 0..<n {
-                        for j in 0..<outSize { pdx[s * inSize + Int(pw[s * outSize + j])] += pdy[s * outSize + j] }
+                    let (src, at, dst) = (pdy.baseAddress!, pw.baseAddress!, NeuralSharedPointer(pdx.baseAddress!))
+                    withUnsafePointer(to: kw) { pg in
+                        window(inShape).forEachSampleChunk(n) { sluice_neural_max_pool_backward(pg, $0, $1, src, at, dst.pointer) }
                     }
                 }
             }

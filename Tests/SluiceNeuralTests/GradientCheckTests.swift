@@ -69,6 +69,9 @@ struct GradientCheckDeepTests {
         try check(GradientCheck(layer: Conv2D(2, kernelSize: 3, padding: .same), inputShape: [4, 5, 2], batch: 2))
         try check(GradientCheck(layer: Conv2D(2, kernelSize: (2, 3), stride: (2, 2), padding: .same), inputShape: [5, 6, 1], batch: 2))
         try check(GradientCheck(layer: Conv2D(2, kernelSize: 2, activation: .tanh), inputShape: [3, 3, 2], batch: 2))
+        // One input channel: the direct kernel (no im2col), with padding, stride and an activation.
+        try check(GradientCheck(layer: Conv2D(3, kernelSize: 3, stride: 2, padding: .same, activation: .tanh),
+                                inputShape: [5, 5, 1], batch: 3))
     }
 
     @Test("Conv1D")

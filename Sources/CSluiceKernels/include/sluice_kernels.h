@@ -23,5 +23,8 @@ int sluice_kernels_vector_bits(void);
 // The neural network kernels (neural_lstm.c); included here so that a module cache built
 // before that header existed is rebuilt (clang does not notice a new header in an umbrella folder).
 #include "neural_lstm.h"
+#include "neural_conv.h"
+#include "neural_optimizer.h"
+#include "neural_activation.h"
 
 #endif

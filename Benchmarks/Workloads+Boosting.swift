@@ -14,6 +14,11 @@ let boostingWorkloads: [Workload] = [
              summary: "probabilities of the fitted boosting model (100 trees) for 200k prepared churn rows; peer LightGBM predict") {
         [try boostingPredictFigure(context: $0)]
     },
+    Workload(name: "explain.treeshap.churn_200k",
+             summary: "exact path-dependent TreeSHAP contributions of the fitted boosting model (100 trees, 31 leaves) for "
+                 + "200k prepared churn rows; peer shap's TreeExplainer on LightGBM's model") {
+        [try boostingExplainFigure(context: $0)]
+    },
 ]
 
 /// The prepared churn features: training rows and labels, and the last 200k labelled rows
@@ -71,4 +76,22 @@ private func boostingPredictFigure(context: BenchContext) throws -> Figure {
     let (seconds, rss) = try Measure.best(repeats: context.repeats) { p = try model.predictProbabilities(data.predictX) }
     return Figure(workload: "predict.hgb.churn_1m", seconds: seconds, rows: data.predictX.rows, peakRSSMB: rss,
                   extra: [("auc", heldOutAUC(p, data))])
+}
+
+/// Contributions of the 200k predicted rows; `max_sum_error` is the largest distance between
+/// the expected value plus a row's contributions and its logit (the contract is 1e-9).
+private func boostingExplainFigure(context: BenchContext) throws -> Figure {
+    let data = try preparedChurn(context: context)
+    let model = try fitBoosting(data)
+    var phi = Matrix<Double>(rows: 0, columns: 0)
+    let (seconds, rss) = try Measure.best(repeats: context.repeats) { phi = try model.contributions(data.predictX) }
+    let logits = try model.decisionFunction(data.predictX), base = model.expectedValues[0]
+    var worst = 0.0
+    for i in 0..<phi.rows {
+        var total = base
+        for j in 0..<phi.columns { total += phi[i, j] }
+        worst = max(worst, abs(total - logits[i, 0]))
+    }
+    return Figure(workload: "explain.treeshap.churn_200k", seconds: seconds, rows: data.predictX.rows, peakRSSMB: rss,
+                  extra: [("max_sum_error", worst)])
 }

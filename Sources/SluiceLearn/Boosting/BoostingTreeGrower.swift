@@ -122,7 +122,8 @@ final class BoostingTreeGrower {
     let n: Int, p: Int, features: Int
     /// Per feature: its histogram column, its offset in a bundle (0 alone), whether the rows miss it.
     let columnOf: [Int], offset: [Int], hasMissing: [Bool]
-    /// Bytes per row of ``bins``: the columns, rounded up to whole 8-byte words.
+    /// Bytes per row of ``bins``: the columns, at least 8 (no padding to whole words: a
+    /// partition moves every row's bins, so each padding byte costs memory traffic).
     let rowStride: Int
     /// The rows in node order, in two buffers: a partition moves a node's rows from one to the other.
     let rows: [BoostingRows]
@@ -156,7 +157,7 @@ final class BoostingTreeGrower {
         columnOf = data.columnOf
         offset = data.offset
         hasMissing = data.hasMissing
-        rowStride = max(8, (data.columns + 7) & ~7)
+        rowStride = max(8, data.columns)
         rows = [BoostingRows(count: n, stride: rowStride), BoostingRows(count: n, stride: rowStride)]
         let first = rows[0]
         for i in 0..<n {
@@ -274,7 +275,7 @@ final class BoostingTreeGrower {
             let b = o == 0 ? UInt8(v) : BoostingBinnedFeatures.memberBin(UInt8(v), offset: o, binCount: binCount)
             side[v] = split.goesLeft(b) ? 1 : 0
         }
-        let start = node.start, count = node.count, stride = rowStride, words = stride / 8
+        let start = node.start, count = node.count, stride = rowStride
         let blocks = max(1, (count + Self.blockRows - 1) / Self.blockRows)
         let counts = partitionCounts
         let from = rows[node.buffer], to = rows[1 - node.buffer]
@@ -286,7 +287,7 @@ final class BoostingTreeGrower {
                 for block in range {
                     let lo = start + block * Self.blockRows, hi = min(start + count, lo + Self.blockRows)
                     var l = 0
-                    for s in lo..<hi { l &+= Int(side[Int(bins[s * stride])]) }
+                    for s in lo..<hi { l &+= Int(side[Int(bins[s &* stride])]) }
                     counts[block] = l
                 }
             }
@@ -309,13 +310,13 @@ final class BoostingTreeGrower {
                     let lo = start + block * Self.blockRows, hi = min(start + count, lo + Self.blockRows)
                     var l = counts[block], r = counts[blocks + block]
                     for s in lo..<hi {
-                        let row = bins + s * stride
+                        let row = bins + s &* stride
                         // Branch-free: the side is a coin flip the predictor cannot learn.
                         let isLeft = Int(side[Int(row[column])])
                         let target = r &+ (l &- r) &* isLeft
                         l &+= isLeft
                         r &+= 1 &- isLeft
-                        Self.copyRow(row, outBins + target * stride, words)
+                        Self.copyRow(row, outBins + target &* stride, stride)
                         outIdx[target] = idx[s]
                         outGh[target] = gh[s]
                     }
@@ -325,14 +326,20 @@ final class BoostingTreeGrower {
         }
     }
 
-    /// Copies one row's bins, `words` 8-byte words.
+    /// Copies one row's `bytes` (≥ 8) bins in 8-byte words, the last word ending at the row's
+    /// end (overlapping the one before it when `bytes` is not a multiple of 8), so nothing
+    /// past the row is read or written.
     @inline(__always)
-    private static func copyRow(_ from: UnsafeMutablePointer<UInt8>, _ to: UnsafeMutablePointer<UInt8>, _ words: Int) {
+    private static func copyRow(_ from: UnsafeMutablePointer<UInt8>, _ to: UnsafeMutablePointer<UInt8>, _ bytes: Int) {
         let source = UnsafeRawPointer(from), target = UnsafeMutableRawPointer(to)
-        for w in 0..<words {
-            target.storeBytes(of: source.loadUnaligned(fromByteOffset: 8 * w, as: UInt64.self), toByteOffset: 8 * w,
-                              as: UInt64.self)
+        var w = 0
+        while w &+ 8 < bytes {
+            target.storeBytes(of: source.loadUnaligned(fromByteOffset: w, as: UInt64.self), toByteOffset: w, as: UInt64.self)
+            w &+= 8
         }
+        let last = bytes &- 8
+        target.storeBytes(of: source.loadUnaligned(fromByteOffset: last, as: UInt64.self), toByteOffset: last,
+                          as: UInt64.self)
     }
 
     /// Records a leaf; its rows go back to the first buffer, where the next tree starts.
@@ -394,7 +401,7 @@ final class BoostingTreeGrower {
                 for k in lo..<hi {
                     let pair = gh[k]
                     let gi = Double(pair.x), hv = Double(pair.y)
-                    let row = bins + k * stride
+                    let row = bins + k &* stride
                     var o = out
                     for j in 0..<p {
                         let b = Int(row[j]) &* 3

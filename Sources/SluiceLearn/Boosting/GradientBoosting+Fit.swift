@@ -193,11 +193,16 @@ enum GradientBoosting {
                         tree.values[leaf.output] = c.grower.learningRate * BoostingLoss.weightedMedian(residuals, weights)
                     }
                 }
-                for leaf in tree.leaves {
-                    let v = tree.values[leaf.output]
-                    raw.withUnsafeMutableBufferPointer { r in
-                        let out = r.baseAddress! + k * nt
-                        for s in leaf.start..<(leaf.start + leaf.count) { out[Int(positions[s])] += v }
+                // Each training row is at one position of one leaf: the leaves' ranges update
+                // disjoint rows, so a large leaf's range is updated on every core.
+                raw.withUnsafeMutableBufferPointer { r in
+                    let shared = BoostUnchecked((r.baseAddress! + k * nt, UnsafePointer(positions)))
+                    for leaf in tree.leaves {
+                        let v = tree.values[leaf.output], start = leaf.start
+                        Parallel.forEachChunk(of: leaf.count, minimumChunk: 65_536) { range in
+                            let (out, positions) = shared.value
+                            for s in (start + range.lowerBound)..<(start + range.upperBound) { out[Int(positions[s])] += v }
+                        }
                     }
                 }
                 if let h = held {

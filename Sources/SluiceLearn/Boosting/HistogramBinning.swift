@@ -124,11 +124,34 @@ struct HistogramBinning: Sendable {
                     for j in features {
                         let column = byColumn.pointer + j * n
                         var anyMissing = false, count = 0
-                        for i in 0..<n {
-                            let b = bin(data[r[i] * p + j], feature: j)
-                            column[i] = b
-                            anyMissing = anyMissing || b == UInt8(Self.missingBin)
-                            count &+= b != 0 ? 1 : 0
+                        if isCategorical[j] {
+                            for i in 0..<n {
+                                let b = bin(data[r[i] &* p &+ j], feature: j)
+                                column[i] = b
+                                anyMissing = anyMissing || b == UInt8(Self.missingBin)
+                                count &+= b != 0 ? 1 : 0
+                            }
+                        } else {
+                            // `bin(_:feature:)`'s search, with the feature's edges hoisted out of the row loop.
+                            edges[j].withUnsafeBufferPointer { e in
+                                let edges = e.baseAddress, m = e.count
+                                for i in 0..<n {
+                                    let v = data[r[i] &* p &+ j]
+                                    var lo = 0
+                                    if v.isNaN {
+                                        lo = Self.missingBin
+                                        anyMissing = true
+                                    } else if let edges {
+                                        var hi = m
+                                        while lo < hi {
+                                            let mid = (lo &+ hi) >> 1
+                                            if v <= edges[mid] { hi = mid } else { lo = mid &+ 1 }
+                                        }
+                                    }
+                                    column[i] = UInt8(truncatingIfNeeded: lo)
+                                    count &+= lo != 0 ? 1 : 0
+                                }
+                            }
                         }
                         missing.pointer[j] = anyMissing
                         nonZero.pointer[j] = count

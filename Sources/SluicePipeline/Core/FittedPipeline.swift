@@ -62,7 +62,19 @@ public struct FittedPipeline: Codable, Sendable {
 
     /// The feature frame the model sees for `frame`; `report` collects what the stages
     /// worked around (unknown categories).
+    ///
+    /// In a pipeline with sparse stages (``SparseFeatureTransformer``), sparse features whose
+    /// stage is followed by one that consumes them (``SparseFeatureConsumer``, TruncatedSVD)
+    /// never appear; those that reach the model are not in a frame, and asking for it is an
+    /// error (use ``sparseFeatures(_:as:report:)``).
     public func transform(_ frame: Frame, report: inout TransformReport) throws -> Frame {
+        if routesSparse {
+            guard features.sparseNames == nil else {
+                throw PipelineError.invalidConfiguration(stage: "features",
+                    reason: "the pipeline gives sparse features: use sparseFeatures(_:as:) rather than a frame")
+            }
+            return try sparseTransform(frame, report: &report).0
+        }
         let problems = Self.problems(inputSchema.fields, in: frame.schema)
         if !problems.isEmpty { throw PipelineError.inputSchema(problems) }
         var current = try framing("input") { () throws(FrameError) in try frame.selecting(inputSchema.names) }
@@ -70,13 +82,14 @@ public struct FittedPipeline: Codable, Sendable {
         return current
     }
 
+    /// Whether a stage gives its features as CSR inside this pipeline.
+    var routesSparse: Bool {
+        stages.contains { ($0.base as? any SparseFeatureTransformer)?.producesSparse == true }
+    }
+
     /// The feature matrix the model sees for `frame`, in the model's scalar type.
     public func features<S: BLASScalar>(_ frame: Frame, as _: S.Type = Double.self, report: inout TransformReport) throws -> Matrix<S> {
-        guard features.sparseNames == nil else {
-            throw PipelineError.invalidConfiguration(stage: "features",
-                reason: "the pipeline gives sparse features: use sparseFeatures(_:as:) rather than a dense matrix")
-        }
-        return try features.matrix(transform(frame, report: &report), report: &report)
+        try features.matrix(transform(frame, report: &report), report: &report)
     }
 
     /// The CSR feature matrix the model sees for `frame` (the frame's features, then each

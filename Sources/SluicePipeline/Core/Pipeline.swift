@@ -208,8 +208,9 @@ public struct Pipeline<L: Learner>: Sendable {
                 throw PipelineError.invalidConfiguration(stage: "pipeline", reason: "validation data needs a target")
             }
             let name = description.name
-            var rows = try framing("validation") { () throws(FrameError) in try validation.dropping(keys + [name]) }
-            for s in stages { rows = try s.base.transform(rows, report: &report) }
+            let raw = try framing("validation") { () throws(FrameError) in try validation.dropping(keys + [name]) }
+            // Sparse stages whose features a later stage (TruncatedSVD) consumes leave no blocks here.
+            let (rows, _) = try SparseFeatures.transform(raw, stages: stages, report: &report)
             let truth = try framing("validation") { () throws(FrameError) in try validation.column(name) }
             data.validation = .init(features: try encoding.matrix(rows, report: &report),
                                     target: try description.target(truth))

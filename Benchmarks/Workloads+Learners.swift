@@ -118,3 +118,10 @@ private func lassoFigure(context: BenchContext) throws -> Figure {
     return Figure(workload: "fit.lasso.churn_1m", seconds: seconds, rows: data.x.rows, peakRSSMB: rss,
                   extra: [("r2", 1 - ssRes / ssTot)])
 }
+
+/// ``PreparedChurn/labelled(_:)`` for workloads in other files (the linear SVM's).
+func labelledPreparedChurn(_ context: BenchContext) throws
+    -> (x: Matrix<Double>, y: ClassLabels, xTest: Matrix<Double>, yTest: ClassLabels) {
+    let data = try PreparedChurn.labelled(context)
+    return (data.x, data.y!, data.xTest!, data.yTest!)
+}

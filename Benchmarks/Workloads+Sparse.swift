@@ -10,7 +10,25 @@ let sparseWorkloads: [Workload] = [
                  + "peer sklearn TfidfVectorizer + LogisticRegression") {
         [try textLogisticFigure(context: $0)]
     },
+    Workload(name: "fit.linsvc.churn_1m",
+             summary: "linear SVM (squared hinge, C=1, tol 1e-4, dual coordinate descent) on the prepared churn table "
+                 + "(first 80% of labelled rows); AUC of the margins on the rest; peer sklearn LinearSVC") {
+        [try linearSVCFigure(context: $0)]
+    },
 ]
+
+private func linearSVCFigure(context: BenchContext) throws -> Figure {
+    let data = try labelledPreparedChurn(context)
+    var model: LinearSVC.Model?
+    let (seconds, rss) = try Measure.best(repeats: context.repeats) {
+        var fit = FitContext(seed: 7)
+        model = try LinearSVC().fit(data.x, data.y, context: &fit)
+    }
+    let z = try model!.decisionFunction(data.xTest)
+    let auc = Metrics.rocAUC(data.yTest.codes, scores: z.elements)
+    return Figure(workload: "fit.linsvc.churn_1m", seconds: seconds, rows: data.x.rows, peakRSSMB: rss,
+                  extra: [("auc", auc), ("passes", Double(model!.iterations))])
+}
 
 /// The generated corpus, `label<TAB>document` per line: 100 000 training documents then
 /// 20 000 test documents, written to the data directory on first use (seed 7) so that the

@@ -749,5 +749,19 @@ def mlp_churn(args):
 
 PEERS.update({"fit.mlp.churn_1m": mlp_churn})
 
+# --- linear SVM (session 5, sparse branch) -------------------------------------------------
+
+def linear_svc(args):
+    from sklearn.metrics import roc_auc_score
+    from sklearn.svm import LinearSVC
+    x, y, xt, yt = labelled_churn_prepared(args)
+    model = []
+    s, rss = best(args.repeats, lambda: model.append(LinearSVC(C=1.0, tol=1e-4, max_iter=1000, random_state=7).fit(x, y)))
+    auc = roc_auc_score(yt, model[-1].decision_function(xt))
+    return [figure("fit.linsvc.churn_1m", "sklearn LinearSVC", s, len(x), rss, auc=auc,
+                   passes=int(model[-1].n_iter_))]
+
+PEERS.update({"fit.linsvc.churn_1m": linear_svc})
+
 if __name__ == "__main__":
     main()

@@ -242,3 +242,75 @@ public struct SparseMatrix<Scalar: BLASScalar>: Sendable, Equatable, Codable {
     /// Whether every stored value is finite.
     public var isFinite: Bool { values.allSatisfy(\.isFinite) }
 }
+
+extension SparseMatrix {
+    /// The same entries in another scalar type (a `Double` matrix as `Float`, say).
+    public func converted<T: BLASScalar>(to _: T.Type = T.self) -> SparseMatrix<T> {
+        SparseMatrix<T>(unchecked: rows, columns, rowOffsets, columnIndices, values.map { T($0) })
+    }
+
+    /// The matrices side by side (`rows × Σ columns`), in `Scalar`: row `i` holds each part's
+    /// row `i`, its columns shifted past the parts before it. The parts must have equal row counts.
+    public static func concatenatingColumns<T: BLASScalar>(_ parts: [SparseMatrix<T>]) throws -> SparseMatrix {
+        let rows = parts.first?.rows ?? 0
+        guard parts.allSatisfy({ $0.rows == rows }) else {
+            throw SparseMatrixError.badRowOffsets("parts of \(parts.map(\.rows)) rows cannot stand side by side")
+        }
+        let width = parts.reduce(0) { $0 + $1.columns }
+        guard width <= Int(Int32.max) else { throw SparseMatrixError.badRowOffsets("\(width) columns is too wide") }
+        let stored = parts.reduce(0) { $0 + $1.storedCount }
+        var offsets = [Int](repeating: 0, count: rows + 1)
+        var indices = [Int32](), values = [Scalar]()
+        indices.reserveCapacity(stored)
+        values.reserveCapacity(stored)
+        for i in 0..<rows {
+            var shift: Int32 = 0
+            for p in parts {
+                for e in p.rowOffsets[i]..<p.rowOffsets[i + 1] {
+                    indices.append(p.columnIndices[e] &+ shift)
+                    values.append(Scalar(p.values[e]))
+                }
+                shift &+= Int32(p.columns)
+            }
+            offsets[i + 1] = values.count
+        }
+        return SparseMatrix(unchecked: rows, width, offsets, indices, values)
+    }
+
+    /// `self · vᵀ` for each row of `w` (`m × columns`, dense): the `rows × m` scores of a
+    /// linear model, `x · wᵀ`, summed in stored order on row blocks over all cores.
+    public func multiplied(byTransposeOf w: Matrix<Scalar>) -> Matrix<Scalar> {
+        precondition(w.columns == columns, "sparse product: \(rows)×\(columns) times (\(w.rows)×\(w.columns))ᵀ")
+        let m = w.rows
+        var out = Matrix<Scalar>(rows: rows, columns: m)
+        guard m > 0, rows > 0 else { return out }
+        let p = columns
+        out.withUnsafeMutableBufferPointer { o in
+            w.withUnsafeBufferPointer { wp in
+                rowOffsets.withUnsafeBufferPointer { off in
+                    columnIndices.withUnsafeBufferPointer { idx in
+                        values.withUnsafeBufferPointer { val in
+                            Parallel.forEachChunk(of: rows, minimumChunk: 256) { range in
+                                for i in range {
+                                    for c in 0..<m {
+                                        var s: Scalar = 0
+                                        let row = wp.baseAddress! + c * p
+                                        for e in off[i]..<off[i + 1] { s += val[e] * row[Int(idx[e])] }
+                                        o[i * m + c] = s
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// The entries of row `i`: its column indices and values.
+    @inlinable
+    public func row(_ i: Int) -> (columns: ArraySlice<Int32>, values: ArraySlice<Scalar>) {
+        (columnIndices[rowOffsets[i]..<rowOffsets[i + 1]], values[rowOffsets[i]..<rowOffsets[i + 1]])
+    }
+}

@@ -64,7 +64,8 @@ public enum PipelineExamples {
             (TargetEncoder.Fitted.kind, [s("TargetEncoder", TargetEncoder(columns: .names("cat")))]),
             (FeatureHasher.Fitted.kind, [s("FeatureHasher", FeatureHasher(columns: .names("cat"), features: 8))]),
             (CountVectorizer.Fitted.kind, [s("CountVectorizer", CountVectorizer(columns: .names("text")))]),
-            (TfidfVectorizer.Fitted.kind, [s("TfidfVectorizer", TfidfVectorizer(columns: .names("text")))]),
+            (TfidfVectorizer.Fitted.kind, [s("TfidfVectorizer", TfidfVectorizer(columns: .names("text"))),
+                                           s("TfidfVectorizer sparse", TfidfVectorizer(columns: .names("text"), sparse: true))]),
             (HashingVectorizer.Fitted.kind, [s("HashingVectorizer", HashingVectorizer(columns: .names("text"), features: 16))]),
             (VarianceThreshold.Fitted.kind, [s("VarianceThreshold", VarianceThreshold(columns: .names("x", "y", "n")),
                                                upperBound: true)]),
@@ -80,6 +81,9 @@ public enum PipelineExamples {
                 s("PCA", PCA(columns: .names("x", "y", "n"), components: 2), on: complete),
                 s("PCA whitened full", PCA(columns: .names("x", "y", "n"), whiten: true, solver: .full), on: complete),
                 s("PCA randomized", PCA(columns: .names("x", "y", "n"), components: 1, solver: .randomized), on: complete),
+            ]),
+            (TruncatedSVD.Fitted.kind, [
+                s("TruncatedSVD", TruncatedSVD(columns: .names("x", "y", "n"), components: 2), on: complete),
             ]),
         ]
         return ExampleTable(stages: Dictionary(examples, uniquingKeysWith: +), samplers: try samplers())

@@ -47,6 +47,32 @@ enum BayesClassStatistics {
     }
 }
 
+extension BayesClassStatistics {
+    /// ``weightedSums(_:codes:classes:weights:transform:)`` of CSR rows: only stored entries
+    /// add to the sums (`transform` must keep 0 at 0).
+    static func weightedSums(sparse x: SparseMatrix<Double>, codes: [Int], classes m: Int, weights: [Double]?,
+                             transform: (@Sendable (Double) -> Double)? = nil) -> (counts: [Double], sums: [Double]) {
+        let p = x.columns, width = m * (p + 1)
+        let total = x.rowOffsets.withUnsafeBufferPointer { off in
+            x.columnIndices.withUnsafeBufferPointer { idx in
+                x.values.withUnsafeBufferPointer { val in
+                    blockSums(rows: x.rows, width: width) { rows, acc in
+                        for i in rows {
+                            let c = codes[i], w = weights?[i] ?? 1
+                            acc[m * p + c] += w
+                            let s = acc + c * p
+                            for e in off[i]..<off[i + 1] {
+                                s[Int(idx[e])] += w * (transform.map { $0(val[e]) } ?? val[e])
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (Array(total[(m * p)...]), Array(total[..<(m * p)]))
+    }
+}
+
 /// A pointer handed to parallel loop bodies that write disjoint parts of it.
 struct UncheckedBox<T>: @unchecked Sendable {
     let value: T

@@ -113,10 +113,15 @@ public struct MultinomialNaiveBayes: Learner, Codable, Equatable {
         try DiscreteNaiveBayes.check(alpha: alpha, learner: name)
         try LearnerInput.check(TrainingSet(features: x, target: .classes(y), sampleWeights: sampleWeights), learner: name)
         try DiscreteNaiveBayes.requireNonNegative(x, learner: name)
-        let m = y.classes.count, p = x.columns
+        let (_, sums) = BayesClassStatistics.weightedSums(x, codes: y.codes, classes: y.classes.count, weights: sampleWeights)
+        return try model(sums: sums, features: x.columns, y, sampleWeights: sampleWeights)
+    }
+
+    /// The model from the per-class feature totals (`classes × p`).
+    func model(sums: [Double], features p: Int, _ y: ClassLabels, sampleWeights: [Double]?) throws -> Model {
+        let name = Model.kind, m = y.classes.count
         let prior = try DiscreteNaiveBayes.logPriors(priors, fitPrior: fitPrior, labels: y, sampleWeights: sampleWeights,
                                                      learner: name)
-        let (_, sums) = BayesClassStatistics.weightedSums(x, codes: y.codes, classes: m, weights: sampleWeights)
         var flp = [Double](repeating: 0, count: m * p)
         for c in 0..<m {
             var total = 0.0
@@ -159,10 +164,15 @@ public struct ComplementNaiveBayes: Learner, Codable, Equatable {
         try DiscreteNaiveBayes.check(alpha: alpha, learner: name)
         try LearnerInput.check(TrainingSet(features: x, target: .classes(y), sampleWeights: sampleWeights), learner: name)
         try DiscreteNaiveBayes.requireNonNegative(x, learner: name)
-        let m = y.classes.count, p = x.columns
+        let (_, sums) = BayesClassStatistics.weightedSums(x, codes: y.codes, classes: y.classes.count, weights: sampleWeights)
+        return try model(sums: sums, features: x.columns, y, sampleWeights: sampleWeights)
+    }
+
+    /// The model from the per-class feature totals (`classes × p`).
+    func model(sums: [Double], features p: Int, _ y: ClassLabels, sampleWeights: [Double]?) throws -> Model {
+        let name = Model.kind, m = y.classes.count
         let prior = try DiscreteNaiveBayes.logPriors(nil, fitPrior: fitPrior, labels: y, sampleWeights: sampleWeights,
                                                      learner: name)
-        let (_, sums) = BayesClassStatistics.weightedSums(x, codes: y.codes, classes: m, weights: sampleWeights)
         var all = [Double](repeating: 0, count: p)
         for c in 0..<m { for j in 0..<p { all[j] += sums[c * p + j] } }
         var flp = [Double](repeating: 0, count: m * p)
@@ -217,11 +227,17 @@ public struct BernoulliNaiveBayes: Learner, Codable, Equatable {
             throw EstimatorError.invalidHyperparameter(estimator: name, name: "binarize", reason: "must be finite")
         }
         try LearnerInput.check(TrainingSet(features: x, target: .classes(y), sampleWeights: sampleWeights), learner: name)
-        let m = y.classes.count, p = x.columns
+        let t = binarize
+        let (counts, sums) = BayesClassStatistics.weightedSums(x, codes: y.codes, classes: y.classes.count,
+                                                               weights: sampleWeights) { $0 > t ? 1 : 0 }
+        return try model(counts: counts, sums: sums, features: x.columns, y, sampleWeights: sampleWeights)
+    }
+
+    /// The model from the per-class weights and counts of ones (`classes × p`).
+    func model(counts: [Double], sums: [Double], features p: Int, _ y: ClassLabels, sampleWeights: [Double]?) throws -> Model {
+        let name = Model.kind, m = y.classes.count
         var prior = try DiscreteNaiveBayes.logPriors(priors, fitPrior: fitPrior, labels: y, sampleWeights: sampleWeights,
                                                      learner: name)
-        let t = binarize
-        let (counts, sums) = BayesClassStatistics.weightedSums(x, codes: y.codes, classes: m, weights: sampleWeights) { $0 > t ? 1 : 0 }
         var flp = [Double](repeating: 0, count: m * p)
         for c in 0..<m {
             let denominator = log(counts[c] + 2 * alpha)

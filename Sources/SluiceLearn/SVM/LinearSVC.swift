@@ -70,12 +70,16 @@ public struct LinearSVC: Learner, Codable, Equatable {
 
         /// Probability 1 on the predicted class (the SVM's decision), 0 elsewhere.
         public func predictProbabilities(_ x: Matrix<Double>) throws -> Matrix<Double> {
-            let z = try decisionFunction(x)
+            decided(try decisionFunction(x))
+        }
+
+        /// Probability 1 on the class of the highest score of each row of `z`.
+        func decided(_ z: Matrix<Double>) -> Matrix<Double> {
             let m = classes.count
-            var p = Matrix<Double>(rows: x.rows, columns: m)
+            var p = Matrix<Double>(rows: z.rows, columns: m)
             p.withUnsafeMutableBufferPointer { out in
                 z.withUnsafeBufferPointer { s in
-                    for i in 0..<x.rows {
+                    for i in 0..<z.rows {
                         if coefficients.rows == 1 {
                             out[i * m + (s[i] > 0 ? 1 : 0)] = 1
                         } else {
@@ -106,12 +110,28 @@ public struct LinearSVC: Learner, Codable, Equatable {
 
     public func fit(_ x: Matrix<Double>, _ y: ClassLabels, sampleWeights: [Double]? = nil,
                     context: inout FitContext) throws -> Model {
+        try LearnerInput.check(TrainingSet(features: x, target: .classes(y), sampleWeights: sampleWeights), learner: Model.kind)
+        return try fit(LinearSVCDenseRows(x, intercept: fitIntercept ? interceptScaling : nil), y, sampleWeights: sampleWeights,
+                       context: &context)
+    }
+
+    /// Fits on CSR features `x` (`n × p`, finite): the same dual coordinate descent, each step
+    /// touching only a row's stored entries, so a wide TF-IDF matrix is never dense.
+    public func fit(sparse x: SparseMatrix<Double>, _ y: ClassLabels, sampleWeights: [Double]? = nil,
+                    context: inout FitContext) throws -> Model {
+        try LearnerInput.check(sparse: SparseTrainingSet(features: x, target: .classes(y), sampleWeights: sampleWeights),
+                               learner: Model.kind)
+        return try fit(LinearSVCSparseRows(x, intercept: fitIntercept ? interceptScaling : nil), y, sampleWeights: sampleWeights,
+                       context: &context)
+    }
+
+    func fit<Rows: LinearSVCRows>(_ rows: Rows, _ y: ClassLabels, sampleWeights: [Double]?,
+                                  context: inout FitContext) throws -> Model {
         let name = Model.kind
         guard c > 0, c.isFinite, interceptScaling > 0, interceptScaling.isFinite, tolerance > 0, maxIterations >= 1 else {
             throw EstimatorError.invalidHyperparameter(estimator: name, name: "c",
                 reason: "c, interceptScaling and tolerance must be finite and > 0, maxIterations ≥ 1")
         }
-        try LearnerInput.check(TrainingSet(features: x, target: .classes(y), sampleWeights: sampleWeights), learner: name)
         let present = y.classCounts.enumerated().filter { $0.element > 0 }
         guard present.count >= 2 else {
             throw EstimatorError.singleClass(estimator: name, className: present.first.map { y.classes[$0.offset] })
@@ -121,23 +141,7 @@ public struct LinearSVC: Learner, Codable, Equatable {
                                                        reason: "has \(w.count) weights for \(y.classes.count) classes")
         }
         let classWeights = classWeight.weights(for: y)
-        let n = x.rows, p = x.columns, q = p + (fitIntercept ? 1 : 0)
-        // Rows with the constant feature appended, and their squared norms.
-        var rows = [Double](repeating: 0, count: n * q), norms = [Double](repeating: 0, count: n)
-        x.withUnsafeBufferPointer { xp in
-            for i in 0..<n {
-                var s = 0.0
-                for j in 0..<p {
-                    rows[i * q + j] = xp[i * p + j]
-                    s += xp[i * p + j] * xp[i * p + j]
-                }
-                if fitIntercept {
-                    rows[i * q + p] = interceptScaling
-                    s += interceptScaling * interceptScaling
-                }
-                norms[i] = s
-            }
-        }
+        let p = rows.features
         let problems = y.classes.count == 2 ? [1] : Array(0..<y.classes.count)
         var coefficients = Matrix<Double>(rows: problems.count, columns: p), intercepts = [Double](), maxIter = 0, allConverged = true
         for (r, positive) in problems.enumerated() {
@@ -148,7 +152,7 @@ public struct LinearSVC: Learner, Codable, Equatable {
             let costs = y.codes.enumerated().map { i, code in
                 c * (sampleWeights?[i] ?? 1) * (problems.count == 1 || code == positive ? classWeights[code] : 1)
             }
-            let (w, iterations, converged) = solve(rows, norms: norms, q: q, signs: signs, costs: costs, rng: &context.rng)
+            let (w, iterations, converged) = solve(rows, signs: signs, costs: costs, rng: &context.rng)
             coefficients.withUnsafeMutableBufferPointer { cp in for j in 0..<p { cp[r * p + j] = w[j] } }
             intercepts.append(fitIntercept ? w[p] * interceptScaling : 0)
             maxIter = max(maxIter, iterations)
@@ -161,24 +165,21 @@ public struct LinearSVC: Learner, Codable, Equatable {
     }
 
     /// Dual coordinate descent on one binary problem (liblinear's `solve_l2r_l1l2_svc`, without shrinking).
-    func solve(_ rows: [Double], norms: [Double], q: Int, signs: [Double], costs: [Double],
-               rng: inout SeededGenerator) -> (w: [Double], iterations: Int, converged: Bool) {
-        let n = signs.count
-        var alpha = [Double](repeating: 0, count: n), w = [Double](repeating: 0, count: q)
+    func solve<Rows: LinearSVCRows>(_ rows: Rows, signs: [Double], costs: [Double],
+                                    rng: inout SeededGenerator) -> (w: [Double], iterations: Int, converged: Bool) {
+        let n = signs.count, norms = rows.squaredNorms
+        var alpha = [Double](repeating: 0, count: n), w = [Double](repeating: 0, count: rows.width)
         let upper = costs.map { loss == .hinge ? $0 : Double.infinity }
         let diagonal = costs.map { loss == .hinge ? 0 : ($0 > 0 ? 0.5 / $0 : Double.infinity) }
         var order = Array(0..<n)
         var iterations = 0
-        return rows.withUnsafeBufferPointer { xp in
+        return w.withUnsafeMutableBufferPointer { wp in
             while iterations < maxIterations {
                 iterations += 1
                 for i in stride(from: n - 1, to: 0, by: -1) { order.swapAt(i, rng.nextInt(below: i + 1)) }
                 var maxPG = -Double.infinity, minPG = Double.infinity
                 for i in order where costs[i] > 0 {
-                    let row = xp.baseAddress! + i * q
-                    var dot = 0.0
-                    for j in 0..<q { dot += w[j] * row[j] }
-                    let g = signs[i] * dot - 1 + diagonal[i] * alpha[i]
+                    let g = signs[i] * rows.dot(i, wp.baseAddress!) - 1 + diagonal[i] * alpha[i]
                     var pg = g
                     if alpha[i] == 0 { pg = min(g, 0) } else if alpha[i] == upper[i] { pg = max(g, 0) }
                     maxPG = max(maxPG, pg)
@@ -189,11 +190,110 @@ public struct LinearSVC: Learner, Codable, Equatable {
                     let old = alpha[i]
                     alpha[i] = min(max(old - g / qii, 0), upper[i])
                     let d = (alpha[i] - old) * signs[i]
-                    if d != 0 { for j in 0..<q { w[j] += d * row[j] } }
+                    if d != 0 { rows.add(i, times: d, to: wp.baseAddress!) }
                 }
-                if maxPG - minPG <= tolerance { return (w, iterations, true) }
+                if maxPG - minPG <= tolerance { return (Array(wp), iterations, true) }
             }
-            return (w, iterations, false)
+            return (Array(wp), iterations, false)
+        }
+    }
+}
+
+/// The rows a linear SVM's dual coordinate descent visits, with the constant intercept
+/// feature appended: `width = features + (intercept ? 1 : 0)`.
+protocol LinearSVCRows {
+    var features: Int { get }
+    var width: Int { get }
+    /// `‖xᵢ‖²`, the intercept feature included.
+    var squaredNorms: [Double] { get }
+    /// `w · xᵢ`.
+    func dot(_ i: Int, _ w: UnsafePointer<Double>) -> Double
+    /// `w += d · xᵢ`.
+    func add(_ i: Int, times d: Double, to w: UnsafeMutablePointer<Double>)
+}
+
+/// Dense rows, copied once with the intercept feature appended.
+struct LinearSVCDenseRows: LinearSVCRows {
+    let rows: [Double]
+    let features: Int
+    let width: Int
+    let squaredNorms: [Double]
+
+    init(_ x: Matrix<Double>, intercept: Double?) {
+        let n = x.rows, p = x.columns, q = p + (intercept == nil ? 0 : 1)
+        var rows = [Double](repeating: 0, count: n * q), norms = [Double](repeating: 0, count: n)
+        x.withUnsafeBufferPointer { xp in
+            for i in 0..<n {
+                var s = 0.0
+                for j in 0..<p {
+                    rows[i * q + j] = xp[i * p + j]
+                    s += xp[i * p + j] * xp[i * p + j]
+                }
+                if let intercept {
+                    rows[i * q + p] = intercept
+                    s += intercept * intercept
+                }
+                norms[i] = s
+            }
+        }
+        self.rows = rows
+        features = p
+        width = q
+        squaredNorms = norms
+    }
+
+    func dot(_ i: Int, _ w: UnsafePointer<Double>) -> Double {
+        rows.withUnsafeBufferPointer { xp in
+            let row = xp.baseAddress! + i * width
+            var dot = 0.0
+            for j in 0..<width { dot += w[j] * row[j] }
+            return dot
+        }
+    }
+
+    func add(_ i: Int, times d: Double, to w: UnsafeMutablePointer<Double>) {
+        rows.withUnsafeBufferPointer { xp in
+            let row = xp.baseAddress! + i * width
+            for j in 0..<width { w[j] += d * row[j] }
+        }
+    }
+}
+
+/// CSR rows, the intercept feature added on the fly.
+struct LinearSVCSparseRows: LinearSVCRows {
+    let x: SparseMatrix<Double>
+    let intercept: Double?
+    let squaredNorms: [Double]
+    var features: Int { x.columns }
+    var width: Int { x.columns + (intercept == nil ? 0 : 1) }
+
+    init(_ x: SparseMatrix<Double>, intercept: Double?) {
+        self.x = x
+        self.intercept = intercept
+        let b = intercept.map { $0 * $0 } ?? 0
+        squaredNorms = (0..<x.rows).map { i in
+            var s = b
+            for e in x.rowOffsets[i]..<x.rowOffsets[i + 1] { s += x.values[e] * x.values[e] }
+            return s
+        }
+    }
+
+    func dot(_ i: Int, _ w: UnsafePointer<Double>) -> Double {
+        x.columnIndices.withUnsafeBufferPointer { idx in
+            x.values.withUnsafeBufferPointer { val in
+                var dot = intercept.map { $0 * w[x.columns] } ?? 0
+                for e in x.rowOffsets[i]..<x.rowOffsets[i + 1] { dot += w[Int(idx[e])] * val[e] }
+                return dot
+            }
+        }
+    }
+
+    func add(_ i: Int, times d: Double, to w: UnsafeMutablePointer<Double>) {
+        x.columnIndices.withUnsafeBufferPointer { idx in
+            x.values.withUnsafeBufferPointer { val in
+                for e in x.rowOffsets[i]..<x.rowOffsets[i + 1] { w[Int(idx[e])] += d * val[e] }
+                if let intercept { w[x.columns] += d * intercept }
+            }
         }
     }
 }

@@ -13,6 +13,12 @@ public struct FeatureEncoding: Codable, Sendable, Equatable {
     public var allowsMissing: Bool
     /// The string features given as codes, with their training categories.
     public var categorical: [CategoricalFeature]
+    /// The names of the features that stages give as CSR, after ``names`` in the learner's
+    /// matrix; nil when the pipeline has no sparse stage (the matrix is dense).
+    public var sparseNames: [String]? = nil
+
+    /// Every feature name, in the learner's column order: ``names`` then ``sparseNames``.
+    public var allNames: [String] { names + (sparseNames ?? []) }
 
     /// Checks that every field of `schema` can be a feature for a learner with `requirements`;
     /// `planned` skips the placeholders of a schema planned before fitting.
@@ -39,7 +45,7 @@ public struct FeatureEncoding: Codable, Sendable, Equatable {
 
     /// Checks decoded state: category lists unique, indices within the features.
     public func validate() throws {
-        guard Set(names).count == names.count else {
+        guard Set(allNames).count == allNames.count else {
             throw PipelineError.invalidValue(stage: "features", column: "names", reason: "repeat a feature name")
         }
         for c in categorical {

@@ -6,9 +6,9 @@ extension FittedPipeline {
     /// input to the features (``validateStages()``). Run on every load.
     func validate() throws {
         try features.validate()
-        guard model.base.featureCount == features.names.count else {
+        guard model.base.featureCount == features.allNames.count else {
             throw PipelineError.invalidValue(stage: "model", column: "featureCount",
-                reason: "\(model.base.featureCount) features, the pipeline makes \(features.names.count)")
+                reason: "\(model.base.featureCount) features, the pipeline makes \(features.allNames.count)")
         }
         let kind: TargetKind? = model.base is any ClassificationModel ? .classes : model.base is any RegressionModel ? .values : nil
         if let kind, kind != target?.kind {
@@ -33,14 +33,34 @@ extension FittedPipeline {
     /// when a closure stage (``CustomStage``) is present: its body is the user's code.
     func validateStages() throws {
         var available = inputSchema
+        var sparse = [String]()
         for (i, s) in stages.enumerated() {
             let kind = type(of: s.base).kind
+            if let c = s.base as? any SparseFeatureConsumer, let consumed = c.consumedSparseNames {
+                guard consumed == sparse else {
+                    throw PipelineError.invalidValue(stage: "stages[\(i)] \(kind)", column: "consumedSparseNames",
+                        reason: "reads \(consumed.count) sparse features, the stages before it make \(sparse.count)")
+                }
+                sparse = []
+            }
             for f in s.base.inputSchema.fields where available[f.name]?.type != f.type {
                 throw PipelineError.invalidValue(stage: "stages[\(i)] \(kind)", column: f.name,
                     reason: "reads a \(f.type.rawValue) column that " + (i == 0 ? "the pipeline's input schema" : "the stage before it")
                         + " does not make")
             }
             available = s.base.outputSchema
+            if let t = s.base as? any SparseFeatureTransformer, t.producesSparse {
+                // Its features leave the frame as CSR, with the columns it read.
+                let out = t.sparseOutputNames, gone = Set(out).union(t.inputSchema.names)
+                available = try framing("pipeline") { () throws(FrameError) in
+                    try Schema(available.fields.filter { !gone.contains($0.name) })
+                }
+                sparse += out
+            }
+        }
+        guard sparse == (features.sparseNames ?? []) else {
+            throw PipelineError.invalidValue(stage: "features", column: "sparseNames",
+                reason: "the sparse stages make \(sparse.count) features, the model reads \(features.sparseNames?.count ?? 0)")
         }
         guard available.names == features.names else {
             throw PipelineError.invalidValue(stage: "features", column: "names",

@@ -29,7 +29,7 @@ public struct FittedPipeline: Codable, Sendable {
     public var trainingBalance: ClassBalance? = nil
 
     /// The names of the features the model sees, in order.
-    public var featureNames: [String] { features.names }
+    public var featureNames: [String] { features.allNames }
 
     /// The model as its concrete type, or an error naming the kind it is.
     public func model<M: FittedModel>(as _: M.Type) throws -> M {
@@ -62,7 +62,19 @@ public struct FittedPipeline: Codable, Sendable {
 
     /// The feature frame the model sees for `frame`; `report` collects what the stages
     /// worked around (unknown categories).
+    ///
+    /// In a pipeline with sparse stages (``SparseFeatureTransformer``), sparse features whose
+    /// stage is followed by one that consumes them (``SparseFeatureConsumer``, TruncatedSVD)
+    /// never appear; those that reach the model are not in a frame, and asking for it is an
+    /// error (use ``sparseFeatures(_:as:report:)``).
     public func transform(_ frame: Frame, report: inout TransformReport) throws -> Frame {
+        if routesSparse {
+            guard features.sparseNames == nil else {
+                throw PipelineError.invalidConfiguration(stage: "features",
+                    reason: "the pipeline gives sparse features: use sparseFeatures(_:as:) rather than a frame")
+            }
+            return try sparseTransform(frame, report: &report).0
+        }
         let problems = Self.problems(inputSchema.fields, in: frame.schema)
         if !problems.isEmpty { throw PipelineError.inputSchema(problems) }
         var current = try framing("input") { () throws(FrameError) in try frame.selecting(inputSchema.names) }
@@ -70,9 +82,31 @@ public struct FittedPipeline: Codable, Sendable {
         return current
     }
 
+    /// Whether a stage gives its features as CSR inside this pipeline.
+    var routesSparse: Bool {
+        stages.contains { ($0.base as? any SparseFeatureTransformer)?.producesSparse == true }
+    }
+
     /// The feature matrix the model sees for `frame`, in the model's scalar type.
     public func features<S: BLASScalar>(_ frame: Frame, as _: S.Type = Double.self, report: inout TransformReport) throws -> Matrix<S> {
         try features.matrix(transform(frame, report: &report), report: &report)
+    }
+
+    /// The CSR feature matrix the model sees for `frame` (the frame's features, then each
+    /// sparse stage's), in the scalar `S`; for a pipeline without sparse stages, its dense
+    /// features as CSR.
+    public func sparseFeatures<S: BLASScalar>(_ frame: Frame, as _: S.Type = Double.self,
+                                              report: inout TransformReport) throws -> SparseMatrix<S> {
+        let (rest, blocks) = try sparseTransform(frame, report: &report)
+        return try SparseFeatures.assemble(dense: features.matrix(rest, report: &report), blocks: blocks, as: S.self)
+    }
+
+    /// The stages' output for `frame` with each sparse stage's features as a block.
+    func sparseTransform(_ frame: Frame, report: inout TransformReport) throws -> (Frame, [SparseFeatureBlock]) {
+        let problems = Self.problems(inputSchema.fields, in: frame.schema)
+        if !problems.isEmpty { throw PipelineError.inputSchema(problems) }
+        let input = try framing("input") { () throws(FrameError) in try frame.selecting(inputSchema.names) }
+        return try SparseFeatures.transform(input, stages: stages, report: &report)
     }
 
     /// The feature matrix the model sees for `frame`.
@@ -83,6 +117,10 @@ public struct FittedPipeline: Codable, Sendable {
 
     /// The model's raw output for `frame`.
     func output(_ frame: Frame, report: inout TransformReport) throws -> ModelOutput {
+        if features.sparseNames != nil {
+            let (rest, blocks) = try sparseTransform(frame, report: &report)
+            return try SparseFeatures.output(model.base, dense: features.matrix(rest, report: &report), blocks: blocks)
+        }
         let transformed = try transform(frame, report: &report)
         let base: any FittedModel = model.base
         return try Self.output(of: base, transformed, features, &report)
@@ -130,6 +168,10 @@ public struct FittedPipeline: Codable, Sendable {
             throw PipelineError.invalidConfiguration(stage: "model", reason: "a '\(model.kind)' model has no decision function")
         }
         var report = TransformReport()
+        if features.sparseNames != nil {
+            let (rest, blocks) = try sparseTransform(frame, report: &report)
+            return try SparseFeatures.decision(m, dense: features.matrix(rest, report: &report), blocks: blocks)
+        }
         let transformed = try transform(frame, report: &report)
         return try Self.decision(of: m, transformed, features, &report)
     }

@@ -67,6 +67,7 @@ public struct Pipeline<L: Learner>: Sendable {
         for k in keys where input[k] == nil { throw PipelineError.missingColumn(stage: "pipeline keys", column: k) }
         var schema = try framing("pipeline") { () throws(FrameError) in try Schema(input.fields.filter { !taken.contains($0.name) }) }
         for case .transformer(let t) in steps { schema = try t.outputSchema(for: schema) }
+        try SparseFeatures.checkPlan(steps, learner: estimator)
         try FeatureEncoding.check(schema, requirements: estimator.featureRequirements, planned: true)
         return schema
     }
@@ -119,9 +120,20 @@ public struct Pipeline<L: Learner>: Sendable {
         let trainingSchema = current.schema
         var context = FitContext(seed: seed, target: targetColumn, observer: observer, isCancelled: isCancelled)
         var fitted: [AnyFittedTransformer] = []
+        var sparseBlocks: [SparseFeatureBlock] = []
         for step in steps {
             try context.checkCancellation(step.name)
             switch step {
+            case .transformer(let t as any SparseOutputStage) where t.producesSparse:
+                let (f, out, block) = try t.fitSparse(current, context: &context)
+                current = out
+                fitted.append(AnyFittedTransformer(f))
+                sparseBlocks.append(block)
+            case .transformer(let t as any SparseConsumingStage) where !sparseBlocks.isEmpty:
+                let (f, out) = try t.fit(current, sparse: SparseFeatures.merged(sparseBlocks), context: &context)
+                current = out
+                fitted.append(AnyFittedTransformer(f))
+                sparseBlocks = []
             case .transformer(let t):
                 let (f, out) = try t.fitTransform(current, context: &context)
                 current = out
@@ -138,16 +150,39 @@ public struct Pipeline<L: Learner>: Sendable {
                 context.target = resampled
             }
         }
-        let encoding = try FeatureEncoding.fit(current, requirements: estimator.featureRequirements)
+        var encoding = try FeatureEncoding.fit(current, requirements: estimator.featureRequirements)
         let targetDescription = try target.map { name in
             try TargetDescription(name: name, column: targetColumn!, kind: estimator.targetKind)
         }
         var report = TransformReport()
-        // The transformed frame becomes the matrix block by block and is released on the way.
-        let x: Matrix<L.Scalar> = try encoding.matrix(consuming: &current, report: &report)
-        let model = try fitLearner(estimator, encoding: encoding, features: x, target: targetColumn,
+        let model: any FittedModel
+        if sparseBlocks.isEmpty {
+            // The transformed frame becomes the matrix block by block and is released on the way.
+            let x: Matrix<L.Scalar> = try encoding.matrix(consuming: &current, report: &report)
+            model = try fitLearner(estimator, encoding: encoding, features: x, target: targetColumn,
                                    description: targetDescription, sampleWeights: sampleWeights,
                                    validation: validation, stages: fitted, context: &context, report: &report)
+        } else {
+            encoding.sparseNames = sparseBlocks.flatMap(\.names)
+            let dense: Matrix<Double> = try encoding.matrix(consuming: &current, report: &report)
+            let data = SparseFeatures.Training(dense: dense, blocks: sparseBlocks, target: try trainingTarget(targetDescription, targetColumn),
+                                               sampleWeights: sampleWeights)
+            sparseBlocks = []
+            var held: SparseFeatures.Training?
+            if let validation {
+                guard let targetDescription else {
+                    throw PipelineError.invalidConfiguration(stage: "pipeline", reason: "validation data needs a target")
+                }
+                let name = targetDescription.name
+                let rows = try framing("validation") { () throws(FrameError) in try validation.dropping(keys + [name]) }
+                let truth = try framing("validation") { () throws(FrameError) in try validation.column(name) }
+                let (rest, blocks) = try SparseFeatures.transform(rows, stages: fitted, report: &report)
+                held = SparseFeatures.Training(dense: try encoding.matrix(rest, report: &report), blocks: blocks,
+                                               target: try targetDescription.target(truth), sampleWeights: nil)
+            }
+            try context.checkCancellation(estimator.name)
+            model = try SparseFeatures.fit(estimator, data, validation: held, names: encoding.allNames, context: &context)
+        }
         let required = try FittedPipeline.requiredInput(trainingSchema, stages: fitted, features: encoding.names)
         var balance: ClassBalance?
         if let classes = targetDescription?.classes, let before = originalTarget, let after = targetColumn {
@@ -161,6 +196,11 @@ public struct Pipeline<L: Learner>: Sendable {
                               trainingBalance: balance)
     }
 
+    private func trainingTarget(_ d: TargetDescription?, _ column: Column?) throws -> Target {
+        guard let d, let column else { return .none }
+        return try d.target(column)
+    }
+
     private func fitLearner(_ learner: L, encoding: FeatureEncoding, features x: Matrix<L.Scalar>, target: Column?,
                             description: TargetDescription?, sampleWeights: [Double]?, validation: Frame?,
                             stages: [AnyFittedTransformer], context: inout FitContext,
@@ -172,8 +212,9 @@ public struct Pipeline<L: Learner>: Sendable {
                 throw PipelineError.invalidConfiguration(stage: "pipeline", reason: "validation data needs a target")
             }
             let name = description.name
-            var rows = try framing("validation") { () throws(FrameError) in try validation.dropping(keys + [name]) }
-            for s in stages { rows = try s.base.transform(rows, report: &report) }
+            let raw = try framing("validation") { () throws(FrameError) in try validation.dropping(keys + [name]) }
+            // Sparse stages whose features a later stage (TruncatedSVD) consumes leave no blocks here.
+            let (rows, _) = try SparseFeatures.transform(raw, stages: stages, report: &report)
             let truth = try framing("validation") { () throws(FrameError) in try validation.column(name) }
             data.validation = .init(features: try encoding.matrix(rows, report: &report),
                                     target: try description.target(truth))

@@ -24,18 +24,23 @@ public struct CountVectorizer: Transformer {
     public var maxDF: DocumentFrequency
     /// Keep only this many terms, the most frequent over the training documents.
     public var maxFeatures: Int?
-    /// The largest vocabulary fitting accepts (see the density limit above).
+    /// The largest vocabulary fitting accepts (see the density limit above); no limit with ``sparse``.
     public var vocabularyLimit: Int
+    /// Whether, inside a pipeline, the counts go to the learner as CSR (``SparseFeatureTransformer``)
+    /// rather than as columns: no density limit, for learners that accept sparse input.
+    public var sparse: Bool
     public var name: String { "CountVectorizer" }
 
     public init(columns: ColumnSelector, lowercase: Bool = true, minDF: DocumentFrequency = .count(1),
-                maxDF: DocumentFrequency = .fraction(1), maxFeatures: Int? = nil, vocabularyLimit: Int = 5_000) {
+                maxDF: DocumentFrequency = .fraction(1), maxFeatures: Int? = nil, vocabularyLimit: Int = 5_000,
+                sparse: Bool = false) {
         self.columns = columns
         self.lowercase = lowercase
         self.minDF = minDF
         self.maxDF = maxDF
         self.maxFeatures = maxFeatures
         self.vocabularyLimit = vocabularyLimit
+        self.sparse = sparse
     }
 
     /// Each text column becomes a placeholder `column=…` until the vocabulary is known.
@@ -63,7 +68,8 @@ public struct CountVectorizer: Transformer {
         for n in names {
             let (texts, codes) = try Text.documents(frame, n, stage: name)
             let v = try Text.vocabulary(texts: texts, codes: codes, lowercase: lowercase, minDF: minDF, maxDF: maxDF,
-                                        maxFeatures: maxFeatures, limit: vocabularyLimit, stage: name, column: n)
+                                        maxFeatures: maxFeatures, limit: sparse ? .max : vocabularyLimit,
+                                        stage: name, column: n)
             terms.append(v.terms)
             frequencies.append(v.documentFrequencies)
         }
@@ -74,7 +80,7 @@ public struct CountVectorizer: Transformer {
         let v = try vocabularies(frame)
         var fitted = Fitted(columns: v.columns, vocabularies: v.terms, lowercase: lowercase,
                             inputSchema: try ColumnValues.subschema(frame.schema, v.columns, stage: name),
-                            outputSchema: frame.schema)
+                            outputSchema: frame.schema, sparse: sparse ? true : nil)
         fitted.outputSchema = try fitted.transform(frame.head(0)).schema
         return fitted
     }
@@ -88,6 +94,8 @@ public struct CountVectorizer: Transformer {
         public var lowercase: Bool
         public var inputSchema: Schema
         public var outputSchema: Schema
+        /// True when a pipeline routes the counts as CSR (nil: columns, as artifacts written before it).
+        public var sparse: Bool? = nil
 
         /// Per column, its output names and column-major counts.
         func blocks(_ frame: Frame) throws -> [String: ([String], [Double])] {

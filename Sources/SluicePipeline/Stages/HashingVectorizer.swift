@@ -17,15 +17,19 @@ public struct HashingVectorizer: Transformer {
     public var lowercase: Bool
     public var alternateSign: Bool
     public var norm: VectorNorm
+    /// Whether, inside a pipeline, the hashed counts go to the learner as CSR
+    /// (``SparseFeatureTransformer``) rather than as columns, for learners that accept sparse input.
+    public var sparse: Bool
     public var name: String { "HashingVectorizer" }
 
     public init(columns: ColumnSelector, features: Int = 1_024, lowercase: Bool = true, alternateSign: Bool = true,
-                norm: VectorNorm = .l2) {
+                norm: VectorNorm = .l2, sparse: Bool = false) {
         self.columns = columns
         self.features = features
         self.lowercase = lowercase
         self.alternateSign = alternateSign
         self.norm = norm
+        self.sparse = sparse
     }
 
     public func outputSchema(for input: Schema) throws -> Schema {
@@ -43,7 +47,8 @@ public struct HashingVectorizer: Transformer {
         let output = try outputSchema(for: frame.schema)
         let names = try Text.columns(columns, in: frame.schema, stage: name)
         return Fitted(columns: names, features: features, lowercase: lowercase, alternateSign: alternateSign, norm: norm,
-                      inputSchema: try ColumnValues.subschema(frame.schema, names, stage: name), outputSchema: output)
+                      inputSchema: try ColumnValues.subschema(frame.schema, names, stage: name), outputSchema: output,
+                      sparse: sparse ? true : nil)
     }
 
     /// Fitted state: the configuration (hashing learns nothing).
@@ -56,6 +61,24 @@ public struct HashingVectorizer: Transformer {
         public var norm: VectorNorm
         public var inputSchema: Schema
         public var outputSchema: Schema
+        /// True when a pipeline routes the hashed counts as CSR (nil: columns, as artifacts written before it).
+        public var sparse: Bool? = nil
+
+        /// Each distinct text's (bucket, signed count) pairs, buckets increasing; unused texts empty.
+        func hashedCounts(texts: [String], codes: [Int32]) -> [[(Int, Double)]] {
+            var used = [Bool](repeating: false, count: texts.count)
+            for c in codes where c >= 0 { used[Int(c)] = true }
+            var perText = [[(Int, Double)]](repeating: [], count: texts.count)
+            for (e, text) in texts.enumerated() where used[e] {
+                var acc = [Int: Double]()
+                Text.forEachToken(text, lowercase: lowercase) { t in
+                    let b = Murmur3.bucket(Murmur3.hash(t.utf8), of: features)
+                    acc[b.index, default: 0] += alternateSign ? b.sign : 1
+                }
+                perText[e] = acc.sorted { $0.key < $1.key }
+            }
+            return perText
+        }
 
         public func transform(_ frame: Frame, report: inout TransformReport) throws -> Frame {
             try inputSchema.check(frame, stage: Self.kind)
@@ -63,17 +86,7 @@ public struct HashingVectorizer: Transformer {
             var blocks = [String: ([String], [Double])]()
             for col in columns {
                 let (texts, codes) = try Text.documents(frame, col, stage: Self.kind)
-                var used = [Bool](repeating: false, count: texts.count)
-                for c in codes where c >= 0 { used[Int(c)] = true }
-                var perText = [[(Int, Double)]](repeating: [], count: texts.count)
-                for (e, text) in texts.enumerated() where used[e] {
-                    var acc = [Int: Double]()
-                    Text.forEachToken(text, lowercase: lowercase) { t in
-                        let b = Murmur3.bucket(Murmur3.hash(t.utf8), of: width)
-                        acc[b.index, default: 0] += alternateSign ? b.sign : 1
-                    }
-                    perText[e] = acc.sorted { $0.key < $1.key }
-                }
+                let perText = hashedCounts(texts: texts, codes: codes)
                 var block = [Double](repeating: 0, count: n * width)
                 for i in 0..<n where codes[i] >= 0 {
                     for (j, v) in perText[Int(codes[i])] { block[j * n + i] = v }

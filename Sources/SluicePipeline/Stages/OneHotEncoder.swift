@@ -19,16 +19,22 @@ public struct OneHotEncoder: Transformer, Equatable {
     public var columns: ColumnSelector
     public var minFrequency: Int
     public var dropFirst: Bool
+    /// Whether, inside a pipeline, the indicators go to the learner as CSR (one stored 1 per
+    /// row and column; ``SparseFeatureTransformer``), for learners that accept sparse input.
+    public var sparse: Bool
     public var name: String { "OneHotEncoder" }
 
-    public init(columns: ColumnSelector = .routeColumns(otherwise: .categorical), minFrequency: Int = 1, dropFirst: Bool = false) {
+    public init(columns: ColumnSelector = .routeColumns(otherwise: .categorical), minFrequency: Int = 1, dropFirst: Bool = false,
+                sparse: Bool = false) {
         self.columns = columns
         self.minFrequency = minFrequency
         self.dropFirst = dropFirst
+        self.sparse = sparse
     }
 
     public static func == (a: OneHotEncoder, b: OneHotEncoder) -> Bool {
         a.columns.description == b.columns.description && a.minFrequency == b.minFrequency && a.dropFirst == b.dropFirst
+            && a.sparse == b.sparse
     }
 
     private func chosen(_ schema: Schema) throws -> [String] {
@@ -62,7 +68,7 @@ public struct OneHotEncoder: Transformer, Equatable {
                                              hasInfrequent: infrequent, dropFirst: dropFirst))
         }
         let input = try ColumnValues.subschema(frame.schema, names, stage: name)
-        var fitted = Fitted(encodings: encodings, inputSchema: input, outputSchema: frame.schema)
+        var fitted = Fitted(encodings: encodings, inputSchema: input, outputSchema: frame.schema, sparse: sparse ? true : nil)
         fitted.outputSchema = try fitted.schema(for: frame.schema)
         return fitted
     }
@@ -146,11 +152,30 @@ public struct OneHotEncoder: Transformer, Equatable {
                            + (hasInfrequent ? [synthetic("infrequent")] : [])).map { "\(column)=\($0)" }
                 return dropFirst ? Array(all.dropFirst()) : all
             }
+
+            /// Each row's slot (output column before ``dropFirst``; -1: unknown, all zeros),
+            /// unknowns counted in `report`.
+            func slots(_ c: Column, report: inout TransformReport) -> [Int] {
+                let nullSlot = self.nullSlot, otherSlot = hasInfrequent ? width - 1 : -1
+                let index = Dictionary(categories.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+                // Map each distinct value once (a string column's dictionary), then each row.
+                let slots: [Int]
+                if case .string(let s) = c.data {
+                    let codeSlot = s.dictionary.map { index[$0] ?? otherSlot }
+                    slots = (0..<c.count).map { c.isNull($0) ? nullSlot : codeSlot[Int(s.codes[$0])] }
+                } else {
+                    slots = OneHotEncoder.keys(c).map { k in k.map { index[$0] ?? otherSlot } ?? nullSlot }
+                }
+                report.noteUnknown(stage: Fitted.kind, column: column, count: slots.reduce(0) { $0 + ($1 < 0 ? 1 : 0) })
+                return slots
+            }
         }
 
         public var encodings: [Encoding]
         public var inputSchema: Schema
         public var outputSchema: Schema
+        /// True when a pipeline routes the indicators as CSR (nil: columns, as artifacts written before it).
+        public var sparse: Bool? = nil
 
         func schema(for input: Schema) throws -> Schema {
             let byColumn = Dictionary(uniqueKeysWithValues: encodings.map { ($0.column, $0) })
@@ -166,18 +191,7 @@ public struct OneHotEncoder: Transformer, Equatable {
             var named: [(Field, Column)] = []
             for (f, c) in zip(frame.schema.fields, frame.columns) {
                 guard let e = byColumn[f.name] else { named.append((f, c)); continue }
-                let width = e.width, nullSlot = e.nullSlot, otherSlot = e.hasInfrequent ? width - 1 : -1
-                let index = Dictionary(e.categories.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-                // Map each distinct value once (a string column's dictionary), then each row.
-                let slots: [Int]
-                if case .string(let s) = c.data {
-                    let codeSlot = s.dictionary.map { index[$0] ?? otherSlot }
-                    slots = (0..<c.count).map { c.isNull($0) ? nullSlot : codeSlot[Int(s.codes[$0])] }
-                } else {
-                    slots = OneHotEncoder.keys(c).map { k in k.map { index[$0] ?? otherSlot } ?? nullSlot }
-                }
-                let unknown = slots.reduce(0) { $0 + ($1 < 0 ? 1 : 0) }
-                report.noteUnknown(stage: Self.kind, column: f.name, count: unknown)
+                let width = e.width, slots = e.slots(c, report: &report)
                 let first = e.dropFirst ? 1 : 0
                 for k in first..<Swift.max(first, width) {
                     let values = slots.map { $0 == k ? 1.0 : 0.0 }

@@ -138,8 +138,19 @@ enum Text {
     /// Term counts of a text column over `vocabulary`, column-major (`rows × terms`,
     /// term `t`'s counts at `t·rows ..< (t+1)·rows`). Out-of-vocabulary tokens are ignored.
     static func counts(texts: [String], codes: [Int32], vocabulary: [String], lowercase: Bool) -> [Double] {
-        let index = Dictionary(vocabulary.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         let n = codes.count
+        let perText = termCounts(texts: texts, codes: codes, vocabulary: vocabulary, lowercase: lowercase)
+        var out = [Double](repeating: 0, count: n * vocabulary.count)
+        for i in 0..<n where codes[i] >= 0 {
+            for (t, c) in perText[Int(codes[i])] { out[t * n + i] = c }
+        }
+        return out
+    }
+
+    /// Each distinct text's (term, count) pairs over `vocabulary`, terms increasing; texts no
+    /// row uses are left empty. Out-of-vocabulary tokens are ignored.
+    static func termCounts(texts: [String], codes: [Int32], vocabulary: [String], lowercase: Bool) -> [[(Int, Double)]] {
+        let index = Dictionary(vocabulary.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         var used = [Bool](repeating: false, count: texts.count)
         for c in codes where c >= 0 { used[Int(c)] = true }
         var perText = [[(Int, Double)]](repeating: [], count: texts.count)
@@ -148,11 +159,7 @@ enum Text {
             forEachToken(text, lowercase: lowercase) { t in if let k = index[t] { counts[k, default: 0] += 1 } }
             perText[e] = counts.sorted { $0.key < $1.key }
         }
-        var out = [Double](repeating: 0, count: n * vocabulary.count)
-        for i in 0..<n where codes[i] >= 0 {
-            for (t, c) in perText[Int(codes[i])] { out[t * n + i] = c }
-        }
-        return out
+        return perText
     }
 
     /// Row norms applied in place to a column-major `rows × width` block.

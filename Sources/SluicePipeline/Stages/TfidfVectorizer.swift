@@ -23,9 +23,10 @@ public struct TfidfVectorizer: Transformer {
 
     public init(columns: ColumnSelector, lowercase: Bool = true, minDF: DocumentFrequency = .count(1),
                 maxDF: DocumentFrequency = .fraction(1), maxFeatures: Int? = nil, vocabularyLimit: Int = 5_000,
-                useIDF: Bool = true, smoothIDF: Bool = true, sublinearTF: Bool = false, norm: VectorNorm = .l2) {
+                useIDF: Bool = true, smoothIDF: Bool = true, sublinearTF: Bool = false, norm: VectorNorm = .l2,
+                sparse: Bool = false) {
         counting = CountVectorizer(columns: columns, lowercase: lowercase, minDF: minDF, maxDF: maxDF,
-                                   maxFeatures: maxFeatures, vocabularyLimit: vocabularyLimit)
+                                   maxFeatures: maxFeatures, vocabularyLimit: vocabularyLimit, sparse: sparse)
         self.useIDF = useIDF
         self.smoothIDF = smoothIDF
         self.sublinearTF = sublinearTF
@@ -49,7 +50,7 @@ public struct TfidfVectorizer: Transformer {
                                             inputSchema: try ColumnValues.subschema(frame.schema, v.columns, stage: name),
                                             outputSchema: frame.schema)
         var fitted = Fitted(counts: counts, idf: idf, sublinearTF: sublinearTF, norm: norm,
-                            inputSchema: counts.inputSchema, outputSchema: frame.schema)
+                            inputSchema: counts.inputSchema, outputSchema: frame.schema, sparse: counting.sparse ? true : nil)
         fitted.outputSchema = try fitted.transform(frame.head(0)).schema
         fitted.counts.outputSchema = fitted.outputSchema
         return fitted
@@ -65,6 +66,8 @@ public struct TfidfVectorizer: Transformer {
         public var norm: VectorNorm
         public var inputSchema: Schema
         public var outputSchema: Schema
+        /// True when a pipeline routes the weights as CSR (nil: columns, as artifacts written before it).
+        public var sparse: Bool? = nil
 
         public func transform(_ frame: Frame, report: inout TransformReport) throws -> Frame {
             try inputSchema.check(frame, stage: Self.kind)

@@ -16,7 +16,7 @@ extension ArtifactCodec {
         GeneralizedLinearRegressor.Model.self,
         SVC.Model.self, SVR.Model.self,
         TunedThresholdClassifier<LogisticRegression>.Model.self, TunedThresholdClassifier<SVC>.Model.self,
-        TunedThresholdClassifier<HistGradientBoostingClassifier>.Model.self, DBSCAN.Model.self,
+        DBSCAN.Model.self,
     ]
 
     /// Every stage and model kind Sluice ships: the codec a job uses to load whatever model

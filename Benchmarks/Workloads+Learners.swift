@@ -125,3 +125,35 @@ func labelledPreparedChurn(_ context: BenchContext) throws
     let data = try PreparedChurn.labelled(context)
     return (data.x, data.y!, data.xTest!, data.yTest!)
 }
+
+/// Kernel SVM on the churn table; peer: scikit-learn SVC.
+let kernelSVMWorkloads: [Workload] = [
+    Workload(name: "fit.svc_rbf.churn_25k",
+             summary: "RBF SVC (C=1, gamma='scale') on the first 16k of 20k labelled churn rows, prepared as the other "
+                 + "churn workloads (untimed), AUC of the decision function on the last 4k; peer sklearn SVC") {
+        [try svcFigure(context: $0)]
+    },
+]
+
+private func svcFigure(context: BenchContext) throws -> Figure {
+    let raw = try CSVReader().read(path: context.churnCSV(rows: 1_000_000).path)
+    let label = try raw.column("churned")
+    let labelled = try raw.filtered(by: (0..<raw.rowCount).map { !label.isNull($0) })
+    let train = labelled.slice(0..<16_000), test = labelled.slice(16_000..<20_000)
+    var fit = FitContext(seed: 7)
+    let prep = try churnPreparation.fit(train, context: &fit)
+    let features = try prep.transform(train), testFeatures = try prep.transform(test)
+    let x = try features.matrix(columns: features.columnNames), xTest = try testFeatures.matrix(columns: testFeatures.columnNames)
+    let y = try ClassLabels(column: train.column("churned"), name: "churned")
+    let yTest = try ClassLabels(column: test.column("churned"), name: "churned")
+    var model: SVC.Model?
+    let (seconds, rss) = try Measure.best(repeats: context.repeats) {
+        var context = FitContext(seed: 7)
+        model = try SVC().fit(x, y, context: &context)
+    }
+    let z = try model!.decisionFunction(xTest)
+    let auc = Metrics.rocAUC(yTest.codes, scores: z.elements)
+    return Figure(workload: "fit.svc_rbf.churn_25k", seconds: seconds, rows: x.rows, peakRSSMB: rss,
+                  extra: [("auc", auc), ("support_vectors", Double(model!.supportVectors.rows)),
+                          ("iterations", Double(model!.iterations))])
+}

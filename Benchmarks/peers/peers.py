@@ -763,5 +763,24 @@ def linear_svc(args):
 
 PEERS.update({"fit.linsvc.churn_1m": linear_svc})
 
+# --- kernel SVM ----------------------------------------------------------------------
+
+def svc_rbf(args):
+    from sklearn.metrics import roc_auc_score
+    from sklearn.svm import SVC
+    df = churn_frame(args)
+    df = df[df["churned"].notna()].iloc[:20_000]
+    train, test = df.iloc[:16_000], df.iloc[16_000:]
+    prep = churn_preparation().fit(train)
+    x, xt = prep.transform(train), prep.transform(test)
+    y = train["churned"].to_numpy().astype(int)
+    model = []
+    s, rss = best(args.repeats, lambda: model.append(SVC(C=1.0, gamma="scale").fit(x, y)))
+    auc = roc_auc_score(test["churned"].to_numpy().astype(int), model[-1].decision_function(xt))
+    return [figure("fit.svc_rbf.churn_25k", "sklearn SVC (rbf)", s, len(x), rss, auc=auc,
+                   support_vectors=int(model[-1].support_.size))]
+
+PEERS.update({"fit.svc_rbf.churn_25k": svc_rbf})
+
 if __name__ == "__main__":
     main()

@@ -14,6 +14,9 @@ extension ArtifactCodec {
         LinearSVC.Model.self, CalibratedClassifier<LinearSVC>.Model.self, CalibratedClassifier<LogisticRegression>.Model.self,
         CalibratedClassifier<GaussianNaiveBayes>.Model.self,
         GeneralizedLinearRegressor.Model.self,
+        SVC.Model.self, SVR.Model.self,
+        TunedThresholdClassifier<LogisticRegression>.Model.self, TunedThresholdClassifier<SVC>.Model.self,
+        DBSCAN.Model.self,
     ]
 
     /// Every stage and model kind Sluice ships: the codec a job uses to load whatever model

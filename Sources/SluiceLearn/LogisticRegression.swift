@@ -21,7 +21,9 @@ import SluicePipeline
 /// `penalty="l1"`), minimised by OWL-QN, the orthant-wise form of L-BFGS: it needs only
 /// the gradient of the smooth part, so the same code serves dense and sparse features
 /// (coordinate descent would need column access, a second copy of a sparse matrix in
-/// column order, and one pass per coordinate), and it yields exact zeros.
+/// column order, and one pass per coordinate), and it yields exact zeros. With
+/// ``LogisticPenalty/elasticNet(l1Ratio:)`` the smooth part keeps `½(1 − ρ)‖W‖²` and OWL-QN
+/// takes `ρ‖W‖₁` (scikit-learn's `penalty="elasticnet"`, which it solves by saga).
 public struct LogisticRegression: Learner, Codable, Equatable {
     public typealias Scalar = Double
     public var targetKind: TargetKind { .classes }
@@ -188,9 +190,12 @@ public struct LogisticRegression: Learner, Codable, Equatable {
         guard tolerance >= 0, tolerance.isFinite else {
             throw EstimatorError.invalidHyperparameter(estimator: name, name: "tolerance", reason: "must be finite and >= 0")
         }
-        if penalty == .l1 && solver == .newton {
+        if case .elasticNet(let ratio) = penalty, !(ratio >= 0 && ratio <= 1) {
+            throw EstimatorError.invalidHyperparameter(estimator: name, name: "penalty", reason: "l1Ratio must be in [0, 1]")
+        }
+        if penalty.l1Ratio > 0 && solver == .newton {
             throw EstimatorError.invalidHyperparameter(estimator: name, name: "penalty",
-                                                       reason: "l1 needs solver .lbfgs (OWL-QN); Newton needs a smooth penalty")
+                                                       reason: "l1 and elastic net need solver .lbfgs (OWL-QN); Newton needs a smooth penalty")
         }
         let present = y.classCounts.enumerated().filter { $0.element > 0 }
         guard present.count >= 2 else {
@@ -222,16 +227,16 @@ public struct LogisticRegression: Learner, Codable, Equatable {
     func fitLBFGS<Design: LogisticDesign>(_ problem: LogisticProblem<Design>, classes: [String],
                                           context: FitContext) throws -> Model {
         let scale = 1 / (c * problem.weights.reduce(0, +))
-        let l1 = penalty == .l1
+        let l1 = penalty.l1Ratio, ridge = 1 - l1
         var l1Weights = [Double]()
-        if l1 {
-            l1Weights = [Double](repeating: scale, count: problem.m * problem.block)
+        if l1 > 0 {
+            l1Weights = [Double](repeating: scale * l1, count: problem.m * problem.block)
             for k in 0..<problem.m { l1Weights[k * problem.block + problem.p] = 0 }
         }
         let solverOptions = LBFGS(maxIterations: maxIterations, gradientTolerance: tolerance)
         let result = try solverOptions.minimize(start: [Double](repeating: 0, count: problem.m * problem.block),
                                                 l1Weights: l1Weights, { theta, gradient in
-            let (value, g) = problem.valueAndGradient(theta, ridge: !l1)
+            let (value, g) = problem.valueAndGradient(theta, ridge: ridge)
             for i in g.indices { gradient[i] = g[i] * scale }
             return value * scale
         }, observe: { iteration, value, norm in
@@ -255,11 +260,53 @@ public struct LogisticRegression: Learner, Codable, Equatable {
 }
 
 /// The penalty of a ``LogisticRegression``.
-public enum LogisticPenalty: String, Sendable, Codable, Equatable {
+public enum LogisticPenalty: Sendable, Codable, Equatable {
     /// `½‖W‖²` (ridge), scikit-learn's default.
     case l2
     /// `‖W‖₁` (lasso): sparse coefficients.
     case l1
+    /// `ρ‖W‖₁ + ½(1 − ρ)‖W‖²` with `ρ` the `l1Ratio` in `[0, 1]` (scikit-learn's
+    /// `penalty="elasticnet"`): sparse like L1, grouped like ridge.
+    case elasticNet(l1Ratio: Double)
+
+    /// The share `ρ` of the L1 term: 0 for L2, 1 for L1.
+    public var l1Ratio: Double {
+        switch self {
+        case .l2: return 0
+        case .l1: return 1
+        case .elasticNet(let ratio): return ratio
+        }
+    }
+
+    private enum CodingKeys: String, CodingKey { case elasticNet }
+    private enum RatioKeys: String, CodingKey { case l1Ratio }
+
+    /// `"l2"` and `"l1"` as before elastic net existed; `{"elasticNet": {"l1Ratio": ρ}}`.
+    public init(from decoder: any Decoder) throws {
+        if let single = try? decoder.singleValueContainer(), let name = try? single.decode(String.self) {
+            switch name {
+            case "l2": self = .l2
+            case "l1": self = .l1
+            default: throw DecodingError.dataCorruptedError(in: single, debugDescription: "unknown penalty \(name)")
+            }
+            return
+        }
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let ratio = try c.nestedContainer(keyedBy: RatioKeys.self, forKey: .elasticNet).decode(Double.self, forKey: .l1Ratio)
+        self = .elasticNet(l1Ratio: ratio)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        switch self {
+        case .l2, .l1:
+            var single = encoder.singleValueContainer()
+            try single.encode(self == .l1 ? "l1" : "l2")
+        case .elasticNet(let ratio):
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            var nested = c.nestedContainer(keyedBy: RatioKeys.self, forKey: .elasticNet)
+            try nested.encode(ratio, forKey: .l1Ratio)
+        }
+    }
 }
 
 /// How a ``LogisticRegression`` is minimised.
@@ -364,16 +411,17 @@ struct LogisticProblem<Design: LogisticDesign> {
     }
 
     /// The objective at `theta`.
-    func objective(_ theta: [Double]) -> Double { objective(theta, scores: probabilities(theta).scores, ridge: true) }
+    func objective(_ theta: [Double]) -> Double { objective(theta, scores: probabilities(theta).scores, ridge: 1) }
 
     /// The objective and its gradient at `theta`, from one evaluation of the scores;
-    /// without `ridge`, only the weighted loss (the smooth part of an L1 problem).
-    func valueAndGradient(_ theta: [Double], ridge: Bool) -> (Double, [Double]) {
+    /// `ridge` scales the `½‖W‖²` term: 1 for L2, `1 − l1Ratio` for the elastic net, 0 for L1
+    /// (only the weighted loss, the smooth part of an L1 problem).
+    func valueAndGradient(_ theta: [Double], ridge: Double) -> (Double, [Double]) {
         let (z, prob) = probabilities(theta)
         return (objective(theta, scores: z, ridge: ridge), gradient(theta, prob, ridge: ridge))
     }
 
-    func objective(_ theta: [Double], scores z: Matrix<Double>, ridge: Bool) -> Double {
+    func objective(_ theta: [Double], scores z: Matrix<Double>, ridge: Double) -> Double {
         var loss = 0.0
         z.withUnsafeBufferPointer { z in
             for i in 0..<x.rows where weights[i] > 0 {
@@ -393,12 +441,12 @@ struct LogisticProblem<Design: LogisticDesign> {
             }
         }
         var penalty = 0.0
-        if ridge { for k in 0..<m { for j in 0..<p { penalty += theta[k * block + j] * theta[k * block + j] } } }
-        return c * loss + 0.5 * penalty
+        if ridge != 0 { for k in 0..<m { for j in 0..<p { penalty += theta[k * block + j] * theta[k * block + j] } } }
+        return c * loss + 0.5 * ridge * penalty
     }
 
     /// The gradient at `theta`, from the probabilities there.
-    func gradient(_ theta: [Double], _ prob: Matrix<Double>, ridge: Bool = true) -> [Double] {
+    func gradient(_ theta: [Double], _ prob: Matrix<Double>, ridge: Double = 1) -> [Double] {
         // Residual R = s ∘ (P - Y), n × m.
         var r = prob
         r.withUnsafeMutableBufferPointer { r in
@@ -413,7 +461,7 @@ struct LogisticProblem<Design: LogisticDesign> {
         let gw = x.weightedSums(r, alpha: c)  // C · Rᵀ X
         let gb = r.columnSums()
         for k in 0..<m {
-            for j in 0..<p { g[k * block + j] = gw[k, j] + (ridge ? theta[k * block + j] : 0) }
+            for j in 0..<p { g[k * block + j] = gw[k, j] + ridge * theta[k * block + j] }
             g[k * block + p] = fitIntercept ? c * gb[k] : 0
         }
         return g

@@ -72,6 +72,8 @@ enum Examples {
                       codec: codec) { preprocessing },
                 .make("LogisticRegression l1", LogisticRegression(c: 2, penalty: .l1, solver: .lbfgs), frame: logistic,
                       target: "label", codec: codec) { preprocessing },
+                .make("LogisticRegression elastic net", LogisticRegression(c: 2, penalty: .elasticNet(l1Ratio: 0.5), solver: .lbfgs),
+                      frame: logistic, target: "label", codec: codec) { preprocessing },
             ],
             HistGradientBoostingClassifier.Model.kind: [
                 .make("HistGradientBoostingClassifier (NaN and category codes natively)",
@@ -173,6 +175,29 @@ enum Examples {
                 .make("KNeighborsRegressor", KNeighborsRegressor(), frame: linear, target: "score", codec: codec) { preprocessing },
                 .make("KNeighborsRegressor distance brute", KNeighborsRegressor(neighbors: 3, weights: .distance, algorithm: .brute),
                       frame: linear, target: "score", codec: codec) { preprocessing },
+            ],
+            SVC.Model.kind: [
+                .make("SVC rbf", SVC(), frame: logistic, target: "label", codec: codec) { preprocessing },
+                .make("SVC poly balanced probability", SVC(kernel: .polynomial(degree: 2, coef0: 1), classWeight: .balanced,
+                      probability: true), frame: logistic, target: "label", codec: codec) { preprocessing },
+            ],
+            SVR.Model.kind: [
+                .make("SVR rbf", SVR(), frame: linear, target: "score", codec: codec) { preprocessing },
+                .make("SVR linear", SVR(c: 0.5, epsilon: 0.05, kernel: .linear), frame: linear, target: "score",
+                      codec: codec) { preprocessing },
+            ],
+            TunedThresholdClassifier<LogisticRegression>.Model.kind: [
+                .make("TunedThresholdClassifier LogisticRegression cost", TunedThresholdClassifier(LogisticRegression(),
+                      objective: .cost(falsePositive: 1, falseNegative: 4), folds: 3), frame: logistic, target: "label",
+                      codec: codec) { preprocessing },
+            ],
+            DBSCAN.Model.kind: [
+                .make("DBSCAN", DBSCAN(eps: 1.5, minSamples: 3), frame: try training().dropping(["label", "score"]), target: nil,
+                      codec: codec) { preprocessing },
+            ],
+            TunedThresholdClassifier<SVC>.Model.kind: [
+                .make("TunedThresholdClassifier SVC f1", TunedThresholdClassifier(SVC(), objective: .f1, folds: 3),
+                      frame: logistic, target: "label", codec: codec) { preprocessing },
             ],
         ]
     }

@@ -112,9 +112,9 @@ public struct CalibratedClassifier<Base: Learner>: Learner, Encodable where Base
         var members: [Base.Model] = [], calibrators: [[Calibrator]] = []
         for (f, split) in splits.enumerated() {
             try context.checkCancellation(name)
-            let train = Self.subset(data, split.train, y)
+            let train = FoldData.subset(data, split.train, y)
             let member = try base.fit(train, context: &context)
-            let held = Self.rows(data.features, split.test)
+            let held = data.features.gatheringRows(split.test)
             let scores = try member.calibrationScores(held)
             let weights = split.test.map { data.sampleWeights?[$0] ?? 1 }
             var fold: [Calibrator] = []
@@ -131,18 +131,13 @@ public struct CalibratedClassifier<Base: Learner>: Learner, Encodable where Base
         return Model(classes: y.classes, members: members, calibrators: calibrators)
     }
 
-    static func rows(_ x: Matrix<Double>, _ rows: [Int]) -> Matrix<Double> {
-        let p = x.columns
-        return x.withUnsafeBufferPointer { xp in
-            Matrix(rows: rows.count, columns: p) { out in
-                for (r, i) in rows.enumerated() { for t in 0..<p { out.initializeElement(at: r * p + t, to: xp[i * p + t]) } }
-            }
-        }
-    }
+}
 
+/// The training rows of one fold, for the cross-fitting wrappers.
+enum FoldData {
     /// The rows `rows` of `data`, labels keeping every class (a fold may lack one).
     static func subset(_ data: TrainingSet<Double>, _ rows: [Int], _ y: ClassLabels) -> TrainingSet<Double> {
-        TrainingSet(features: Self.rows(data.features, rows), featureNames: data.featureNames, categorical: data.categorical,
+        TrainingSet(features: data.features.gatheringRows(rows), featureNames: data.featureNames, categorical: data.categorical,
                     target: .classes(ClassLabels(codes: rows.map { y.codes[$0] }, classes: y.classes)),
                     sampleWeights: data.sampleWeights.map { w in rows.map { w[$0] } })
     }

@@ -29,3 +29,7 @@ extension LinearSVC.Model: CalibrationScoring {
 extension GaussianNaiveBayes.Model: CalibrationScoring {}
 extension DiscreteNaiveBayesModel: CalibrationScoring {}
 extension KNeighborsClassifier.Model: CalibrationScoring {}
+
+extension SVC.Model: CalibrationScoring {
+    public func calibrationScores(_ x: Matrix<Double>) throws -> Matrix<Double> { try decisionFunction(x) }
+}

@@ -40,24 +40,29 @@ extension LinearSVC.Model: SparseInputModel, SparseDecisionFunctionModel {
     }
 }
 
-extension MultinomialNaiveBayes: SparseInputLearner {
-    public func fit(sparse data: SparseTrainingSet<Double>, context: inout FitContext) throws -> Model {
-        let y = try data.target.classLabels(learner: Model.kind)
-        try DiscreteNaiveBayes.check(alpha: alpha, learner: Model.kind)
-        try DiscreteNaiveBayes.checkSparse(data, learner: Model.kind, nonNegative: true)
+extension DiscreteNaiveBayes {
+    /// The labels and the per-class weighted sums of non-negative CSR counts (multinomial and
+    /// complement naive Bayes), after checking `alpha` and the features.
+    static func countSums(_ data: SparseTrainingSet<Double>, alpha: Double, learner: String) throws -> (ClassLabels, [Double]) {
+        let y = try data.target.classLabels(learner: learner)
+        try check(alpha: alpha, learner: learner)
+        try checkSparse(data, learner: learner, nonNegative: true)
         let (_, sums) = BayesClassStatistics.weightedSums(sparse: data.features, codes: y.codes, classes: y.classes.count,
                                                           weights: data.sampleWeights)
+        return (y, sums)
+    }
+}
+
+extension MultinomialNaiveBayes: SparseInputLearner {
+    public func fit(sparse data: SparseTrainingSet<Double>, context: inout FitContext) throws -> Model {
+        let (y, sums) = try DiscreteNaiveBayes.countSums(data, alpha: alpha, learner: Model.kind)
         return try model(sums: sums, features: data.features.columns, y, sampleWeights: data.sampleWeights)
     }
 }
 
 extension ComplementNaiveBayes: SparseInputLearner {
     public func fit(sparse data: SparseTrainingSet<Double>, context: inout FitContext) throws -> Model {
-        let y = try data.target.classLabels(learner: Model.kind)
-        try DiscreteNaiveBayes.check(alpha: alpha, learner: Model.kind)
-        try DiscreteNaiveBayes.checkSparse(data, learner: Model.kind, nonNegative: true)
-        let (_, sums) = BayesClassStatistics.weightedSums(sparse: data.features, codes: y.codes, classes: y.classes.count,
-                                                          weights: data.sampleWeights)
+        let (y, sums) = try DiscreteNaiveBayes.countSums(data, alpha: alpha, learner: Model.kind)
         return try model(sums: sums, features: data.features.columns, y, sampleWeights: data.sampleWeights)
     }
 }

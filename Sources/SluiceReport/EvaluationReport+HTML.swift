@@ -120,15 +120,15 @@ struct HTMLPage {
                                      cellIDs: c.threshold == nil ? nil : "cm"),
                          caption: c.threshold.map { "At threshold \(formatted($0)) on the probability of \(c.positiveClass ?? "")" }
                             ?? "At the most probable class")
-        if let t = c.threshold, !c.thresholds.isEmpty, let positive = c.positiveClass,
-           let p = c.classes.firstIndex(of: positive) {
+        if let t = c.threshold, let positive = c.positiveClass, let p = c.classes.firstIndex(of: positive),
+           let at = c.thresholds.indices.min(by: { abs(c.thresholds[$0].threshold - t) < abs(c.thresholds[$1].threshold - t) }) {
             let rows = c.thresholds.map { [$0.threshold, Double($0.truePositives), Double($0.falsePositives),
                                            Double($0.trueNegatives), Double($0.falseNegatives), $0.precision, $0.recall, $0.f1] }
             let data = (try? JSONEncoder().encode(rows)).flatMap { String(data: $0, encoding: .utf8) } ?? "[]"
-            let current = c.thresholds.min { abs($0.threshold - t) < abs($1.threshold - t) }!
+            let current = c.thresholds[at]
             s += """
                 <div class="slider"><label>threshold <input id="threshold" type="range" min="0" max="\(c.thresholds.count - 1)" \
-                value="\(c.thresholds.firstIndex(of: current)!)" data-positive="\(p)"> <output id="threshold-value">\(formatted(current.threshold))</output></label>
+                value="\(at)" data-positive="\(p)"> <output id="threshold-value">\(formatted(current.threshold))</output></label>
                 <p>precision <b id="t-precision">\(formatted(current.precision))</b> · recall <b id="t-recall">\(formatted(current.recall))</b> · \
                 F1 <b id="t-f1">\(formatted(current.f1))</b></p>
                 <p class="note">Moving the slider recounts the matrix at that threshold.</p></div>
@@ -206,13 +206,16 @@ struct HTMLPage {
                  dashed: true, width: 1)
         s += Self.figure(rvp.render(title: "Residuals against predicted"), caption: "Residuals against predicted\(binned)")
         let h = r.residualHistogram
-        var hist = SVGPlot(name: "residual-histogram", x: h.edges.first!...h.edges.last!, y: 0...Double(max(1, h.counts.max() ?? 1)),
-                           xLabel: "residual", yLabel: "rows")
-        for b in h.counts.indices {
-            hist.rect(x0: h.edges[b], x1: h.edges[b + 1], y0: 0, y1: Double(h.counts[b]), color: palette[0],
-                      title: "\(formatted(h.edges[b]))…\(formatted(h.edges[b + 1])): \(h.counts[b]) rows")
+        // A decoded report may hold any edges: draw only a well-formed histogram.
+        if let first = h.edges.first, let last = h.edges.last, first <= last, h.edges.count == h.counts.count + 1 {
+            var hist = SVGPlot(name: "residual-histogram", x: first...last, y: 0...Double(max(1, h.counts.max() ?? 1)),
+                               xLabel: "residual", yLabel: "rows")
+            for b in h.counts.indices {
+                hist.rect(x0: h.edges[b], x1: h.edges[b + 1], y0: 0, y1: Double(h.counts[b]), color: palette[0],
+                          title: "\(formatted(h.edges[b]))…\(formatted(h.edges[b + 1])): \(h.counts[b]) rows")
+            }
+            s += Self.figure(hist.render(title: "Residual histogram"), caption: "Residuals (the tails beyond the 0.5th and 99.5th percentiles in the end bins)")
         }
-        s += Self.figure(hist.render(title: "Residual histogram"), caption: "Residuals (the tails beyond the 0.5th and 99.5th percentiles in the end bins)")
         section("regression", "Regression", s + "</div>")
     }
 

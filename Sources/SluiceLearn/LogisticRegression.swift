@@ -327,6 +327,22 @@ protocol LogisticDesign: Sendable {
     func weightedSums(_ r: Matrix<Double>, alpha: Double) -> Matrix<Double>
 }
 
+/// A design whose rows can be copied out in blocks: what Newton's Hessian is built from.
+protocol LogisticRowBlocks: LogisticDesign {
+    /// Writes rows `start ..< start + count`, `columns` values each, to `out`, row `i` at
+    /// `out + i · stride` (`stride ≥ columns`; the values past `columns` are left as they are).
+    func copyRows(_ start: Int, count: Int, into out: UnsafeMutablePointer<Double>, stride: Int)
+}
+
+extension Matrix: LogisticRowBlocks where Scalar == Double {
+    func copyRows(_ start: Int, count: Int, into out: UnsafeMutablePointer<Double>, stride: Int) {
+        guard columns > 0 else { return }
+        withUnsafeBufferPointer { src in
+            for i in 0..<count { (out + i * stride).update(from: src.baseAddress! + (start + i) * columns, count: columns) }
+        }
+    }
+}
+
 /// A binary problem's products are matrix-vector ones, taken by `?gemv`: `?gemm` would first
 /// copy all of `X` into its packed panels, at every iteration.
 extension Matrix: LogisticDesign where Scalar == Double {
@@ -469,7 +485,7 @@ struct LogisticProblem<Design: LogisticDesign> {
 
 }
 
-extension LogisticProblem where Design == Matrix<Double> {
+extension LogisticProblem where Design: LogisticRowBlocks {
     /// The Hessian at the probabilities `prob`, `(m·(p+1))²`, built over row blocks on
     /// both cores: block (k, l) is `C · X̃ᵀ diag(sᵢ pᵢₖ (δₖₗ - pᵢₗ)) X̃` with `X̃ = [X | 1]`.
     func hessian(_ prob: Matrix<Double>) -> Matrix<Double> {
@@ -488,15 +504,14 @@ extension LogisticProblem where Design == Matrix<Double> {
                 if m == 1 {
                     // Binary: one Gram matrix of the rows [xᵢ | 1] scaled by √(C sᵢ pᵢ (1 - pᵢ)), by `syrk`.
                     scaled.withUnsafeMutableBufferPointer { s in
-                        x.withUnsafeBufferPointer { src in
-                            prob.withUnsafeBufferPointer { pr in
-                                for i in 0..<rows {
-                                    let row = start + i, pk = pr[row]
-                                    let f = (c * weights[row] * pk * (1 - pk)).squareRoot()
-                                    let from = src.baseAddress! + row * p, to = s.baseAddress! + i * d
-                                    for j in 0..<p { to[j] = from[j] * f }
-                                    to[p] = f
-                                }
+                        x.copyRows(start, count: rows, into: s.baseAddress!, stride: d)
+                        prob.withUnsafeBufferPointer { pr in
+                            for i in 0..<rows {
+                                let row = start + i, pk = pr[row]
+                                let f = (c * weights[row] * pk * (1 - pk)).squareRoot()
+                                let to = s.baseAddress! + i * d
+                                for j in 0..<p { to[j] *= f }
+                                to[p] = f
                             }
                         }
                     }
@@ -505,13 +520,7 @@ extension LogisticProblem where Design == Matrix<Double> {
                     start += rows
                     continue
                 }
-                x.withUnsafeBufferPointer { src in
-                    xb.withUnsafeMutableBufferPointer { dst in
-                        for i in 0..<rows {
-                            (dst.baseAddress! + i * d).update(from: src.baseAddress! + (start + i) * p, count: p)
-                        }
-                    }
-                }
+                xb.withUnsafeMutableBufferPointer { dst in x.copyRows(start, count: rows, into: dst.baseAddress!, stride: d) }
                 let xv = xb.rows(0..<rows)
                 prob.withUnsafeBufferPointer { pr in
                     for k in 0..<m {

@@ -6,11 +6,32 @@ import SluicePipeline
 // models' predictions of CSR rows.
 
 extension LogisticRegression: SparseInputLearner {
-    /// Fits on a pipeline's CSR features with L-BFGS (OWL-QN for ``LogisticPenalty/l1``),
-    /// as ``fit(sparse:_:sampleWeights:context:)``.
+    /// The widest Newton problem on a pipeline's sparse features, in parameters
+    /// (`score columns × (features + 1)`): its Hessian is 8 MB.
+    public static let sparseNewtonParameterLimit = 1024
+
+    /// Fits on a pipeline's features: dense frame features, then the sparse stages' CSR ones.
+    ///
+    /// With ``LogisticSolver/newton`` and at most ``sparseNewtonParameterLimit`` parameters (a
+    /// one-hot encoding beside numeric columns), Newton's method runs on the two parts as they
+    /// are, never assembled: the model is the dense fit's (to rounding: only the order of
+    /// some sums differs), in the memory of the compact features. Otherwise (text, or
+    /// ``LogisticSolver/lbfgs``) it is L-BFGS (OWL-QN for ``LogisticPenalty/l1``) on all the
+    /// features as CSR, as ``fit(sparse:_:sampleWeights:context:)``.
     public func fit(sparse data: SparseTrainingSet<Double>, context: inout FitContext) throws -> Model {
-        try fit(sparse: data.features, data.target.classLabels(learner: Model.kind), sampleWeights: data.sampleWeights,
-                context: context)
+        let y = try data.target.classLabels(learner: Model.kind)
+        let outputs = y.classes.count == 2 ? 1 : y.classes.count
+        guard solver == .newton, outputs * (data.featureCount + 1) <= Self.sparseNewtonParameterLimit else {
+            return try fit(sparse: data.features, y, sampleWeights: data.sampleWeights, context: context)
+        }
+        try LearnerInput.check(sparse: data, learner: Model.kind)
+        let weights = try checkedWeights(y, sampleWeights: data.sampleWeights)
+        var problem = LogisticProblem(x: LogisticMixedDesign(dense: data.denseFeatures, sparse: data.sparseFeatures),
+                                      labels: y.codes, classes: y.classes.count, weights: weights, c: c,
+                                      fitIntercept: fitIntercept)
+        let (theta, iterations, converged) = try problem.minimise(maxIterations: maxIterations, tolerance: tolerance,
+                                                                 context: context)
+        return model(problem.unpack(theta), classes: y.classes, iterations: iterations, converged: converged)
     }
 }
 
@@ -56,14 +77,14 @@ extension DiscreteNaiveBayes {
 extension MultinomialNaiveBayes: SparseInputLearner {
     public func fit(sparse data: SparseTrainingSet<Double>, context: inout FitContext) throws -> Model {
         let (y, sums) = try DiscreteNaiveBayes.countSums(data, alpha: alpha, learner: Model.kind)
-        return try model(sums: sums, features: data.features.columns, y, sampleWeights: data.sampleWeights)
+        return try model(sums: sums, features: data.featureCount, y, sampleWeights: data.sampleWeights)
     }
 }
 
 extension ComplementNaiveBayes: SparseInputLearner {
     public func fit(sparse data: SparseTrainingSet<Double>, context: inout FitContext) throws -> Model {
         let (y, sums) = try DiscreteNaiveBayes.countSums(data, alpha: alpha, learner: Model.kind)
-        return try model(sums: sums, features: data.features.columns, y, sampleWeights: data.sampleWeights)
+        return try model(sums: sums, features: data.featureCount, y, sampleWeights: data.sampleWeights)
     }
 }
 
@@ -80,7 +101,7 @@ extension BernoulliNaiveBayes: SparseInputLearner {
         let t = binarize
         let (counts, sums) = BayesClassStatistics.weightedSums(sparse: data.features, codes: y.codes, classes: y.classes.count,
                                                                weights: data.sampleWeights) { $0 > t ? 1 : 0 }
-        return try model(counts: counts, sums: sums, features: data.features.columns, y, sampleWeights: data.sampleWeights)
+        return try model(counts: counts, sums: sums, features: data.featureCount, y, sampleWeights: data.sampleWeights)
     }
 }
 
@@ -88,10 +109,12 @@ extension DiscreteNaiveBayes {
     /// Checks CSR training features (finite, aligned; non-negative for counts).
     static func checkSparse(_ data: SparseTrainingSet<Double>, learner: String, nonNegative: Bool) throws {
         try LearnerInput.check(sparse: data, learner: learner)
-        guard nonNegative, let e = data.features.values.firstIndex(where: { $0 < 0 }) else { return }
-        let row = data.features.rowOffsets.lastIndex { $0 <= e } ?? 0
+        guard nonNegative else { return }
+        let x = data.features
+        guard let e = x.values.firstIndex(where: { $0 < 0 }) else { return }
+        let row = x.rowOffsets.lastIndex { $0 <= e } ?? 0
         throw EstimatorError.invalidHyperparameter(estimator: learner, name: "features",
-            reason: "must be non-negative counts or frequencies; row \(row), feature \(data.features.columnIndices[e]) is negative")
+            reason: "must be non-negative counts or frequencies; row \(row), feature \(x.columnIndices[e]) is negative")
     }
 }
 

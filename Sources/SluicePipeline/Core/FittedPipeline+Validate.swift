@@ -50,12 +50,9 @@ extension FittedPipeline {
             }
             available = s.base.outputSchema
             if let t = s.base as? any SparseFeatureTransformer, t.producesSparse {
-                // Its features leave the frame as CSR, with the columns it read.
-                let out = t.sparseOutputNames, gone = Set(out).union(t.inputSchema.names)
-                available = try framing("pipeline") { () throws(FrameError) in
-                    try Schema(available.fields.filter { !gone.contains($0.name) })
-                }
-                sparse += out
+                // Its features leave the frame as CSR.
+                available = try t.sparseRemainderSchema
+                sparse += t.sparseOutputNames
             }
         }
         guard sparse == (features.sparseNames ?? []) else {

@@ -28,6 +28,18 @@ public protocol SparseFeatureTransformer: FittedTransformer {
     /// The stage's features of `frame` as CSR, and `frame` without the columns the stage read
     /// (its other columns pass through, in order).
     func sparseTransform(_ frame: Frame, report: inout TransformReport) throws -> (frame: Frame, block: SparseFeatureBlock)
+    /// The schema of the frame ``sparseTransform(_:report:)`` returns. The default: the
+    /// ``FittedTransformer/outputSchema`` without the sparse features and the columns read.
+    var sparseRemainderSchema: Schema { get throws }
+}
+
+extension SparseFeatureTransformer {
+    public var sparseRemainderSchema: Schema {
+        get throws {
+            let gone = Set(sparseOutputNames).union(inputSchema.names)
+            return try framing("pipeline") { () throws(FrameError) in try Schema(outputSchema.fields.filter { !gone.contains($0.name) }) }
+        }
+    }
 }
 
 /// A stage, unfitted, whose fitted form can give CSR features (``SparseFeatureTransformer``).
@@ -72,9 +84,16 @@ public protocol SparseConsumingStage: Transformer {
 
 /// What a learner that accepts CSR features fits on: the features (frame features first, then
 /// each sparse stage's, in pipeline order), the target, optional weights and validation rows.
+///
+/// The frame's features stay dense (``denseFeatures``, the leading columns) and the sparse
+/// stages' features stay CSR (``sparseFeatures``, the trailing ones): a learner that can use
+/// the two parts as they are (logistic regression) never copies the dense ones into CSR;
+/// ``features`` gives all of them as one CSR matrix for the others.
 public struct SparseTrainingSet<Scalar: BLASScalar>: Sendable {
-    /// `n × p` features.
-    public var features: SparseMatrix<Scalar>
+    /// `n × q`: the leading, dense features (often none).
+    public var denseFeatures: Matrix<Scalar>
+    /// `n × (p − q)`: the trailing, sparse features.
+    public var sparseFeatures: SparseMatrix<Scalar>
     /// The name of each feature column, in order.
     public var featureNames: [String]
     public var target: Target
@@ -85,28 +104,65 @@ public struct SparseTrainingSet<Scalar: BLASScalar>: Sendable {
 
     /// Held-out rows for a learner to monitor.
     public struct Validation: Sendable {
-        public var features: SparseMatrix<Scalar>
+        public var denseFeatures: Matrix<Scalar>
+        public var sparseFeatures: SparseMatrix<Scalar>
         public var target: Target
         public var sampleWeights: [Double]?
 
         public init(features: SparseMatrix<Scalar>, target: Target, sampleWeights: [Double]? = nil) {
-            self.features = features
+            self.init(dense: Matrix(rows: features.rows, columns: 0), sparse: features, target: target,
+                      sampleWeights: sampleWeights)
+        }
+
+        /// Held-out rows in two parts; `dense` and `sparse` have equal row counts.
+        public init(dense: Matrix<Scalar>, sparse: SparseMatrix<Scalar>, target: Target, sampleWeights: [Double]? = nil) {
+            precondition(dense.rows == sparse.rows || dense.columns == 0,
+                         "sparse validation set: \(dense.rows) dense rows, \(sparse.rows) sparse")
+            denseFeatures = dense.columns == 0 ? Matrix(rows: sparse.rows, columns: 0) : dense
+            sparseFeatures = sparse
             self.target = target
             self.sampleWeights = sampleWeights
         }
+
+        /// All `n × p` features as one CSR matrix.
+        public var features: SparseMatrix<Scalar> { SparseTrainingSet.joined(denseFeatures, sparseFeatures) }
     }
 
+    /// A training set of CSR features only.
     public init(features: SparseMatrix<Scalar>, featureNames: [String]? = nil, target: Target,
                 sampleWeights: [Double]? = nil, validation: Validation? = nil) {
-        self.features = features
-        self.featureNames = featureNames ?? (0..<features.columns).map { "x\($0)" }
+        self.init(dense: Matrix(rows: features.rows, columns: 0), sparse: features, featureNames: featureNames,
+                  target: target, sampleWeights: sampleWeights, validation: validation)
+    }
+
+    /// A training set of dense leading features and sparse trailing ones; `dense` and `sparse`
+    /// have equal row counts (or `dense` has no columns).
+    public init(dense: Matrix<Scalar>, sparse: SparseMatrix<Scalar>, featureNames: [String]? = nil, target: Target,
+                sampleWeights: [Double]? = nil, validation: Validation? = nil) {
+        precondition(dense.rows == sparse.rows || dense.columns == 0,
+                     "sparse training set: \(dense.rows) dense rows, \(sparse.rows) sparse")
+        denseFeatures = dense.columns == 0 ? Matrix(rows: sparse.rows, columns: 0) : dense
+        sparseFeatures = sparse
+        self.featureNames = featureNames ?? (0..<(dense.columns + sparse.columns)).map { "x\($0)" }
         self.target = target
         self.sampleWeights = sampleWeights
         self.validation = validation
     }
 
+    /// All `n × p` features as one CSR matrix (the dense part's non-zeros, then the sparse part).
+    public var features: SparseMatrix<Scalar> { Self.joined(denseFeatures, sparseFeatures) }
+
     /// The number of rows.
-    public var rows: Int { features.rows }
+    public var rows: Int { sparseFeatures.rows }
+
+    /// The number of features.
+    public var featureCount: Int { denseFeatures.columns + sparseFeatures.columns }
+
+    static func joined(_ dense: Matrix<Scalar>, _ sparse: SparseMatrix<Scalar>) -> SparseMatrix<Scalar> {
+        guard dense.columns > 0 else { return sparse }
+        // Equal row counts (checked at construction) and a width that fits Int32 (the parts did).
+        return (try? SparseMatrix<Scalar>.concatenatingColumns([SparseMatrix(dense), sparse])) ?? sparse
+    }
 }
 
 /// A fitted model that predicts from CSR rows as well as dense ones.
@@ -220,13 +276,30 @@ enum SparseFeatures {
 
     private static func fitOpened<L: SparseInputLearner>(_ learner: L, _ data: Training, validation: Training?,
                                                           names: [String], context: inout FitContext) throws -> L.Model {
-        var set = SparseTrainingSet(features: try assemble(dense: data.dense, blocks: data.blocks, as: L.Scalar.self),
+        var set = SparseTrainingSet(dense: scalar(data.dense),
+                                    sparse: try assemble(blocks: data.blocks, as: L.Scalar.self),
                                     featureNames: names, target: data.target, sampleWeights: data.sampleWeights)
         if let validation {
-            set.validation = .init(features: try assemble(dense: validation.dense, blocks: validation.blocks, as: L.Scalar.self),
-                                   target: validation.target)
+            set.validation = .init(dense: scalar(validation.dense),
+                                   sparse: try assemble(blocks: validation.blocks, as: L.Scalar.self), target: validation.target)
         }
         return try learner.fit(sparse: set, context: &context)
+    }
+
+    /// The blocks side by side as one CSR matrix in `S`.
+    private static func assemble<S: BLASScalar>(blocks: [SparseFeatureBlock], as _: S.Type) throws -> SparseMatrix<S> {
+        if blocks.count == 1, let m = blocks[0].matrix as? SparseMatrix<S> { return m }
+        do {
+            return try SparseMatrix<S>.concatenatingColumns(blocks.map(\.matrix))
+        } catch {
+            throw PipelineError.invalidValue(stage: "features", column: "sparse", reason: "\(error)")
+        }
+    }
+
+    /// `m` in the scalar `S` (itself when `S` is `Double`).
+    private static func scalar<S: BLASScalar>(_ m: Matrix<Double>) -> Matrix<S> {
+        if let same = m as? Matrix<S> { return same }
+        return Matrix(rows: m.rows, columns: m.columns, elements: m.elements.map { S($0) })
     }
 
     /// The model's output for CSR features of the frame's features and the blocks.

@@ -3,16 +3,24 @@ import SluiceCompute
 extension LearnerInput {
     /// Checks a sparse training set: rows present, target and weights aligned, stored values finite.
     public static func check<S: BLASScalar>(sparse data: SparseTrainingSet<S>, learner: String) throws {
-        let x = data.features
-        guard x.rows > 0 else { throw EstimatorError.empty(estimator: learner) }
-        if let t = data.target.count, t != x.rows {
-            throw EstimatorError.lengthMismatch(estimator: learner, rows: x.rows, targets: t)
+        let rows = data.rows
+        guard rows > 0 else { throw EstimatorError.empty(estimator: learner) }
+        if let t = data.target.count, t != rows {
+            throw EstimatorError.lengthMismatch(estimator: learner, rows: rows, targets: t)
         }
         if case .values(let y) = data.target, let i = y.firstIndex(where: { !$0.isFinite }) {
             throw EstimatorError.nonFinite(estimator: learner, row: i, column: -1)
         }
-        try finite(sparse: x, learner: learner)
-        try weights(data.sampleWeights, rows: x.rows, learner: learner)
+        let dense = data.denseFeatures
+        if let e = dense.withUnsafeBufferPointer({ $0.firstIndex { !$0.isFinite } }) {
+            throw EstimatorError.nonFinite(estimator: learner, row: e / dense.columns, column: e % dense.columns)
+        }
+        do {
+            try finite(sparse: data.sparseFeatures, learner: learner)
+        } catch EstimatorError.nonFinite(let name, let row, let column) {
+            throw EstimatorError.nonFinite(estimator: name, row: row, column: column + dense.columns)
+        }
+        try weights(data.sampleWeights, rows: rows, learner: learner)
     }
 
     /// Checks CSR rows to predict on: the fitted feature count, and finite stored values.

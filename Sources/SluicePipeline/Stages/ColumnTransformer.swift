@@ -60,14 +60,36 @@ public struct ColumnTransformer: Transformer {
     /// is the routes' outputs side by side (then the passed-through columns), so the fit path
     /// never transforms the training rows a second time.
     public func fitTransform(_ frame: Frame, context: inout FitContext) throws -> (Fitted, Frame) {
+        let (fitted, out, _) = try fitRoutes(frame, sparse: false, context: &context)
+        return (fitted, out)
+    }
+
+    /// Fits the routes; with `sparse`, a route that ends in a stage giving sparse features
+    /// (``SparseOutputStage/producesSparse``) gives them as a block instead of columns.
+    private func fitRoutes(_ frame: Frame, sparse: Bool, context: inout FitContext) throws
+        -> (Fitted, Frame, [SparseFeatureBlock]) {
         var fittedRoutes = [Fitted.FittedRoute](), used = Set<String>(), named: [(Field, Column)] = []
+        var blocks = [SparseFeatureBlock]()
         for (i, r) in routes.enumerated() {
             let names = try r.columns.resolve(in: frame.schema, stage: name)
             used.formUnion(names)
             var part = try framing(name) { () throws(FrameError) in try frame.selecting(names) }
             var stages = [AnyFittedTransformer]()
             try RouteScope.inRoute(i, r.columns) {
-                for s in r.stages {
+                for (k, s) in r.stages.enumerated() {
+                    if let t = s as? any SparseOutputStage, t.producesSparse {
+                        guard k == r.stages.count - 1 else {
+                            throw PipelineError.invalidConfiguration(stage: s.name,
+                                reason: "gives sparse features, so it must be the last stage of its route")
+                        }
+                        if sparse {
+                            let (f, rest, block) = try t.fitSparse(part, context: &context)
+                            part = rest
+                            stages.append(AnyFittedTransformer(f))
+                            blocks.append(block)
+                            continue
+                        }
+                    }
                     let (f, out) = try s.fitTransform(part, context: &context)
                     part = out
                     stages.append(AnyFittedTransformer(f))
@@ -87,7 +109,7 @@ public struct ColumnTransformer: Transformer {
                             outputSchema: frame.schema)
         // The schema as scoring produces it (from no rows: cheap, and the same for any data).
         fitted.outputSchema = try fitted.transform(frame.head(0)).schema
-        return (fitted, try ColumnValues.frame(named, stage: name))
+        return (fitted, try Fitted.frame(named, rowsOf: frame), blocks)
     }
 
     /// Fitted state: each route's columns and fitted stages, and the passed-through columns.
@@ -118,6 +140,70 @@ public struct ColumnTransformer: Transformer {
             }
             return try ColumnValues.frame(named, stage: Self.kind)
         }
+
+        /// The routes' columns side by side; no columns but `source`'s rows when every route
+        /// gave a block.
+        static func frame(_ named: [(Field, Column)], rowsOf source: Frame) throws -> Frame {
+            if !named.isEmpty { return try ColumnValues.frame(named, stage: kind) }
+            return try framing(kind) { () throws(FrameError) in try source.selecting([]) }
+        }
+    }
+}
+
+extension ColumnTransformer: SparseOutputStage {
+    /// Whether a route ends in a stage that gives sparse features: inside a pipeline, those
+    /// routes' features then leave the frame as CSR (after the columns of the other routes),
+    /// for a learner that takes them (``SparseInputLearner``).
+    public var producesSparse: Bool {
+        routes.contains { r in (r.stages.last as? any SparseOutputStage)?.producesSparse == true }
+    }
+
+    public func fitSparse(_ frame: Frame, context: inout FitContext) throws
+        -> (fitted: any SparseFeatureTransformer, frame: Frame, block: SparseFeatureBlock) {
+        let (fitted, out, blocks) = try fitRoutes(frame, sparse: true, context: &context)
+        return (fitted, out, try SparseFeatures.merged(blocks))
+    }
+}
+
+extension ColumnTransformer.Fitted: SparseFeatureTransformer {
+    private func sparseStage(_ r: FittedRoute) -> (any SparseFeatureTransformer)? {
+        guard let t = r.stages.last?.base as? any SparseFeatureTransformer, t.producesSparse else { return nil }
+        return t
+    }
+
+    public var producesSparse: Bool { routes.contains { sparseStage($0) != nil } }
+    public var sparseOutputNames: [String] { routes.compactMap(sparseStage).flatMap(\.sparseOutputNames) }
+
+    /// The output without the sparse routes' features (the other routes' columns keep their
+    /// names, which may be those of input columns).
+    public var sparseRemainderSchema: Schema {
+        get throws {
+            let gone = Set(sparseOutputNames)
+            return try framing(Self.kind) { () throws(FrameError) in try Schema(outputSchema.fields.filter { !gone.contains($0.name) }) }
+        }
+    }
+
+    /// The routes' output: the columns of routes without sparse features (then the
+    /// passed-through ones) as a frame, and the sparse routes' features as one block.
+    public func sparseTransform(_ frame: Frame, report: inout TransformReport) throws -> (frame: Frame, block: SparseFeatureBlock) {
+        try inputSchema.check(frame, stage: Self.kind)
+        var named: [(Field, Column)] = [], blocks = [SparseFeatureBlock]()
+        for r in routes {
+            var part = try framing(Self.kind) { () throws(FrameError) in try frame.selecting(r.columns) }
+            let last = sparseStage(r)
+            for s in r.stages.dropLast(last == nil ? 0 : 1) { part = try s.base.transform(part, report: &report) }
+            if let last {
+                let (rest, block) = try last.sparseTransform(part, report: &report)
+                part = rest
+                blocks.append(block)
+            }
+            named += zip(part.schema.fields, part.columns).map { ($0, $1) }
+        }
+        for n in passthrough {
+            let i = try framing(Self.kind) { () throws(FrameError) in try frame.schema.requireIndex(of: n) }
+            named.append((frame.schema[i], frame.columns[i]))
+        }
+        return (try Self.frame(named, rowsOf: frame), try SparseFeatures.merged(blocks))
     }
 }
 

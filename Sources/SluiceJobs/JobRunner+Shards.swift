@@ -17,10 +17,6 @@ extension JobRunner {
         guard !job.recipe.keys.isEmpty else {
             throw JobError.configuration(job: job.name, reason: "sharding assigns rows by their keys; the pipeline has no key columns")
         }
-        switch job.scoringSource {
-        case .table, .query: break
-        case .csv, .csvDrop: throw JobError.configuration(job: job.name, reason: "sharding needs a PostgreSQL scoring source")
-        }
         let date = request.logicalDate
         let db = try PostgresConnection(database)
         defer { db.close() }

@@ -505,17 +505,22 @@ public struct JobRunner: Sendable {
         } else {
             let types = Dictionary((fitted.keys + fitted.inputSchema.fields).map { ($0.name, $0.type) }, uniquingKeysWith: { a, _ in a })
             let rows = try await source.readAll(database, date: date, job: job.name, role: "scoring", columnTypes: types)
-            rejects += rows.rejects
-            state.result.counts.read += rows.rejects.count
+            // A shard keeps the rows whose keys hash to it, and its own unreadable lines.
+            let own = shard.map { s in rows.rejects.filter { s.owns(line: $0.line) } } ?? rows.rejects
+            rejects += own
+            state.result.counts.read += own.count
             let skipped = Set(rows.rejects.compactMap(\.line))
             let csv = try source.csvInput(date: date, job: job.name)
+            let picked = try shard.map { try $0.rows(of: rows.frame, keys: keys) }
+            let mine = try picked.map { try rows.frame.taking(rows: $0) } ?? rows.frame
             var start = 0
             repeat {
-                let end = min(rows.frame.rowCount, start + job.batchRows)
-                let lineMap = csv?.lines(ofRows: Array(start..<end), skippedLines: skipped)
-                try handle(rows.frame.slice(start..<end), lines: lineMap.map { m in (start..<end).map { m[$0] ?? 0 } }, &state)
+                let end = min(mine.rowCount, start + job.batchRows)
+                let sourceRows = picked.map { Array($0[start..<end]) } ?? Array(start..<end)
+                let lineMap = csv?.lines(ofRows: sourceRows, skippedLines: skipped)
+                try handle(mine.slice(start..<end), lines: lineMap.map { m in sourceRows.map { m[$0] ?? 0 } }, &state)
                 start = end
-            } while start < rows.frame.rowCount
+            } while start < mine.rowCount
             events?(.rowsRead(state.result.counts.read, source: "scoring"))
         }
         if report.totalUnknown > 0 { state.result.metrics["unknown_categories"] = Double(report.totalUnknown) }

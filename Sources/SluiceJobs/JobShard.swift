@@ -9,7 +9,10 @@ import SluicePostgres
 /// `sluice run JOB --publish` publishes every staged part in ONE transaction, together with
 /// the run's success, exactly as an unsharded run publishes its single part. A row belongs to
 /// shard `hashtext(ROW(keys…)::text) mod count`, computed by the database, so each process
-/// reads only its rows; sharding needs a PostgreSQL scoring source and key columns.
+/// reads only its rows. A CSV scoring source is read whole by every shard, which keeps the
+/// rows whose keys hash to it (``rows(of:keys:)``) and quarantines the unreadable lines that
+/// are its own (``owns(line:)``), so each row and each bad line is handled by exactly one
+/// shard. Sharding needs key columns.
 ///
 /// While a shard runs it holds the job's lock *shared* (plus an exclusive lock on its own
 /// shard), so shards run side by side but an ordinary run or the publish step exits 75
@@ -41,6 +44,26 @@ public struct JobShard: Sendable, Equatable, CustomStringConvertible {
     static func count(ofMode mode: String) -> Int? {
         guard mode.hasPrefix("shards/") else { return nil }
         return Int(mode.dropFirst("shards/".count))
+    }
+
+    /// Whether this shard quarantines an unreadable CSV line: line `l` belongs to shard
+    /// `l mod count` (a reject without a line, to shard 0).
+    func owns(line: Int?) -> Bool { (line ?? 0) % count == index }
+
+    /// The indices of `frame`'s rows that belong to this shard: the 64-bit FNV-1a hash of the
+    /// key values' text (each value's description, a 0x1F byte after each, a 0x00 byte for a
+    /// null), mod `count`. The same file gives every process the same assignment.
+    func rows(of frame: Frame, keys: [String]) throws -> [Int] {
+        let columns = try keys.map { try frame.column($0) }
+        return (0..<frame.rowCount).filter { i in
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            func mix(_ byte: UInt8) { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+            for c in columns {
+                if c.isNull(i) { mix(0) } else { for b in c[i].description.utf8 { mix(b) } }
+                mix(0x1F)
+            }
+            return Int(hash % UInt64(count)) == index
+        }
     }
 
     /// `sql` limited to this shard's rows (by the hash of the key columns).

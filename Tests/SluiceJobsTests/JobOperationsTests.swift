@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 import SluiceFrame
+import SluiceCSV
 @testable import SluiceJobs
 import SluicePostgres
 import SluicePipeline
@@ -58,6 +59,44 @@ struct JobOperationsTests {
         // An ordinary rerun of the night replaces the sharded night.
         _ = try await r.run(RunRequest(logicalDate: night, mode: .score))
         #expect(try await JobsDatabase.scalar("SELECT count(*) FROM \(preds)") == "300")
+    }
+
+    @Test("a CSV drop in three shards: every row scored once, the bad line quarantined once, one publish")
+    func csvShards() async throws {
+        let dir = try Fixtures.temporaryDirectory("csvshards")
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("drops"), withIntermediateDirectories: true)
+        try Data(CSVWriter().encode(try customers(rows: 400, seed: 5, labelled: true))).write(to: dir.appendingPathComponent("train.csv"))
+        var tonight = String(decoding: CSVWriter().encode(try customers(rows: 300, seed: 6, labelled: false, idOffset: 9000)),
+                             as: UTF8.self)
+        tonight += "9999,not-a-number,0.5,basic,\n"
+        try tonight.write(to: dir.appendingPathComponent("drops/2026-12-01.csv"), atomically: true, encoding: .utf8)
+        var lenient = CSVReadOptions()
+        lenient.badRows = .skip
+        let name = uniqueJob("csvshards")
+        let job = Job(name, training: .csv(dir.appendingPathComponent("train.csv").path),
+                      scoring: .csvDrop(folder: dir.appendingPathComponent("drops").path, options: lenient),
+                      pipeline: customerPipeline(), predictions: PredictionTable(TableName("\(name)_preds")),
+                      rejects: RejectPolicy(maxCount: 5, maxFraction: nil), seed: 1, batchRows: 64)
+        let r = try await runner(job)
+        _ = try await r.run(RunRequest(logicalDate: night, mode: .train))
+        var written = [Int](), rejected = [Int]()
+        for k in 0..<3 {
+            let part = try await r.run(RunRequest(logicalDate: night, shard: JobShard("\(k)/3")))
+            written.append(part.counts.written)
+            rejected.append(part.counts.rejected)
+        }
+        #expect(written.allSatisfy { $0 > 50 } && written.reduce(0, +) == 300, "\(written)")
+        #expect(rejected.reduce(0, +) == 1, "the bad line (302) is shard 302 mod 3's alone: \(rejected)")
+        let published = try await r.run(RunRequest(logicalDate: night, publish: true))
+        #expect(published.counts.written == 300 && published.counts.rejected == 1)
+        let preds = "\(name)_preds"
+        #expect(try await JobsDatabase.scalar("SELECT count(*) || ' ' || count(DISTINCT id) || ' ' || count(DISTINCT shard) FROM \(preds)")
+                == "300 300 3")
+        #expect(try await JobsDatabase.scalar("SELECT string_agg(line::text, ',') FROM sluice.rejects WHERE run_id = $1",
+                                              [.int64(published.runID!)]) == "302")
+        // The same file gives the same assignment: a shard rerun stages the same rows.
+        let again = try await r.run(RunRequest(logicalDate: night, shard: JobShard("1/3")))
+        #expect(again.counts.written == written[1])
     }
 
     @Test("publish refuses (75) while a shard is missing, and names it; nothing is published")

@@ -61,6 +61,32 @@ struct JobProcessTests {
         _ = holder.wait()
     }
 
+    @Test("shards as processes: two `sluice run --shard` side by side per job (table and CSV drop), then one `--publish` each")
+    func shardProcesses() async throws {
+        let (url, dir, env) = try await setUp("shardproc")
+        for job in ["churn", "churn_drop"] {
+            let trained = try SluiceProcess(["run", job, "--logical-date", "2026-12-01", "--mode", "train"], environment: env, in: dir)
+            #expect(trained.wait() == 0, "\(trained.stderr)")
+            // Both shards run at once, each its own process and connection.
+            let shards = try (0..<2).map { k in
+                try SluiceProcess(["run", job, "--logical-date", "2026-12-01", "--shard", "\(k)/2"], environment: env, in: dir)
+            }
+            for s in shards { #expect(s.wait() == 0, "\(s.stderr)") }
+            let table = "\(job)_predictions"
+            #expect(try scalar(url, "SELECT count(*) FROM pg_class WHERE relname = '\(table)' AND relkind = 'p'") == "1")
+            #expect(try scalar(url, "SELECT count(*) FROM \(table)") == "0", "staged, not yet published")
+            let publish = try SluiceProcess(["run", job, "--logical-date", "2026-12-01", "--publish"], environment: env, in: dir)
+            #expect(publish.wait() == 0, "\(publish.stderr)")
+            #expect(try scalar(url, "SELECT count(DISTINCT shard) || ' ' || (count(*) = count(DISTINCT customer_id)) FROM \(table)") == "2 true")
+            #expect(try scalar(url, "SELECT status || ' ' || mode || ' ' || (rows_written > 0) FROM sluice.runs WHERE job = '\(job)' ORDER BY run_id DESC LIMIT 1")
+                    == "succeeded shards/2 true")
+            #expect(try scalar(url, "SELECT rows_written::text FROM sluice.runs WHERE job = '\(job)' ORDER BY run_id DESC LIMIT 1")
+                    == scalar(url, "SELECT count(*)::text FROM \(table)"))
+        }
+        // Every unlabelled customer of the table job, once.
+        #expect(try scalar(url, "SELECT count(*) FROM churn WHERE churned IS NULL") == scalar(url, "SELECT count(*) FROM churn_predictions"))
+    }
+
     @Test("SIGTERM during a run: it stops at the next phase, records the failure, publishes nothing (75)")
     func sigterm() async throws {
         let (url, dir, env) = try await setUp("term")

@@ -74,6 +74,8 @@ public struct SparseMatrix<Scalar: BLASScalar>: Sendable, Equatable, Codable {
     }
 
     /// The non-zero entries of a dense matrix.
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public init(_ dense: Matrix<Scalar>) {
         var offsets = [0], indices = [Int32](), values = [Scalar]()
         offsets.reserveCapacity(dense.rows + 1)
@@ -110,6 +112,8 @@ public struct SparseMatrix<Scalar: BLASScalar>: Sendable, Equatable, Codable {
     }
 
     /// The dense `rows × columns` matrix.
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public func dense() -> Matrix<Scalar> {
         var m = Matrix<Scalar>(rows: rows, columns: columns)
         m.withUnsafeMutableBufferPointer { d in
@@ -133,6 +137,8 @@ public struct SparseMatrix<Scalar: BLASScalar>: Sendable, Equatable, Codable {
     }
 
     /// `self · b` (`rows × b.columns`), for `b` of `columns` rows.
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public func multiplied(by b: Matrix<Scalar>) -> Matrix<Scalar> {
         precondition(b.rows == columns, "sparse product: \(rows)×\(columns) times \(b.rows)×\(b.columns)")
         let k = b.columns
@@ -169,6 +175,8 @@ public struct SparseMatrix<Scalar: BLASScalar>: Sendable, Equatable, Codable {
 
     /// The transpose as a CSR matrix (`columns × rows`): the compressed-sparse-column form of
     /// `self`. Entries keep their row order, so products with it are deterministic too.
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public func transposed() -> SparseMatrix {
         var counts = [Int](repeating: 0, count: columns + 1)
         for j in columnIndices { counts[Int(j) + 1] += 1 }
@@ -187,6 +195,8 @@ public struct SparseMatrix<Scalar: BLASScalar>: Sendable, Equatable, Codable {
     }
 
     /// The rows at `indices` (repeats allowed), in that order.
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public func rows(_ indices: [Int]) -> SparseMatrix {
         var offsets = [0], idx = [Int32](), vals = [Scalar]()
         offsets.reserveCapacity(indices.count + 1)
@@ -200,12 +210,16 @@ public struct SparseMatrix<Scalar: BLASScalar>: Sendable, Equatable, Codable {
     }
 
     /// Multiplies column `j`'s entries by `factors[j]`.
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public mutating func scaleColumns(by factors: [Scalar]) {
         precondition(factors.count == columns, "\(factors.count) factors for \(columns) columns")
         for e in values.indices { values[e] *= factors[Int(columnIndices[e])] }
     }
 
     /// Multiplies row `i`'s entries by `factors[i]`.
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public mutating func scaleRows(by factors: [Scalar]) {
         precondition(factors.count == rows, "\(factors.count) factors for \(rows) rows")
         for i in 0..<rows { for e in rowOffsets[i]..<rowOffsets[i + 1] { values[e] *= factors[i] } }
@@ -218,6 +232,8 @@ public struct SparseMatrix<Scalar: BLASScalar>: Sendable, Equatable, Codable {
 
     /// Scales each row to unit Euclidean norm, or with `l1` to unit sum of absolute values
     /// (rows of zeros stay zero).
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public mutating func normalizeRows(l1: Bool = false) {
         var factors = [Scalar](repeating: 1, count: rows)
         for i in 0..<rows {
@@ -251,6 +267,9 @@ extension SparseMatrix {
 
     /// The matrices side by side (`rows × Σ columns`), in `Scalar`: row `i` holds each part's
     /// row `i`, its columns shifted past the parts before it. The parts must have equal row counts.
+    @_specialize(where Scalar == Double, T == Double)
+    @_specialize(where Scalar == Float, T == Float)
+    @_specialize(where Scalar == Float, T == Double)
     public static func concatenatingColumns<T: BLASScalar>(_ parts: [SparseMatrix<T>]) throws -> SparseMatrix {
         let rows = parts.first?.rows ?? 0
         guard parts.allSatisfy({ $0.rows == rows }) else {
@@ -279,6 +298,8 @@ extension SparseMatrix {
 
     /// `self · vᵀ` for each row of `w` (`m × columns`, dense): the `rows × m` scores of a
     /// linear model, `x · wᵀ`, summed in stored order on row blocks over all cores.
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public func multiplied(byTransposeOf w: Matrix<Scalar>) -> Matrix<Scalar> {
         precondition(w.columns == columns, "sparse product: \(rows)×\(columns) times (\(w.rows)×\(w.columns))ᵀ")
         let m = w.rows

@@ -37,6 +37,15 @@ extension LogisticRegression: SparseInputLearner {
 
 extension LogisticRegression.Model: SparseInputModel, SparseDecisionFunctionModel {
     public func output(sparse x: SparseMatrix<Double>) throws -> ModelOutput { .probabilities(try predictProbabilities(x)) }
+
+    /// Probabilities of rows in two parts, scored as they are (never joined into one matrix).
+    public func output(dense: Matrix<Double>, sparse: SparseMatrix<Double>) throws -> ModelOutput {
+        try LearnerInput.predict(dense, featureCount: dense.columns, learner: Self.kind)
+        try LearnerInput.predict(sparse: sparse, featureCount: featureCount - dense.columns, learner: Self.kind)
+        var z = LogisticMixedDesign(dense: dense, sparse: sparse).scores(coefficients)
+        z.add(toEachRow: intercepts)
+        return .probabilities(Self.probabilities(fromScores: z))
+    }
     public func decisionFunction(sparse x: SparseMatrix<Double>) throws -> Matrix<Double> { try decisionFunction(x) }
 }
 

@@ -160,8 +160,12 @@ public struct SparseTrainingSet<Scalar: BLASScalar>: Sendable {
 
     static func joined(_ dense: Matrix<Scalar>, _ sparse: SparseMatrix<Scalar>) -> SparseMatrix<Scalar> {
         guard dense.columns > 0 else { return sparse }
-        // Equal row counts (checked at construction) and a width that fits Int32 (the parts did).
-        return (try? SparseMatrix<Scalar>.concatenatingColumns([SparseMatrix(dense), sparse])) ?? sparse
+        do {
+            return try SparseMatrix<Scalar>.concatenatingColumns([SparseMatrix(dense), sparse])
+        } catch {
+            // Equal row counts are checked at construction; only a width past Int32 is left.
+            preconditionFailure("sparse training set: \(error)")
+        }
     }
 }
 
@@ -169,6 +173,16 @@ public struct SparseTrainingSet<Scalar: BLASScalar>: Sendable {
 public protocol SparseInputModel: FittedModel {
     /// The model's predictions for CSR rows `x` (`n × featureCount`), the same as for `x.dense()`.
     func output(sparse x: SparseMatrix<Scalar>) throws -> ModelOutput
+    /// The predictions for rows given as dense leading features and CSR trailing ones (a
+    /// pipeline's frame features and sparse stages' features). The default joins them into
+    /// one CSR matrix for ``output(sparse:)``.
+    func output(dense: Matrix<Scalar>, sparse: SparseMatrix<Scalar>) throws -> ModelOutput
+}
+
+extension SparseInputModel {
+    public func output(dense: Matrix<Scalar>, sparse: SparseMatrix<Scalar>) throws -> ModelOutput {
+        try output(sparse: SparseTrainingSet<Scalar>.joined(dense, sparse))
+    }
 }
 
 /// A fitted model whose raw decision function also takes CSR rows.
@@ -313,7 +327,7 @@ enum SparseFeatures {
 
     private static func outputOpened<M: SparseInputModel>(_ m: M, dense: Matrix<Double>, blocks: [SparseFeatureBlock]) throws
         -> ModelOutput {
-        try m.output(sparse: assemble(dense: dense, blocks: blocks, as: M.Scalar.self))
+        try m.output(dense: scalar(dense), sparse: assemble(blocks: blocks, as: M.Scalar.self))
     }
 
     /// The model's decision function for CSR features, where it has one.

@@ -82,7 +82,7 @@ public struct DataProfile: Codable, Sendable, Equatable {
 
     static func numeric(_ column: Column) -> [Double]? {
         switch column.data {
-        case .double(let v): return (0..<v.count).map { column.isNull($0) ? .nan : v[$0] }
+        case .double(let v): return column.nullCount == 0 ? v : (0..<v.count).map { column.isNull($0) ? .nan : v[$0] }
         case .int64(let v): return (0..<v.count).map { column.isNull($0) ? .nan : Double(v[$0]) }
         case .date(let v): return (0..<v.count).map { column.isNull($0) ? .nan : Double(v[$0]) }
         case .timestamp(let v): return (0..<v.count).map { column.isNull($0) ? .nan : Double(v[$0]) }
@@ -127,13 +127,16 @@ extension DataProfile.ColumnProfile {
     func counts(values: [Double]) -> [Int] {
         let edges = self.edges ?? []
         var counts = [Int](repeating: 0, count: edges.count + 2)
-        edges.withUnsafeBufferPointer { edges in
-            for v in values {
-                if v.isNaN { counts[edges.count + 1] += 1; continue }
-                // First edge greater than v: bins are [e(i-1), e(i)).
-                var lo = 0, hi = edges.count
-                while lo < hi { let mid = (lo + hi) / 2; if edges[mid] <= v { lo = mid + 1 } else { hi = mid } }
-                counts[lo] += 1
+        counts.withUnsafeMutableBufferPointer { counts in
+            edges.withUnsafeBufferPointer { edges in
+                for v in values {
+                    if v.isNaN { counts[edges.count + 1] += 1; continue }
+                    // The bin is the number of edges ≤ v (bins are [e(i-1), e(i))): at most
+                    // nine edges, counted without a branch per edge.
+                    var bin = 0
+                    for e in edges { bin &+= e <= v ? 1 : 0 }
+                    counts[bin] += 1
+                }
             }
         }
         return counts

@@ -355,9 +355,32 @@ extension Matrix: LogisticDesign where Scalar == Double {
 
     func weightedSums(_ r: Matrix<Double>, alpha: Double) -> Matrix<Double> {
         if r.columns == 1 {
-            var g = [Double](repeating: 0, count: columns)
-            transposed.gemv(r.elements, into: &g, alpha: alpha)
-            return Matrix(rows: 1, columns: columns, elements: g)
+            // `?gemv` of Xᵀ may split the rows over threads and add the parts in an order that
+            // depends on the thread count; fixed blocks added in order give the same bits always.
+            let p = columns, blockRows = 4096, blocks = (rows + blockRows - 1) / blockRows
+            var partials = [Double](repeating: 0, count: blocks * p)
+            partials.withUnsafeMutableBufferPointer { part in
+                withUnsafeBufferPointer { x in
+                    r.withUnsafeBufferPointer { r in
+                        Parallel.forEachChunk(of: blocks, minimumChunk: 1) { range in
+                            for b in range {
+                                let acc = part.baseAddress! + b * p
+                                for i in (b * blockRows)..<Swift.min(rows, (b + 1) * blockRows) {
+                                    let row = x.baseAddress! + i * p, ri = r[i]
+                                    for j in 0..<p { acc[j] += row[j] * ri }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return Matrix(rows: 1, columns: p) { out in
+                for j in 0..<p {
+                    var total = 0.0
+                    for b in 0..<blocks { total += partials[b * p + j] }
+                    out.initializeElement(at: j, to: alpha * total)
+                }
+            }
         }
         var g = Matrix<Double>(rows: r.columns, columns: columns)
         if columns > 0 { g.gemm(r.transposed, self, alpha: alpha) }

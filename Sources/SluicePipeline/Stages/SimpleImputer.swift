@@ -99,8 +99,17 @@ public struct SimpleImputer: Transformer {
 
     public func fit(_ frame: Frame, context: inout FitContext) throws -> Fitted {
         var fills = [Fitted.Fill](), indicators = [String]()
-        for f in try chosen(frame.schema) {
-            let c = try framing(name) { () throws(FrameError) in try frame.column(f.name) }
+        let fields = try chosen(frame.schema)
+        let columns = try fields.map { f in try framing(name) { () throws(FrameError) in try frame.column(f.name) } }
+        // The numeric fills (a pass, a selection or a count over each column), on every core.
+        var numericFills = [(fill: Fitted.Fill, present: Int)?](repeating: nil, count: fields.count)
+        numericFills.withUnsafeMutableBufferPointer { out in
+            Parallel.forEachChunk(of: fields.count, minimumChunk: 1) { range in
+                for j in range where fillsNumerically(fields[j].type) { out[j] = numericFill(columns[j]) }
+            }
+        }
+        for (j, f) in fields.enumerated() {
+            let c = columns[j]
             let fill: Fitted.Fill
             if f.type == .string {
                 let s = try framing(name) { () throws(FrameError) in try c.stringValues(name: f.name) }
@@ -123,27 +132,46 @@ public struct SimpleImputer: Transformer {
                 for (i, x) in b.enumerated() where c.validity.isValid(i) { if x { trues += 1 } else { falses += 1 } }
                 fill = .bool(trues > falses)  // a tie, or no value at all, takes false (the smaller)
                 if addIndicator && c.nullCount > 0 { indicators.append(f.name) }
+            } else if let numeric = numericFills[j] {
+                fill = numeric.fill
+                if addIndicator && numeric.present < c.count { indicators.append(f.name) }
             } else {
-                let v = ColumnValues.doubles(c).filter { !$0.isNaN }
-                switch strategy {
-                case .mean: fill = .number(v.isEmpty ? 0 : v.reduce(0, +) / Double(v.count))
-                case .median: fill = .number(Self.median(v))
-                case .mostFrequent:
-                    var counts = [Double: Int]()
-                    for x in v { counts[x, default: 0] += 1 }
-                    fill = .number(counts.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key ?? 0)
-                case .constantNumber(let x): fill = .number(x)
-                case .constantString, .constantBool: fill = .number(0)  // unreachable: refused by chosen()
-                }
-                if addIndicator && v.count < c.count { indicators.append(f.name) }
+                fill = .number(0)  // unreachable: every other type is filled numerically
             }
             fills.append(fill)
         }
-        let names = try chosen(frame.schema).map(\.name)
+        let names = fields.map(\.name)
         return Fitted(columns: names, fills: fills, indicators: indicators, keepTypes: strategy == .mostFrequent,
                       inputSchema: try ColumnValues.subschema(frame.schema, names, stage: name),
                       outputSchema: try Self.imputedSchema(frame.schema, columns: names, indicators: indicators,
                                                            strategy: strategy))
+    }
+
+    /// Whether a column of `type` gets a number (a string never; a bool under the
+    /// most-frequent or a constant-bool strategy keeps a bool).
+    private func fillsNumerically(_ type: ColumnType) -> Bool {
+        switch (type, strategy) {
+        case (.string, _), (.bool, .mostFrequent), (.bool, .constantBool): return false
+        default: return true
+        }
+    }
+
+    /// A numeric column's fill by the strategy, and how many values it has (not null, not NaN).
+    private func numericFill(_ c: Column) -> (fill: Fitted.Fill, present: Int) {
+        var v = ColumnValues.doubles(c)
+        v.removeAll { $0.isNaN }
+        switch strategy {
+        case .mean: return (.number(v.isEmpty ? 0 : v.reduce(0, +) / Double(v.count)), v.count)
+        case .median:
+            let present = v.count
+            return (.number(Quantiles.median(selecting: &v)), present)
+        case .mostFrequent:
+            var counts = [Double: Int]()
+            for x in v { counts[x, default: 0] += 1 }
+            return (.number(counts.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key ?? 0), v.count)
+        case .constantNumber(let x): return (.number(x), v.count)
+        case .constantString, .constantBool: return (.number(0), v.count)  // unreachable: refused by chosen()
+        }
     }
 
     /// The median of `v` (the mean of the two middle values for an even count); 0 if empty.

@@ -119,25 +119,38 @@ extension OneHotEncoder.Fitted: SparseFeatureTransformer {
     public var producesSparse: Bool { sparse ?? false }
     public var sparseOutputNames: [String] { encodings.flatMap(\.outputNames) }
 
-    /// One stored 1 per row (none for an unknown category, or the dropped first one), in the
-    /// columns of the dense output.
+    /// One stored 1 per row and column (none for an unknown category, or the dropped first
+    /// one), in the columns of the dense output: one CSR matrix built in a single pass, each
+    /// row's entries in column order (the encodings' order).
     public func sparseTransform(_ frame: Frame, report: inout TransformReport) throws -> (frame: Frame, block: SparseFeatureBlock) {
         try inputSchema.check(frame, stage: Self.kind)
-        let parts = try encodings.map { e -> (names: [String], matrix: SparseMatrix<Double>) in
-            let c = try framing(Self.kind) { () throws(FrameError) in try frame.column(e.column) }
-            let slots = e.slots(c, report: &report)
-            let first = e.dropFirst ? 1 : 0, width = e.outputNames.count
-            var offsets = [0], indices = [Int32]()
-            offsets.reserveCapacity(slots.count + 1)
-            indices.reserveCapacity(slots.count)
-            for k in slots {
-                if k >= first { indices.append(Int32(k - first)) }
-                offsets.append(indices.count)
-            }
-            let x = try SparseMatrix(rows: slots.count, columns: width, rowOffsets: offsets, columnIndices: indices,
-                                     values: [Double](repeating: 1, count: indices.count))
-            return (e.outputNames, x)
+        let slots = try encodings.map { e in
+            e.slots(try framing(Self.kind) { () throws(FrameError) in try frame.column(e.column) }, report: &report)
         }
-        return try SparseStageOutput.block(frame, dropping: encodings.map(\.column), parts, stage: Self.kind)
+        var bases = [Int](), width = 0
+        for e in encodings {
+            bases.append(width)
+            width += e.outputNames.count
+        }
+        let n = frame.rowCount
+        var offsets = [Int](repeating: 0, count: n + 1), indices = [Int32]()
+        indices.reserveCapacity(n * encodings.count)
+        for i in 0..<n {
+            for (k, e) in encodings.enumerated() {
+                let slot = slots[k][i] - (e.dropFirst ? 1 : 0)
+                if slot >= 0 { indices.append(Int32(bases[k] + slot)) }
+            }
+            offsets[i + 1] = indices.count
+        }
+        let x: SparseMatrix<Double>
+        do {
+            x = try SparseMatrix(rows: n, columns: width, rowOffsets: offsets, columnIndices: indices,
+                                 values: [Double](repeating: 1, count: indices.count))
+        } catch {
+            throw PipelineError.invalidValue(stage: Self.kind, column: encodings.map(\.column).joined(separator: ", "),
+                                             reason: "\(error)")
+        }
+        return try SparseStageOutput.block(frame, dropping: encodings.map(\.column), [(encodings.flatMap(\.outputNames), x)],
+                                           stage: Self.kind)
     }
 }

@@ -105,27 +105,15 @@ public enum PrincipalComponents {
                       totalVariance: totalVariance, noiseVariance: noise)
     }
 
-    /// The randomized SVD's leading `k` right singular vectors and values of centred `a`.
+    /// The randomized SVD's leading `k` right singular vectors and values of centred `a`
+    /// (``TruncatedSVDSolver/randomizedSVD(_:sketch:powerIterations:rng:)`` with scikit-learn's
+    /// sketch and power-iteration counts).
     static func randomized(_ a: Matrix<Double>, keep k: Int, rng: inout SeededGenerator) throws -> (vt: Matrix<Double>, s: [Double]) {
         let n = a.rows, p = a.columns
-        let l = min(p, n, k + randomizedOversamples)
         let powerIterations = Double(k) < 0.1 * Double(min(n, p)) ? 7 : 4
-        var omega = Matrix<Double>(rows: p, columns: l)
-        omega.withUnsafeMutableBufferPointer { o in for i in o.indices { o[i] = rng.normal() } }
-        var q = a.matmul(omega)  // n × l
-        q = try orthonormalColumns(q)
-        for _ in 0..<powerIterations {
-            var z = a.transposed.matmul(q)  // p × l
-            z = try orthonormalColumns(z)
-            q = try orthonormalColumns(a.matmul(z))
-        }
-        let b = q.transposed.matmul(a)  // l × p
-        let (_, s, vt) = try b.svd()
-        return (vt, s)
+        return try TruncatedSVDSolver.randomizedSVD(a, sketch: min(p, n, k + randomizedOversamples),
+                                                    powerIterations: powerIterations, rng: &rng)
     }
-
-    /// An orthonormal basis of the columns of `m` (its thin SVD's left vectors).
-    static func orthonormalColumns(_ m: Matrix<Double>) throws -> Matrix<Double> { try m.svd().u }
 
     /// Makes the largest-magnitude entry of each row positive (the first such entry on ties).
     static func flipSigns(_ v: inout Matrix<Double>) {

@@ -54,8 +54,27 @@ public enum TruncatedSVDSolver {
                            columnVariance: Double, rng: inout SeededGenerator) throws -> Result {
         let n = a.rows, p = a.columns
         precondition(k >= 1 && k <= min(n, p), "TruncatedSVDSolver.fit: 1 ≤ k ≤ min(rows, columns)")
-        let l = min(p, n, k + max(0, oversamples))
-        var omega = Matrix<Double>(rows: p, columns: l)
+        let (vt, s) = try randomizedSVD(a, sketch: min(p, n, k + max(0, oversamples)), powerIterations: powerIterations,
+                                        rng: &rng)
+        var components = vt.rows(0..<k).copy()
+        PrincipalComponents.flipSigns(&components)
+        let projected = a.svdProduct(components.transposed.copy())  // n × k
+        let variance = projected.columnVariances()
+        return Result(components: components, singularValues: Array(s.prefix(k)), explainedVariance: variance,
+                      explainedVarianceRatio: variance.map { columnVariance > 0 ? $0 / columnVariance : 0 })
+    }
+}
+
+extension TruncatedSVDSolver {
+    /// Halko, Martinsson and Tropp's randomized SVD of `a` (shared by ``TruncatedSVDSolver`` and
+    /// ``PrincipalComponents``'s randomized solver): a `columns × l` Gaussian test matrix drawn
+    /// row-major from `rng`, `powerIterations` power passes each orthonormalised by a thin SVD,
+    /// then the SVD of `qᵀa`. Returns its `l × columns` right singular vectors (rows) and the
+    /// `l` singular values, by decreasing value. - Precondition: `1 ≤ l ≤ min(rows, columns)`.
+    public static func randomizedSVD(_ a: some TruncatedSVDOperand, sketch l: Int, powerIterations: Int,
+                                     rng: inout SeededGenerator) throws -> (vt: Matrix<Double>, s: [Double]) {
+        precondition(l >= 1 && l <= min(a.rows, a.columns), "randomizedSVD: 1 ≤ l ≤ min(rows, columns)")
+        var omega = Matrix<Double>(rows: a.columns, columns: l)
         omega.withUnsafeMutableBufferPointer { o in for i in o.indices { o[i] = rng.normal() } }
         var q = try a.svdProduct(omega).svd().u
         for _ in 0..<max(0, powerIterations) {
@@ -64,12 +83,7 @@ public enum TruncatedSVDSolver {
         }
         let b = a.svdTransposeProduct(q).transposed.copy()  // l × p: qᵀ a
         let (_, s, vt) = try b.svd()
-        var components = vt.rows(0..<k).copy()
-        PrincipalComponents.flipSigns(&components)
-        let projected = a.svdProduct(components.transposed.copy())  // n × k
-        let variance = projected.columnVariances()
-        return Result(components: components, singularValues: Array(s.prefix(k)), explainedVariance: variance,
-                      explainedVarianceRatio: variance.map { columnVariance > 0 ? $0 / columnVariance : 0 })
+        return (vt, s)
     }
 }
 

@@ -17,6 +17,7 @@ extension ArtifactCodec {
         SVC.Model.self, SVR.Model.self,
         TunedThresholdClassifier<LogisticRegression>.Model.self, TunedThresholdClassifier<SVC>.Model.self,
         DBSCAN.Model.self,
+        LinearSVR.Model.self,
     ]
 
     /// Every stage and model kind Sluice ships: the codec a job uses to load whatever model

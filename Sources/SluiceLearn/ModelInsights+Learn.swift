@@ -41,6 +41,12 @@ extension ElasticNet.Model: LinearCoefficients {
     }
 }
 
+extension LinearSVR.Model: LinearCoefficients {
+    public var coefficientTable: CoefficientTable {
+        CoefficientTable(outputs: ["prediction"], coefficients: [coefficients], intercepts: [intercept])
+    }
+}
+
 /// The training and validation loss curves of a boosting model (before the first tree, then
 /// after each iteration); empty when none was kept.
 private func boostingCurves(training: [Double], validation: [Double]) -> [TrainingCurve] {

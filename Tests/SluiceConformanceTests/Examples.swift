@@ -199,6 +199,11 @@ enum Examples {
                 .make("TunedThresholdClassifier SVC f1", TunedThresholdClassifier(SVC(), objective: .f1, folds: 3),
                       frame: logistic, target: "label", codec: codec) { preprocessing },
             ],
+            LinearSVR.Model.kind: [
+                .make("LinearSVR", LinearSVR(), frame: linear, target: "score", codec: codec) { preprocessing },
+                .make("LinearSVR squared epsilon", LinearSVR(c: 0.5, epsilon: 0.05, loss: .squaredEpsilonInsensitive),
+                      frame: linear, target: "score", codec: codec) { preprocessing },
+            ],
         ]
     }
 

@@ -182,6 +182,15 @@ struct LinearSVCParityTests {
         ("linsvc_wine_balanced", "wine", LinearSVC(c: 0.5, classWeight: .balanced)),
     ])
     func parity(key: String, dataset: String, learner: LinearSVC) throws {
+        // The squared hinge has both solvers (`.auto` picks the primal here); the hinge only the dual.
+        for solver in learner.loss == .squaredHinge ? [LinearSVMSolver.dual, .primal] : [.dual] {
+            var l = learner
+            l.solver = solver
+            try checkParity(key: key, dataset: dataset, tight: l)
+        }
+    }
+
+    func checkParity(key: String, dataset: String, tight learner: LinearSVC) throws {
         var l = learner
         l.tolerance = 1e-10
         l.maxIterations = 1_000_000

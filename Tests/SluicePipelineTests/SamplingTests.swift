@@ -107,7 +107,7 @@ struct SamplingParityTests {
         let x = try frame.matrix(columns: ["alcohol", "malic_acid", "ash", "color_intensity", "hue"])
         for (name, expected) in medians {
             let rows = labels.codes.indices.filter { labels.classes[labels.codes[$0]] == name }
-            let got = SMOTENC.medianStandardDeviation(Interpolation.gather(x, rows: rows))
+            let got = SMOTENC.medianStandardDeviation(x.gatheringRows(rows))
             #expect(isApproximatelyEqual(got, expected, relative: 1e-12))
         }
     }

@@ -143,7 +143,7 @@ struct SparsePipelineTests {
         let x = Matrix<Double>([[0, 2, 0.5], [1, 0, 0], [0, 0, 4], [2, 1, 0], [0, 3, 1], [3, 0, 0], [0, 1, 1], [1, 1, 0]])
         let y = ClassLabels(["a", "b", "a", "b", "a", "b", "c", "c"])
         for loss in [LinearSVC.Loss.hinge, .squaredHinge] {
-            let svc = LinearSVC(c: 2, loss: loss, maxIterations: 5000, tolerance: 1e-9)
+            let svc = LinearSVC(c: 2, loss: loss, maxIterations: 5000, tolerance: 1e-9, solver: .dual)
             var c1 = FitContext(seed: 4), c2 = FitContext(seed: 4)
             let dense = try svc.fit(x, y, context: &c1), sparse = try svc.fit(sparse: SparseMatrix(x), y, context: &c2)
             #expect(isApproximatelyEqual(dense.coefficients.elements, sparse.coefficients.elements, absolute: 1e-9))

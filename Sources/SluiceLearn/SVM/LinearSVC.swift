@@ -11,7 +11,10 @@ import SluicePipeline
 /// weight of a constant feature ``interceptScaling`` and is penalised with the rest. The dual
 /// is solved one variable at a time, in an order shuffled every pass by the fit's generator
 /// (Fisher–Yates, ``SeededGenerator/nextInt(below:)``), until the projected gradient's spread
-/// falls below ``tolerance`` (liblinear's rule) or ``maxIterations`` passes.
+/// falls below ``tolerance`` (liblinear's rule) or ``maxIterations`` passes. As liblinear, variables
+/// stuck at a bound are shrunk out of the passes and checked again before the fit stops. With the
+/// squared hinge on dense, tall features the default ``LinearSVMSolver/auto`` solves the primal by
+/// Newton's method instead, as scikit-learn's `dual="auto"` (liblinear's solver 2).
 ///
 /// An SVM gives scores, not probabilities: ``Model/decisionFunction(_:)`` returns the margins,
 /// and ``Model/predictProbabilities(_:)`` puts probability 1 on the class of the highest score
@@ -36,9 +39,12 @@ public struct LinearSVC: Learner, Codable, Equatable {
     public var classWeight: ClassWeight
     public var maxIterations: Int
     public var tolerance: Double
+    /// The dual (coordinate descent) or the primal (Newton; squared hinge, dense features).
+    public var solver: LinearSVMSolver
 
     public init(c: Double = 1, loss: Loss = .squaredHinge, fitIntercept: Bool = true, interceptScaling: Double = 1,
-                classWeight: ClassWeight = .uniform, maxIterations: Int = 1000, tolerance: Double = 1e-4) {
+                classWeight: ClassWeight = .uniform, maxIterations: Int = 1000, tolerance: Double = 1e-4,
+                solver: LinearSVMSolver = .auto) {
         self.c = c
         self.loss = loss
         self.fitIntercept = fitIntercept
@@ -46,6 +52,7 @@ public struct LinearSVC: Learner, Codable, Equatable {
         self.classWeight = classWeight
         self.maxIterations = maxIterations
         self.tolerance = tolerance
+        self.solver = solver
     }
 
     /// A fitted linear SVM: one score row per problem.
@@ -55,7 +62,7 @@ public struct LinearSVC: Learner, Codable, Equatable {
         /// `m × p`: one row for two classes (positive class `classes[1]`), one per class otherwise.
         public var coefficients: Matrix<Double>
         public var intercepts: [Double]
-        /// The most passes any problem took.
+        /// The most passes (dual) or Newton steps (primal) any problem took.
         public var iterations: Int
         public var converged: Bool
         public var featureCount: Int { coefficients.columns }
@@ -142,6 +149,8 @@ public struct LinearSVC: Learner, Codable, Equatable {
         }
         let classWeights = classWeight.weights(for: y)
         let p = rows.features
+        let primal = try solver.usesPrimal(squaredLoss: loss == .squaredHinge, dense: rows.design != nil, rows: y.count,
+                                           width: rows.width, learner: name)
         let problems = y.classes.count == 2 ? [1] : Array(0..<y.classes.count)
         var coefficients = Matrix<Double>(rows: problems.count, columns: p), intercepts = [Double](), maxIter = 0, allConverged = true
         for (r, positive) in problems.enumerated() {
@@ -152,7 +161,11 @@ public struct LinearSVC: Learner, Codable, Equatable {
             let costs = y.codes.enumerated().map { i, code in
                 c * (sampleWeights?[i] ?? 1) * (problems.count == 1 || code == positive ? classWeights[code] : 1)
             }
-            let (w, iterations, converged) = solve(rows, signs: signs, costs: costs, rng: &context.rng)
+            let (w, iterations, converged) = if primal, let design = rows.design {
+                solvePrimal(design, signs: signs, costs: costs)
+            } else {
+                solve(rows, signs: signs, costs: costs, rng: &context.rng)
+            }
             coefficients.withUnsafeMutableBufferPointer { cp in for j in 0..<p { cp[r * p + j] = w[j] } }
             intercepts.append(fitIntercept ? w[p] * interceptScaling : 0)
             maxIter = max(maxIter, iterations)
@@ -164,35 +177,81 @@ public struct LinearSVC: Learner, Codable, Equatable {
                      converged: allConverged)
     }
 
-    /// Dual coordinate descent on one binary problem (liblinear's `solve_l2r_l1l2_svc`, without shrinking).
+    /// The primal of one binary squared-hinge problem by Newton's method (liblinear's solver 2's
+    /// problem and stopping rule: `‖∇f‖ ≤ tolerance · max(min(#pos, #neg), 1) / n · ‖∇f(0)‖`).
+    func solvePrimal(_ design: Matrix<Double>, signs: [Double], costs: [Double]) -> (w: [Double], iterations: Int, converged: Bool) {
+        let positives = signs.count(where: { $0 > 0 })
+        let scale = Double(max(min(positives, signs.count - positives), 1)) / Double(signs.count)
+        let solver = LinearSVMPrimal(design: design, tolerance: tolerance * scale, maxIterations: maxIterations)
+        return solver.solve { i, t in
+            let slack = 1 - signs[i] * t
+            guard slack > 0, costs[i] > 0 else { return (0, 0, 0) }
+            return (costs[i] * slack * slack, -2 * costs[i] * signs[i] * slack, 2 * costs[i])
+        }
+    }
+
+    /// Dual coordinate descent on one binary problem (liblinear's `solve_l2r_l1l2_svc`, with
+    /// its shrinking): a variable at a bound whose gradient points outside by more than the
+    /// last pass's largest violation leaves the active set; when the active set meets the
+    /// tolerance, every variable comes back for a final check, as liblinear.
     func solve<Rows: LinearSVCRows>(_ rows: Rows, signs: [Double], costs: [Double],
                                     rng: inout SeededGenerator) -> (w: [Double], iterations: Int, converged: Bool) {
-        let n = signs.count, norms = rows.squaredNorms
-        var alpha = [Double](repeating: 0, count: n), w = [Double](repeating: 0, count: rows.width)
+        let norms = rows.squaredNorms
+        var alpha = [Double](repeating: 0, count: signs.count), w = [Double](repeating: 0, count: rows.width)
         let upper = costs.map { loss == .hinge ? $0 : Double.infinity }
         let diagonal = costs.map { loss == .hinge ? 0 : ($0 > 0 ? 0.5 / $0 : Double.infinity) }
-        var order = Array(0..<n)
-        var iterations = 0
+        // Rows of zero cost have α = 0 at the optimum: they never enter.
+        var index = signs.indices.filter { costs[$0] > 0 }
+        let l = index.count
+        var active = l, iterations = 0
+        var maxOld = Double.infinity, minOld = -Double.infinity
         return w.withUnsafeMutableBufferPointer { wp in
+            let wv = wp.baseAddress!
             while iterations < maxIterations {
                 iterations += 1
-                for i in stride(from: n - 1, to: 0, by: -1) { order.swapAt(i, rng.nextInt(below: i + 1)) }
+                for s in stride(from: active - 1, to: 0, by: -1) { index.swapAt(s, rng.nextInt(below: s + 1)) }
                 var maxPG = -Double.infinity, minPG = Double.infinity
-                for i in order where costs[i] > 0 {
-                    let g = signs[i] * rows.dot(i, wp.baseAddress!) - 1 + diagonal[i] * alpha[i]
-                    var pg = g
-                    if alpha[i] == 0 { pg = min(g, 0) } else if alpha[i] == upper[i] { pg = max(g, 0) }
+                var s = 0
+                while s < active {
+                    let i = index[s]
+                    let g = signs[i] * rows.dot(i, wv) - 1 + diagonal[i] * alpha[i]
+                    var pg = 0.0
+                    if alpha[i] == 0 {
+                        if g > maxOld {
+                            active -= 1
+                            index.swapAt(s, active)
+                            continue
+                        }
+                        if g < 0 { pg = g }
+                    } else if alpha[i] == upper[i] {
+                        if g < minOld {
+                            active -= 1
+                            index.swapAt(s, active)
+                            continue
+                        }
+                        if g > 0 { pg = g }
+                    } else {
+                        pg = g
+                    }
                     maxPG = max(maxPG, pg)
                     minPG = min(minPG, pg)
-                    guard pg != 0 else { continue }
-                    let qii = norms[i] + diagonal[i]
-                    guard qii > 0 else { continue }
+                    s += 1
+                    guard abs(pg) > 1e-12 else { continue }
+                    // ‖xᵢ‖² = 0 with the hinge: the step is unbounded and α goes to its bound.
                     let old = alpha[i]
-                    alpha[i] = min(max(old - g / qii, 0), upper[i])
+                    alpha[i] = min(max(old - g / (norms[i] + diagonal[i]), 0), upper[i])
                     let d = (alpha[i] - old) * signs[i]
-                    if d != 0 { rows.add(i, times: d, to: wp.baseAddress!) }
+                    if d != 0 { rows.add(i, times: d, to: wv) }
                 }
-                if maxPG - minPG <= tolerance { return (Array(wp), iterations, true) }
+                if maxPG - minPG <= tolerance {
+                    if active == l { return (Array(wp), iterations, true) }
+                    active = l
+                    maxOld = .infinity
+                    minOld = -.infinity
+                    continue
+                }
+                maxOld = maxPG <= 0 ? .infinity : maxPG
+                minOld = minPG >= 0 ? -.infinity : minPG
             }
             return (Array(wp), iterations, false)
         }
@@ -210,51 +269,54 @@ protocol LinearSVCRows {
     func dot(_ i: Int, _ w: UnsafePointer<Double>) -> Double
     /// `w += d · xᵢ`.
     func add(_ i: Int, times d: Double, to w: UnsafeMutablePointer<Double>)
+    /// The dense `n × width` rows, when they are dense (for the primal solver).
+    var design: Matrix<Double>? { get }
 }
 
-/// Dense rows, copied once with the intercept feature appended.
+/// Dense rows, copied once with the intercept feature appended (``design``, `n × width`).
 struct LinearSVCDenseRows: LinearSVCRows {
-    let rows: [Double]
+    let matrix: Matrix<Double>
     let features: Int
-    let width: Int
     let squaredNorms: [Double]
+    var width: Int { matrix.columns }
+    var design: Matrix<Double>? { matrix }
 
     init(_ x: Matrix<Double>, intercept: Double?) {
         let n = x.rows, p = x.columns, q = p + (intercept == nil ? 0 : 1)
-        var rows = [Double](repeating: 0, count: n * q), norms = [Double](repeating: 0, count: n)
-        x.withUnsafeBufferPointer { xp in
-            for i in 0..<n {
-                var s = 0.0
-                for j in 0..<p {
-                    rows[i * q + j] = xp[i * p + j]
-                    s += xp[i * p + j] * xp[i * p + j]
+        var norms = [Double](repeating: 0, count: n)
+        matrix = x.withUnsafeBufferPointer { xp in
+            Matrix(rows: n, columns: q) { out in
+                for i in 0..<n {
+                    var s = 0.0
+                    for j in 0..<p {
+                        out[i * q + j] = xp[i * p + j]
+                        s += xp[i * p + j] * xp[i * p + j]
+                    }
+                    if let intercept {
+                        out[i * q + p] = intercept
+                        s += intercept * intercept
+                    }
+                    norms[i] = s
                 }
-                if let intercept {
-                    rows[i * q + p] = intercept
-                    s += intercept * intercept
-                }
-                norms[i] = s
             }
         }
-        self.rows = rows
         features = p
-        width = q
         squaredNorms = norms
     }
 
     func dot(_ i: Int, _ w: UnsafePointer<Double>) -> Double {
-        rows.withUnsafeBufferPointer { xp in
-            let row = xp.baseAddress! + i * width
+        matrix.withUnsafeBufferPointer { xp in
+            let q = width, row = xp.baseAddress! + i * q
             var dot = 0.0
-            for j in 0..<width { dot += w[j] * row[j] }
+            for j in 0..<q { dot += w[j] * row[j] }
             return dot
         }
     }
 
     func add(_ i: Int, times d: Double, to w: UnsafeMutablePointer<Double>) {
-        rows.withUnsafeBufferPointer { xp in
-            let row = xp.baseAddress! + i * width
-            for j in 0..<width { w[j] += d * row[j] }
+        matrix.withUnsafeBufferPointer { xp in
+            let q = width, row = xp.baseAddress! + i * q
+            for j in 0..<q { w[j] += d * row[j] }
         }
     }
 }
@@ -266,6 +328,7 @@ struct LinearSVCSparseRows: LinearSVCRows {
     let squaredNorms: [Double]
     var features: Int { x.columns }
     var width: Int { x.columns + (intercept == nil ? 0 : 1) }
+    var design: Matrix<Double>? { nil }
 
     init(_ x: SparseMatrix<Double>, intercept: Double?) {
         self.x = x
@@ -281,8 +344,10 @@ struct LinearSVCSparseRows: LinearSVCRows {
     func dot(_ i: Int, _ w: UnsafePointer<Double>) -> Double {
         x.columnIndices.withUnsafeBufferPointer { idx in
             x.values.withUnsafeBufferPointer { val in
-                var dot = intercept.map { $0 * w[x.columns] } ?? 0
+                // The dense rows' order (the intercept last), so both give the same bits.
+                var dot = 0.0
                 for e in x.rowOffsets[i]..<x.rowOffsets[i + 1] { dot += w[Int(idx[e])] * val[e] }
+                if let intercept { dot += intercept * w[x.columns] }
                 return dot
             }
         }

@@ -44,7 +44,7 @@ public struct SMOTE: Sampler, Equatable {
         var parts: [Matrix<Double>] = [], targets: [Column] = [target]
         for (c, rows) in Resampling.rowsByClass(labels).enumerated() where add[c] > 0 {
             let k = try Interpolation.neighbours(kNeighbors, classRows: rows.count, className: labels.classes[c], stage: name)
-            let xc = Interpolation.gather(x, rows: rows)
+            let xc = x.gatheringRows(rows)
             let nn = NearestNeighbors.search(xc, k: k)
             let draws = Interpolation.draws(add[c], rows: rows.count, k: k, rng: &context.rng)
             parts.append(Interpolation.interpolate(xc, neighbours: nn, k: k, draws: draws))
@@ -84,18 +84,6 @@ enum Interpolation {
             let row = i / x.columns, column = names[i % x.columns]
             throw PipelineError.invalidValue(stage: stage, column: column,
                 reason: "missing or non-finite value at row \(row); impute before over-sampling")
-        }
-    }
-
-    /// The rows `rows` of `x`, as a new matrix.
-    static func gather(_ x: Matrix<Double>, rows: [Int]) -> Matrix<Double> {
-        let d = x.columns
-        return x.withUnsafeBufferPointer { src in
-            Matrix(rows: rows.count, columns: d) { out in
-                for (i, r) in rows.enumerated() {
-                    for j in 0..<d { out.initializeElement(at: i * d + j, to: src[r * d + j]) }
-                }
-            }
         }
     }
 

@@ -66,7 +66,7 @@ public struct SMOTENC: Sampler {
         var targets: [Column] = [target]
         for (c, rows) in Resampling.rowsByClass(labels).enumerated() where add[c] > 0 {
             let k = try Interpolation.neighbours(kNeighbors, classRows: rows.count, className: labels.classes[c], stage: name)
-            let xc = Interpolation.gather(x, rows: rows)
+            let xc = x.gatheringRows(rows)
             let classCodes = codes.map { cat in rows.map { cat.codes[$0] } }
             let penalty = Self.medianStandardDeviation(xc)
             let nn = NearestNeighbors.search(xc, k: k, categories: classCodes, penalty: penalty)

@@ -449,8 +449,6 @@ struct LogisticProblem<Design: LogisticDesign> {
         return (z, prob)
     }
 
-    /// The objective at `theta`.
-    func objective(_ theta: [Double]) -> Double { objective(theta, scores: probabilities(theta).scores, ridge: 1) }
 
     /// The objective and its gradient at `theta`, from one evaluation of the scores;
     /// `ridge` scales the `½‖W‖²` term: 1 for L2, `1 − l1Ratio` for the elastic net, 0 for L1
@@ -586,10 +584,13 @@ extension LogisticProblem where Design: LogisticRowBlocks {
 
     mutating func minimise(maxIterations: Int, tolerance: Double, context: FitContext) throws -> ([Double], Int, Bool) {
         var theta = [Double](repeating: 0, count: m * block)
-        var f = objective(theta)
+        // The probabilities at `theta`, kept from the evaluation that accepted it (one pass
+        // over the rows fewer per iteration).
+        let start = probabilities(theta)
+        var prob = start.probabilities
+        var f = objective(theta, scores: start.scores, ridge: 1)
         var firstNorm: Double?
         for iteration in 1...maxIterations {
-            let prob = probabilities(theta).probabilities
             let g = gradient(theta, prob)
             let norm = g.map(abs).max() ?? 0
             let scale = max(1, firstNorm ?? norm)
@@ -623,9 +624,11 @@ extension LogisticProblem where Design: LogisticRowBlocks {
             var t = 1.0, accepted = false
             for _ in 0..<50 {
                 let candidate = zip(theta, step).map { $0 - t * $1 }
-                let fc = objective(candidate)
+                let evaluated = probabilities(candidate)
+                let fc = objective(candidate, scores: evaluated.scores, ridge: 1)
                 if fc <= f - 1e-4 * t * slope {
                     theta = candidate
+                    prob = evaluated.probabilities
                     f = fc
                     accepted = true
                     break

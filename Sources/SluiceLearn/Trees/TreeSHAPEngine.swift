@@ -1,0 +1,214 @@
+import SluiceCompute
+
+/// Exact path-dependent TreeSHAP (Lundberg, Erion & Lee 2018, Algorithm 2) over a flat view
+/// of one or more trees, shared by the CART tree, the random forest and gradient boosting.
+///
+/// It computes what the `shap` package's `TreeExplainer(feature_perturbation="tree_path_dependent")`
+/// computes: the expectation of the model over a feature subset is taken over the training
+/// rows that reached each node (its *cover*), so each row's contributions plus the expected
+/// value equal the model's output for the row.
+///
+/// The view: every node of every tree in one array (children after their parent, global
+/// indices), each internal node with the fraction of its cover that went to each child
+/// (precomputed, so a walk divides nothing), and `width` values per node of which only the
+/// leaves' are read. Tree `t` adds its leaf values to outputs `outputStart[t] ..< outputStart[t] + width`,
+/// already multiplied by the tree's weight (`1 / trees` in a forest).
+struct TreeSHAPEngine: Sendable {
+    /// One node: its split as prediction packs it, and its children's shares of its cover.
+    struct Node {
+        var split: BoostedTrees.PackedNode
+        var leftFraction: Double
+        var rightFraction: Double
+    }
+
+    /// One element of the path of unique features from the root.
+    struct PathElement {
+        var feature: Int
+        var zeroFraction: Double
+        var oneFraction: Double
+        var weight: Double
+    }
+
+    /// The deepest a tree may be for contributions (the walk recurses once per level).
+    static let maxDepth = 1024
+
+    var nodes: [Node]
+    /// `width` values per node (leaves only are read), each tree's weight applied.
+    var values: [Double]
+    /// Values per leaf: 1 for a boosting tree, the class count for a CART classifier.
+    var width: Int
+    /// Each tree's root in ``nodes``.
+    var roots: [Int]
+    /// The first output each tree's values add to.
+    var outputStart: [Int]
+    /// The number of outputs explained.
+    var outputs: Int
+    var featureCount: Int
+    /// 8 words per categorical split (boosting), at least 8 so a pointer to it is valid.
+    var categoryBits: [UInt32]
+    /// The deepest leaf of any tree (edges from its root).
+    var depth: Int
+
+    /// The cover-weighted mean of each tree's leaf values, per output (`outputs` values, no baseline).
+    func expectedValues() -> [Double] {
+        var mean = values
+        var out = [Double](repeating: 0, count: outputs)
+        let w = width
+        for (t, root) in roots.enumerated() {
+            let end = t + 1 < roots.count ? roots[t + 1] : nodes.count
+            for i in stride(from: end - 1, through: root, by: -1) where nodes[i].split.feature >= 0 {
+                let n = nodes[i], l = Int(n.split.left), r = Int(n.split.right)
+                for c in 0..<w { mean[i * w + c] = n.leftFraction * mean[l * w + c] + n.rightFraction * mean[r * w + c] }
+            }
+            for c in 0..<w { out[outputStart[t] + c] += mean[root * w + c] }
+        }
+        return out
+    }
+
+    /// `n × (outputs · featureCount)` contributions of the rows of `x` (`featureCount` columns),
+    /// output `k`'s feature `j` in column `k · featureCount + j`; parallel over rows, one path
+    /// buffer per chunk of rows. Zero when a tree is deeper than ``maxDepth``.
+    func contributions<S: BLASScalar>(_ x: Matrix<S>) -> Matrix<Double> {
+        let n = x.rows, p = featureCount
+        var out = Matrix<Double>(rows: n, columns: outputs * p)
+        guard n > 0, p > 0, !roots.isEmpty, depth <= Self.maxDepth, x.columns == p else { return out }
+        let pathSize = (depth + 3) * (depth + 4) / 2
+        let bits = categoryBits.count >= 8 ? categoryBits : [UInt32](repeating: 0, count: 8)
+        let stride = outputs * p
+        out.withUnsafeMutableBufferPointer { o in
+            x.withUnsafeBufferPointer { data in
+                nodes.withUnsafeBufferPointer { nodes in
+                    values.withUnsafeBufferPointer { values in
+                        bits.withUnsafeBufferPointer { bits in
+                            roots.withUnsafeBufferPointer { roots in
+                                outputStart.withUnsafeBufferPointer { starts in
+                                    let shared = BoostUnchecked((o, data, nodes, values, bits, roots, starts))
+                                    Parallel.forEachChunk(of: n, minimumChunk: 64) { range in
+                                        let (o, data, nodes, values, bits, roots, starts) = shared.value
+                                        let path = UnsafeMutablePointer<PathElement>.allocate(capacity: pathSize)
+                                        defer { path.deallocate() }
+                                        var walk = TreeSHAPWalk(nodes: nodes.baseAddress!, values: values.baseAddress!,
+                                                                bits: bits.baseAddress!, width: width, featureCount: p,
+                                                                row: data.baseAddress!, phi: o.baseAddress!)
+                                        for i in range {
+                                            walk.row = data.baseAddress! + i * p
+                                            for t in 0..<roots.count {
+                                                walk.phi = o.baseAddress! + i * stride + starts[t] * p
+                                                walk.recurse(roots[t], path, 0, 1, 1, -1)
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// One row's walk through one tree, generic over the row's scalar (trees read `Float` rows,
+/// boosting `Double`; a value is compared as a `Double`, as prediction does).
+struct TreeSHAPWalk<S: BLASScalar> {
+    let nodes: UnsafePointer<TreeSHAPEngine.Node>
+    let values: UnsafePointer<Double>
+    let bits: UnsafePointer<UInt32>
+    let width: Int
+    let featureCount: Int
+    var row: UnsafePointer<S>
+    var phi: UnsafeMutablePointer<Double>
+
+    typealias Element = TreeSHAPEngine.PathElement
+
+    static func extend(_ path: UnsafeMutablePointer<Element>, _ depth: Int, _ zero: Double, _ one: Double, _ feature: Int) {
+        path[depth] = Element(feature: feature, zeroFraction: zero, oneFraction: one, weight: depth == 0 ? 1 : 0)
+        let scale = 1 / Double(depth + 1)
+        var i = depth - 1
+        while i >= 0 {
+            path[i + 1].weight += one * path[i].weight * Double(i + 1) * scale
+            path[i].weight = zero * path[i].weight * Double(depth - i) * scale
+            i -= 1
+        }
+    }
+
+    static func unwind(_ path: UnsafeMutablePointer<Element>, _ depth: Int, _ index: Int) {
+        let one = path[index].oneFraction, zero = path[index].zeroFraction
+        var next = path[depth].weight
+        var i = depth - 1
+        while i >= 0 {
+            if one != 0 {
+                let tmp = path[i].weight
+                path[i].weight = next * Double(depth + 1) / (Double(i + 1) * one)
+                next = tmp - path[i].weight * zero * Double(depth - i) / Double(depth + 1)
+            } else {
+                path[i].weight = path[i].weight * Double(depth + 1) / (zero * Double(depth - i))
+            }
+            i -= 1
+        }
+        for j in index..<depth {
+            path[j].feature = path[j + 1].feature
+            path[j].zeroFraction = path[j + 1].zeroFraction
+            path[j].oneFraction = path[j + 1].oneFraction
+        }
+    }
+
+    static func unwoundSum(_ path: UnsafeMutablePointer<Element>, _ depth: Int, _ index: Int) -> Double {
+        let one = path[index].oneFraction, zero = path[index].zeroFraction
+        var next = path[depth].weight, total = 0.0
+        var i = depth - 1
+        if one != 0 {
+            while i >= 0 {
+                let tmp = next / (Double(i + 1) * one)
+                total += tmp
+                next = path[i].weight - tmp * zero * Double(depth - i)
+                i -= 1
+            }
+        } else if zero != 0 {
+            while i >= 0 {
+                total += path[i].weight / (zero * Double(depth - i))
+                i -= 1
+            }
+        }
+        return total * Double(depth + 1)
+    }
+
+    mutating func recurse(_ node: Int, _ parentPath: UnsafeMutablePointer<Element>, _ depthIn: Int,
+                          _ parentZero: Double, _ parentOne: Double, _ parentFeature: Int) {
+        var depth = depthIn
+        let path = parentPath + depth + 1
+        path.update(from: parentPath, count: depth)
+        Self.extend(path, depth, parentZero, parentOne, parentFeature)
+        let here = nodes[node]
+        if here.split.feature < 0 {
+            guard depth >= 1 else { return }
+            let leaf = values + node * width
+            for i in 1...depth {
+                let w = Self.unwoundSum(path, depth, i) * (path[i].oneFraction - path[i].zeroFraction)
+                let target = phi + path[i].feature
+                for c in 0..<width { target[c * featureCount] += w * leaf[c] }
+            }
+            return
+        }
+        let f = Int(here.split.feature)
+        let left = BoostedTrees.goesLeft(here.split, Double(row[f]), bits: bits)
+        let hot = Int(left ? here.split.left : here.split.right), cold = Int(left ? here.split.right : here.split.left)
+        let hotZero = left ? here.leftFraction : here.rightFraction
+        let coldZero = left ? here.rightFraction : here.leftFraction
+        var incomingZero = 1.0, incomingOne = 1.0
+        var k = 0
+        while k <= depth {
+            if path[k].feature == f { break }
+            k += 1
+        }
+        if k != depth + 1 {
+            incomingZero = path[k].zeroFraction
+            incomingOne = path[k].oneFraction
+            Self.unwind(path, depth, k)
+            depth -= 1
+        }
+        recurse(hot, path, depth + 1, hotZero * incomingZero, incomingOne, f)
+        recurse(cold, path, depth + 1, coldZero * incomingZero, 0, f)
+    }
+}

@@ -75,26 +75,29 @@ struct TreeSHAPEngine: Sendable {
         let pathSize = (depth + 3) * (depth + 4) / 2
         let bits = categoryBits.count >= 8 ? categoryBits : [UInt32](repeating: 0, count: 8)
         let stride = outputs * p
+        let reciprocals = (0...(depth + 3)).map { $0 == 0 ? 0 : 1 / Double($0) }
+        let trees = zip(roots, outputStart).map { SIMD2<Int>($0, $1 * p) }
         out.withUnsafeMutableBufferPointer { o in
             x.withUnsafeBufferPointer { data in
                 nodes.withUnsafeBufferPointer { nodes in
                     values.withUnsafeBufferPointer { values in
                         bits.withUnsafeBufferPointer { bits in
-                            roots.withUnsafeBufferPointer { roots in
-                                outputStart.withUnsafeBufferPointer { starts in
-                                    let shared = BoostUnchecked((o, data, nodes, values, bits, roots, starts))
+                            trees.withUnsafeBufferPointer { trees in
+                                reciprocals.withUnsafeBufferPointer { reciprocals in
+                                    let shared = BoostUnchecked((o, data, nodes, values, bits, trees, reciprocals))
                                     Parallel.forEachChunk(of: n, minimumChunk: 64) { range in
-                                        let (o, data, nodes, values, bits, roots, starts) = shared.value
+                                        let (o, data, nodes, values, bits, trees, reciprocals) = shared.value
                                         let path = UnsafeMutablePointer<PathElement>.allocate(capacity: pathSize)
                                         defer { path.deallocate() }
                                         var walk = TreeSHAPWalk(nodes: nodes.baseAddress!, values: values.baseAddress!,
                                                                 bits: bits.baseAddress!, width: width, featureCount: p,
-                                                                row: data.baseAddress!, phi: o.baseAddress!)
+                                                                reciprocals: reciprocals.baseAddress!, row: data.baseAddress!,
+                                                                phi: o.baseAddress!)
                                         for i in range {
                                             walk.row = data.baseAddress! + i * p
-                                            for t in 0..<roots.count {
-                                                walk.phi = o.baseAddress! + i * stride + starts[t] * p
-                                                walk.recurse(roots[t], path, 0, 1, 1, -1)
+                                            for tree in trees {
+                                                walk.phi = o.baseAddress! + i * stride + tree[1]
+                                                walk.recurse(tree[0], path, 0, 1, 1, -1)
                                             }
                                         }
                                     }
@@ -117,6 +120,8 @@ struct TreeSHAPWalk<S: BLASScalar> {
     let bits: UnsafePointer<UInt32>
     let width: Int
     let featureCount: Int
+    /// `reciprocals[k] = 1 / k` for `k ≤` the depth + 2.
+    let reciprocals: UnsafePointer<Double>
     var row: UnsafePointer<S>
     var phi: UnsafeMutablePointer<Double>
 
@@ -154,22 +159,19 @@ struct TreeSHAPWalk<S: BLASScalar> {
         }
     }
 
-    static func unwoundSum(_ path: UnsafeMutablePointer<Element>, _ depth: Int, _ index: Int) -> Double {
-        let one = path[index].oneFraction, zero = path[index].zeroFraction
+    /// The total weight of the path with an element of fractions `one` (not 0) and `zero`
+    /// unwound, without changing the path; `reciprocals[k]` is `1 / k`.
+    @inline(__always)
+    static func unwoundSum(_ path: UnsafeMutablePointer<Element>, _ depth: Int, one: Double, zero: Double,
+                           reciprocals: UnsafePointer<Double>) -> Double {
+        let inverseOne = 1 / one
         var next = path[depth].weight, total = 0.0
         var i = depth - 1
-        if one != 0 {
-            while i >= 0 {
-                let tmp = next / (Double(i + 1) * one)
-                total += tmp
-                next = path[i].weight - tmp * zero * Double(depth - i)
-                i -= 1
-            }
-        } else if zero != 0 {
-            while i >= 0 {
-                total += path[i].weight / (zero * Double(depth - i))
-                i -= 1
-            }
+        while i >= 0 {
+            let tmp = next * reciprocals[i + 1] * inverseOne
+            total += tmp
+            next = path[i].weight - tmp * zero * Double(depth - i)
+            i -= 1
         }
         return total * Double(depth + 1)
     }
@@ -184,8 +186,26 @@ struct TreeSHAPWalk<S: BLASScalar> {
         if here.split.feature < 0 {
             guard depth >= 1 else { return }
             let leaf = values + node * width
+            // A feature the row did not follow here (one = 0) has the unwound sum
+            // (d+1)/zero · Σⱼ wⱼ/(d−j), so its contribution factor (one − zero) · sum is the
+            // same for all of them: −(d+1) · Σⱼ wⱼ/(d−j), computed once per leaf.
+            var cold = 0.0, coldKnown = false
             for i in 1...depth {
-                let w = Self.unwoundSum(path, depth, i) * (path[i].oneFraction - path[i].zeroFraction)
+                let one = path[i].oneFraction, zero = path[i].zeroFraction
+                let w: Double
+                if one != 0 {
+                    w = Self.unwoundSum(path, depth, one: one, zero: zero, reciprocals: reciprocals) * (one - zero)
+                } else if zero != 0 {
+                    if !coldKnown {
+                        var total = 0.0
+                        for j in 0..<depth { total += path[j].weight * reciprocals[depth - j] }
+                        cold = -total * Double(depth + 1)
+                        coldKnown = true
+                    }
+                    w = cold
+                } else {
+                    w = 0
+                }
                 let target = phi + path[i].feature
                 for c in 0..<width { target[c * featureCount] += w * leaf[c] }
             }

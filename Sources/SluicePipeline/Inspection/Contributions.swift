@@ -188,10 +188,13 @@ enum ColumnLineages {
             guard let lineage = s.base as? any ColumnLineage else {
                 throw ContributionError.mixesColumns(stage: kind, column: s.base.outputSchema.names.first ?? "")
             }
-            let sources = try lineage.columnSources()
+            let sources = try lineage.columnSources(), reads = Set(s.base.inputSchema.names)
             var next = owner
             for name in s.base.outputSchema.names {
-                guard let o = owner[sources[name] ?? name] else { throw ContributionError.mixesColumns(stage: kind, column: name) }
+                let source = sources[name] ?? name
+                // A column the stage neither reads nor makes passes through (its owner, if any, stays).
+                if sources[name] == nil && !reads.contains(name) { continue }
+                guard let o = owner[source] else { throw ContributionError.mixesColumns(stage: kind, column: name) }
                 next[name] = o
             }
             owner = next

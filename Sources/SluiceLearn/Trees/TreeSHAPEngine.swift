@@ -127,30 +127,41 @@ struct TreeSHAPWalk<S: BLASScalar> {
 
     typealias Element = TreeSHAPEngine.PathElement
 
+    /// Appends an element and updates the weights: the new weight of position `i` is
+    /// `(zero · wᵢ · (d − i) + one · wᵢ₋₁ · i) / (d + 1)`, each from the old weights only, so the
+    /// loop carries nothing from one position to the next.
     static func extend(_ path: UnsafeMutablePointer<Element>, _ depth: Int, _ zero: Double, _ one: Double, _ feature: Int) {
         path[depth] = Element(feature: feature, zeroFraction: zero, oneFraction: one, weight: depth == 0 ? 1 : 0)
+        guard depth > 0 else { return }
         let scale = 1 / Double(depth + 1)
-        var i = depth - 1
-        while i >= 0 {
-            path[i + 1].weight += one * path[i].weight * Double(i + 1) * scale
-            path[i].weight = zero * path[i].weight * Double(depth - i) * scale
-            i -= 1
+        var previous = 0.0
+        for i in 0...depth {
+            let w = path[i].weight
+            path[i].weight = (zero * w * Double(depth - i) + one * previous * Double(i)) * scale
+            previous = w
         }
     }
 
-    static func unwind(_ path: UnsafeMutablePointer<Element>, _ depth: Int, _ index: Int) {
+    /// Removes element `index` from the path's weights (the inverse of ``extend``); `reciprocals[k]` is `1 / k`.
+    static func unwind(_ path: UnsafeMutablePointer<Element>, _ depth: Int, _ index: Int, reciprocals: UnsafePointer<Double>) {
         let one = path[index].oneFraction, zero = path[index].zeroFraction
+        let whole = Double(depth + 1), part = reciprocals[depth + 1]
         var next = path[depth].weight
         var i = depth - 1
-        while i >= 0 {
-            if one != 0 {
+        if one != 0 {
+            let inverseOne = 1 / one
+            while i >= 0 {
                 let tmp = path[i].weight
-                path[i].weight = next * Double(depth + 1) / (Double(i + 1) * one)
-                next = tmp - path[i].weight * zero * Double(depth - i) / Double(depth + 1)
-            } else {
-                path[i].weight = path[i].weight * Double(depth + 1) / (zero * Double(depth - i))
+                path[i].weight = next * whole * reciprocals[i + 1] * inverseOne
+                next = tmp - path[i].weight * zero * Double(depth - i) * part
+                i -= 1
             }
-            i -= 1
+        } else {
+            let inverseZero = 1 / zero
+            while i >= 0 {
+                path[i].weight = path[i].weight * whole * inverseZero * reciprocals[depth - i]
+                i -= 1
+            }
         }
         for j in index..<depth {
             path[j].feature = path[j + 1].feature
@@ -164,13 +175,16 @@ struct TreeSHAPWalk<S: BLASScalar> {
     @inline(__always)
     static func unwoundSum(_ path: UnsafeMutablePointer<Element>, _ depth: Int, one: Double, zero: Double,
                            reciprocals: UnsafePointer<Double>) -> Double {
+        // tmpᵢ = nextᵢ / ((i + 1) · one), nextᵢ₋₁ = wᵢ − tmpᵢ · zero · (d − i): with the factors
+        // taken out of the chain, each step waits on one multiply and one subtract.
         let inverseOne = 1 / one
         var next = path[depth].weight, total = 0.0
         var i = depth - 1
         while i >= 0 {
-            let tmp = next * reciprocals[i + 1] * inverseOne
-            total += tmp
-            next = path[i].weight - tmp * zero * Double(depth - i)
+            let c = reciprocals[i + 1] * inverseOne
+            let k = c * zero * Double(depth - i)
+            total += next * c
+            next = path[i].weight - next * k
             i -= 1
         }
         return total * Double(depth + 1)
@@ -225,7 +239,7 @@ struct TreeSHAPWalk<S: BLASScalar> {
         if k != depth + 1 {
             incomingZero = path[k].zeroFraction
             incomingOne = path[k].oneFraction
-            Self.unwind(path, depth, k)
+            Self.unwind(path, depth, k, reciprocals: reciprocals)
             depth -= 1
         }
         recurse(hot, path, depth + 1, hotZero * incomingZero, incomingOne, f)

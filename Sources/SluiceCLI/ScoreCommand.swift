@@ -8,7 +8,8 @@ import SluicePostgres
 
 /// `sluice score ARTIFACT (--input CSV | --table T | --query SQL) (--output CSV | --into TABLE)`:
 /// scores a table with any stored model, whatever its kind, and writes the keys, the
-/// prediction (typed as the target was) and one probability column per class.
+/// prediction (typed as the target was), one probability column per class and, with
+/// `--reasons K`, the K input columns that contributed most to each prediction.
 ///
 /// The input's schema is checked against the model's before a row is read: every missing
 /// or mistyped column is named at once (exit 65). A CSV is then read with the model's
@@ -56,6 +57,14 @@ public struct ScoreCommand: AsyncParsableCommand {
     @Option(help: "The prediction column's name.")
     var predictionColumn: String = "prediction"
 
+    @Option(help: ArgumentHelp("Also write the K input columns that contributed most to each prediction.",
+                               discussion: "Columns reason_1, reason_1_value, … reason_K, reason_K_value: each names an input "
+                                   + "column and gives its contribution (SHAP value) to the predicted class's score or "
+                                   + "probability, or to a regressor's value; largest in magnitude first. K is at most the "
+                                   + "number of input columns. Trees, forests, boosting, linear and logistic regression.",
+                               valueName: "K"))
+    var reasons: Int = 0
+
     @OptionGroup var database: DatabaseOptions
 
     /// Creates the command; ArgumentParser fills in its arguments.
@@ -67,6 +76,7 @@ public struct ScoreCommand: AsyncParsableCommand {
             throw ValidationError("give exactly one of --input, --table and --query")
         }
         guard (output == nil) != (into == nil) else { throw ValidationError("give exactly one of --output and --into") }
+        guard reasons >= 0 else { throw ValidationError("--reasons must be 0 or more, got \(reasons)") }
         guard WriteMode(rawValue: mode) != nil else {
             throw ValidationError("--mode must be one of \(WriteMode.allCases.map(\.rawValue).joined(separator: ", ")), got '\(mode)'")
         }
@@ -79,7 +89,8 @@ public struct ScoreCommand: AsyncParsableCommand {
             let fitted = try Artifact.load(from: url, codec: jobCodec)
             var constants: [ScoreOutput.Constant] = []
             if let modelVersion { constants.append(ScoreOutput.Constant("model_version", .string(modelVersion))) }
-            let output = ScoreOutput(prediction: predictionColumn, constants: constants, keys: keys.isEmpty ? nil : keys)
+            let output = ScoreOutput(prediction: predictionColumn, constants: constants, keys: keys.isEmpty ? nil : keys,
+                                     reasons: reasons)
             let frame = try await read(checkingAgainst: fitted, output: output)
             var report = TransformReport()
             let scores = try fitted.score(frame, output: output, report: &report)

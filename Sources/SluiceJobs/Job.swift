@@ -154,11 +154,18 @@ public struct PredictionTable: Sendable, Equatable {
     public var prediction: String
     /// The prefix of the probability columns (`nil`: none).
     public var probabilityPrefix: String?
+    /// How many reasons each row carries: the input columns that contributed most to its
+    /// prediction, as `reason_1` (the column's name) and `reason_1_value` (its contribution),
+    /// … (see ``SluicePipeline/ScoreOutput/reasons``); 0 for none. The deployed model must
+    /// give contributions (trees, forests, boosting, linear and logistic regression).
+    public var reasons: Int
 
-    public init(_ table: TableName, prediction: String = "prediction", probabilityPrefix: String? = "probability_") {
+    public init(_ table: TableName, prediction: String = "prediction", probabilityPrefix: String? = "probability_",
+                reasons: Int = 0) {
         self.table = table
         self.prediction = prediction
         self.probabilityPrefix = probabilityPrefix
+        self.reasons = reasons
     }
 
     func validate(job: String) throws(JobError) {
@@ -166,6 +173,7 @@ public struct PredictionTable: Sendable, Equatable {
         guard !table.name.isEmpty, table.name.utf8.count <= 36 else {
             throw .configuration(job: job, reason: "the predictions table name must be 1 to 36 bytes (its nightly partitions add a suffix), got '\(table.name)'")
         }
+        guard reasons >= 0 else { throw .configuration(job: job, reason: "reasons must be 0 or more, got \(reasons)") }
     }
 }
 

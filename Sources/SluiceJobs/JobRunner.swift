@@ -464,7 +464,7 @@ public struct JobRunner: Sendable {
             .timestamp("scored_at", Date()),
         ]
         let output = ScoreOutput(prediction: job.predictions.prediction, probabilityPrefix: job.predictions.probabilityPrefix,
-                                 constants: constants, keys: keys)
+                                 constants: constants, keys: keys, reasons: job.predictions.reasons)
         let publisher = PredictionPublisher(db, table: job.predictions.table, keys: keys)
         var drift = profile.map(DriftMeter.init)
         var keyCheck = KeyCheck(keys: keys)

@@ -31,6 +31,9 @@ public struct LinearRegression: Learner, Codable, Equatable {
         public var intercept: Double
         /// The rank of the (weighted, centred) design matrix; `nil` for ridge.
         public var rank: Int?
+        /// The mean of each feature over the training rows (unweighted), the baseline of
+        /// ``contributions(_:)``; nil in artifacts written before it was kept.
+        public var featureMeans: [Double]? = nil
         public var featureCount: Int { coefficients.count }
 
         public func predict(_ x: Matrix<Double>) throws -> [Double] {
@@ -105,6 +108,6 @@ public struct LinearRegression: Learner, Codable, Equatable {
             }
         }
         let intercept = fitIntercept ? yMean - zip(xMean, coefficients).reduce(0) { $0 + $1.0 * $1.1 } : 0
-        return Model(coefficients: coefficients, intercept: intercept, rank: rank)
+        return Model(coefficients: coefficients, intercept: intercept, rank: rank, featureMeans: x.columnMeans())
     }
 }

@@ -83,6 +83,9 @@ public struct LogisticRegression: Learner, Codable, Equatable {
         public var iterations: Int
         /// Whether the gradient tolerance was reached within `maxIterations`.
         public var converged: Bool
+        /// The mean of each feature over the training rows (unweighted), the baseline of
+        /// ``contributions(_:)``; nil in artifacts written before it was kept, and for sparse fits.
+        public var featureMeans: [Double]? = nil
         public var featureCount: Int { coefficients.columns }
 
         /// The raw scores `x · Wᵀ + b` (`n × m`).
@@ -154,13 +157,17 @@ public struct LogisticRegression: Learner, Codable, Equatable {
         let weights = try checkedWeights(y, sampleWeights: sampleWeights)
         let problem = LogisticProblem(x: x, labels: y.codes, classes: y.classes.count, weights: weights,
                                       c: c, fitIntercept: fitIntercept)
+        var fitted: Model
         if solver == .newton {
             var newton = problem
             let (theta, iterations, converged) = try newton.minimise(maxIterations: maxIterations, tolerance: tolerance,
                                                                     context: context)
-            return model(problem.unpack(theta), classes: y.classes, iterations: iterations, converged: converged)
+            fitted = model(problem.unpack(theta), classes: y.classes, iterations: iterations, converged: converged)
+        } else {
+            fitted = try fitLBFGS(problem, classes: y.classes, context: context)
         }
-        return try fitLBFGS(problem, classes: y.classes, context: context)
+        fitted.featureMeans = x.columnMeans()
+        return fitted
     }
 
     /// Fits on sparse features `x` (`n × p`, finite) and class labels `y` with L-BFGS (OWL-QN for

@@ -1,21 +1,8 @@
 import SluiceCompute
 import SluicePipeline
 
-/// A fitted model that explains each prediction as per-feature contributions (SHAP values)
-/// that add up, with an expected value, to its raw output.
-///
-/// For output `k` of ``contributionOutputs`` and row `i`, `contributions(x)[i, k·p + j]`
-/// is feature `j`'s contribution (`p` = ``FittedModel/featureCount``), and
-/// `expectedValues[k] + Σⱼ contributions[i, k·p + j]` is the model's raw output `k` for the
-/// row (the logit, the class score, the regression value before any link).
-public protocol ContributionModel: FittedModel {
-    /// The number of raw outputs explained.
-    var contributionOutputs: Int { get }
-    /// The expected raw output of each output over the training data.
-    var expectedValues: [Double] { get }
-    /// `n × (contributionOutputs · featureCount)` contributions.
-    func contributions(_ x: Matrix<Scalar>) throws -> Matrix<Double>
-}
+// `ContributionModel` is declared in SluicePipeline (Inspection/Contributions.swift), so that a
+// fitted pipeline explains any model that conforms.
 
 extension HistGradientBoostingClassifier.Model: ContributionModel {
     public var contributionOutputs: Int { trees.outputs }

@@ -14,6 +14,13 @@ public struct ScoreOutput: Sendable, Equatable {
     public var constants: [Constant]
     /// The input columns carried through as keys, first; nil for the pipeline's own keys.
     public var keys: [String]?
+    /// How many reasons to write per row, after the probabilities: the input columns that
+    /// contributed most to the prediction, each as a `string` column naming it
+    /// (`reason_1`, …) and a `double` with its contribution (`reason_1_value`, …); at most
+    /// the number of explained input columns. 0 (the default) writes none.
+    public var reasons: Int = 0
+    /// The prefix of the reason columns.
+    public var reasonPrefix: String = "reason_"
 
     /// A column with the same value in every row.
     public struct Constant: Sendable, Equatable {
@@ -33,17 +40,20 @@ public struct ScoreOutput: Sendable, Equatable {
     }
 
     public init(prediction: String = "prediction", probabilityPrefix: String? = "probability_", constants: [Constant] = [],
-                keys: [String]? = nil) {
+                keys: [String]? = nil, reasons: Int = 0, reasonPrefix: String = "reason_") {
         self.prediction = prediction
         self.probabilityPrefix = probabilityPrefix
         self.constants = constants
         self.keys = keys
+        self.reasons = reasons
+        self.reasonPrefix = reasonPrefix
     }
 }
 
 extension FittedPipeline {
     /// The schema ``score(_:output:report:)`` returns: the keys, the prediction (typed as
-    /// the target), one `double` per class for classifiers, then the constants. Known before
+    /// the target), one `double` per class for classifiers, the reasons (``ScoreOutput/reasons``),
+    /// then the constants. Known before
     /// any row is read, so a sink can create or check its table first. Keys other than the
     /// pipeline's take their types from `input`. Throws when two output columns would share
     /// a name, or a key is in neither.
@@ -58,6 +68,7 @@ extension FittedPipeline {
         case .values?: fields.append(Field(output.prediction, .double, nullable: false))
         case .none?, nil: fields.append(Field(output.prediction, .int64, nullable: false))
         }
+        fields += try reasonFields(output)
         for c in output.constants {
             guard let type = c.value.columnType else {
                 throw PipelineError.invalidConfiguration(stage: "score", reason: "constant column '\(c.name)' is null")
@@ -90,6 +101,7 @@ extension FittedPipeline {
                 }
             }
         }
+        columns += try reasonColumns(frame, output: output, predictions: p)
         for c in output.constants { columns.append(Column.repeating(c.value, count: frame.rowCount)) }
         return try framing("score") { () throws(FrameError) in
             try Frame(schema: Schema(schema.fields.map { Field($0.name, $0.type) }), columns: columns)

@@ -101,6 +101,9 @@ struct GradientCheckDeepTests {
         // One input channel: the direct kernel (no im2col), with padding, stride and an activation.
         try check(GradientCheck(layer: Conv2D(3, kernelSize: 3, stride: 2, padding: .same, activation: .tanh),
                                 inputShape: [5, 5, 1], batch: 3))
+        // 16 and 32 filters: the register-blocked direct kernels, with the fused ReLU.
+        try check(GradientCheck(layer: Conv2D(16, kernelSize: 3, padding: .same, activation: .relu), inputShape: [5, 5, 1], batch: 2))
+        try check(GradientCheck(layer: Conv2D(32, kernelSize: (2, 3), stride: (2, 1)), inputShape: [5, 4, 1], batch: 2))
     }
 
     @Test("Conv1D: same, valid and strided, one and several channels")

@@ -122,6 +122,8 @@ public struct Conv2D: Layer {
         let n = x.batch, rows = n * g.positions, kw = g.kernelWindow, f = filters
         var z: Matrix<Float>
         var saved: [Tensor]
+        // The direct kernel applies a ReLU itself (its derivative reads only the output).
+        let fusedReLU = g.channels == 1 && activation == .relu
         if g.channels == 1 {
             // One input channel: a direct convolution (k = kernel area is too short a product for
             // a GEMM to pay for im2col and packing); the backward pass reads the input itself.
@@ -132,7 +134,8 @@ public struct Conv2D: Layer {
                             let (src, dst) = (px.baseAddress!, NeuralSharedPointer(pz.baseAddress!))
                             withUnsafePointer(to: kw) { pg in
                                 g.forEachSampleChunk(n) {
-                                    sluice_neural_conv_c1_forward(pg, $0, $1, src, pw.baseAddress!, pb.baseAddress!, f, dst.pointer)
+                                    sluice_neural_conv_c1_forward(pg, $0, $1, src, pw.baseAddress!, pb.baseAddress!, f,
+                                                                  fusedReLU ? 1 : 0, dst.pointer)
                                 }
                             }
                         }
@@ -160,7 +163,7 @@ public struct Conv2D: Layer {
         }
         let shape = [n] + out
         guard let a = activation else { return LayerRecord(output: Tensor(shape: shape, storage: z), saved: saved) }
-        if !a.needsInput {  // the derivative reads only the output: activate in place
+        if !a.needsInput && !fusedReLU {  // the derivative reads only the output: activate in place
             z.withUnsafeMutableBufferPointer { pz in a.apply(pz.baseAddress!, pz.baseAddress!, count: pz.count, rowLength: f) }
         }
         var y = z

@@ -8,10 +8,11 @@ import SluiceCompute
 /// A batch splits into fixed blocks of 32 samples, each run by one core with no
 /// synchronisation between steps. Per block: the input projection of all its steps is one
 /// GEMM (`[block · time, features] × [features, 4·units]`), written into the gate buffer; each
-/// step adds `h Wh` for all four gates with one GEMM into that step's rows and runs one fused
+/// step adds `h Wh` for all four gates with one product against `Wh` packed once per pass
+/// (`neural_gemm.c`: BLAS would repack it at every step) into that step's rows and runs one fused
 /// C kernel for the activations, the cell and `h` (`neural_lstm.c`); nothing is allocated per
 /// step. Backpropagation through time runs the steps in reverse with one fused kernel and one
-/// GEMM (`dh = dG Whᵀ`) per step, then one GEMM each over all the block's steps for the input
+/// packed product (`dh = dG Whᵀ`) per step, then one GEMM each over all the block's steps for the input
 /// gradient and the `Wx` and `Wh` gradients; the blocks' weight gradients are summed in block
 /// order, so the result does not depend on the thread count. Parameters: `Wx`
 /// (`features × 4·units`), `Wh` (`units × 4·units`), `b` (`1 × 4·units`, PyTorch's `b_ih + b_hh`).
@@ -67,20 +68,25 @@ public struct LSTM: Layer {
         var cells = Matrix<Float>(rows: n, columns: t * h, unsafeUninitializedCapacity: uninitialised)
         var tanhCells = Matrix<Float>(rows: n, columns: t * h, unsafeUninitializedCapacity: uninitialised)
         var hs = Matrix<Float>(rows: n, columns: t * h, unsafeUninitializedCapacity: uninitialised)
+        // Wh is packed once for every step's product (BLAS would repack it at each call).
+        let packedWh = packedPanels(wh, transposed: false)
         gates.withUnsafeMutableBufferPointer { pg in
             cells.withUnsafeMutableBufferPointer { pc in
                 tanhCells.withUnsafeMutableBufferPointer { ptc in
                     hs.withUnsafeMutableBufferPointer { ph in
                         bias.withUnsafeBufferPointer { pb in
                             x.withUnsafeBufferPointer { px in
-                                let q = LSTMPointers(gates: pg.baseAddress!, cells: pc.baseAddress!, tanhCells: ptc.baseAddress!,
-                                                     hs: ph.baseAddress!, bias: pb.baseAddress!, x: px.baseAddress!)
-                                // Samples are independent through time: each block of samples runs on one core,
-                                // its input projection and every step's small GEMM single-threaded.
-                                Parallel.withSingleThreadedBLAS {
-                                    Parallel.forEachChunk(of: LSTMBlocks.count(n), minimumChunk: 1) { blocks in
-                                        for block in blocks {
-                                            forwardRows(LSTMBlocks.rows(block, of: n), q, wx: wx, wh: wh, steps: t, invariant: invariant)
+                                packedWh.withUnsafeBufferPointer { ppw in
+                                    let q = LSTMPointers(gates: pg.baseAddress!, cells: pc.baseAddress!, tanhCells: ptc.baseAddress!,
+                                                         hs: ph.baseAddress!, bias: pb.baseAddress!, x: px.baseAddress!,
+                                                         packedWh: ppw.baseAddress!)
+                                    // Samples are independent through time: each block of samples runs on one core,
+                                    // its input projection and every step's small GEMM single-threaded.
+                                    Parallel.withSingleThreadedBLAS {
+                                        Parallel.forEachChunk(of: LSTMBlocks.count(n), minimumChunk: 1) { blocks in
+                                            for block in blocks {
+                                                forwardRows(LSTMBlocks.rows(block, of: n), q, wx: wx, steps: t, invariant: invariant)
+                                            }
                                         }
                                     }
                                 }
@@ -96,16 +102,17 @@ public struct LSTM: Layer {
     }
 
     /// The recurrence for samples `rows`, every step, in the shared buffers (its own rows only):
-    /// one GEMM for the input projection of all their steps, then per step one GEMM `h Wh`
-    /// into the step's gate rows and one fused cell kernel.
-    private func forwardRows(_ rows: Range<Int>, _ q: LSTMPointers, wx: Matrix<Float>, wh: Matrix<Float>, steps t: Int, invariant: Bool) {
+    /// one GEMM for the input projection of all their steps, then per step one product `h Wh`
+    /// with the packed `Wh` into the step's gate rows and one fused cell kernel.
+    private func forwardRows(_ rows: Range<Int>, _ q: LSTMPointers, wx: Matrix<Float>, steps t: Int, invariant: Bool) {
         let h = units, g4 = 4 * h, m = rows.count, r0 = rows.lowerBound, f = wx.rows
         let ldg = t * g4, ldc = t * h
         multiply(q.x + r0 * t * f, lda: f, wx, into: q.gates + r0 * ldg, ldc: g4, m: m * t, accumulate: false, rowInvariant: invariant)
         for step in 0..<t {
             let z = q.gates + r0 * ldg + step * g4, at = r0 * ldc + step * h
             if step > 0 {
-                multiply(q.hs + at - h, lda: ldc, wh, into: z, ldc: ldg, m: m, accumulate: true, rowInvariant: invariant)
+                // Row invariant by construction: each element is one fixed-order chain.
+                sluice_neural_gemm_packed(m, h, g4, q.hs + at - h, ldc, q.packedWh, z, ldg, 1)
             }
             sluice_neural_lstm_forward(m, h, z, ldg, q.bias, step > 0 ? q.cells + at - h : nil,
                                        q.cells + at, q.tanhCells + at, q.hs + at, ldc)
@@ -125,6 +132,8 @@ public struct LSTM: Layer {
         var dgates = Matrix<Float>(rows: n, columns: t * g4, unsafeUninitializedCapacity: uninitialised)
         var partials = Matrix<Float>(rows: blocks, columns: partialSize, unsafeUninitializedCapacity: uninitialised)
         var dx = Matrix<Float>(rows: needsInputGradient ? n : 0, columns: t * f, unsafeUninitializedCapacity: uninitialised)
+        // Whᵀ packed once for every step's `dh = dG Whᵀ`.
+        let packedWhT = packedPanels(wh, transposed: true)
         dgates.withUnsafeMutableBufferPointer { pdg in
             partials.withUnsafeMutableBufferPointer { ppart in
                 dx.withUnsafeMutableBufferPointer { pdx in
@@ -134,13 +143,13 @@ public struct LSTM: Layer {
                                 hs.withUnsafeBufferPointer { ph in
                                     dy.withUnsafeBufferPointer { pdy in
                                         x.withUnsafeBufferPointer { px in
-                                            wh.withUnsafeBufferPointer { pwh in
+                                            packedWhT.withUnsafeBufferPointer { pwh in
                                                 wx.withUnsafeBufferPointer { pwx in
                                                     let q = LSTMBackPointers(
                                                         dgates: pdg.baseAddress!, partials: ppart.baseAddress!, dx: pdx.baseAddress,
                                                         gates: pg.baseAddress!, cells: pc.baseAddress!, tanhCells: ptc.baseAddress!,
                                                         hs: ph.baseAddress!, dy: pdy.baseAddress!, x: px.baseAddress!,
-                                                        wh: pwh.baseAddress!, wx: pwx.baseAddress!)
+                                                        packedWhT: pwh.baseAddress!, wx: pwx.baseAddress!)
                                                     Parallel.withSingleThreadedBLAS {
                                                         Parallel.forEachChunk(of: blocks, minimumChunk: 1) { range in
                                                             for block in range {
@@ -190,7 +199,7 @@ public struct LSTM: Layer {
                                         q.tanhCells + at, ldc, step < t - 1 ? UnsafePointer(dh) : nil,
                                         dyr, returnSequences ? ldc : h, dc)
             if step > 0 {
-                Float.gemm(false, true, m, h, g4, 1, q.dgates + g, ldg, q.wh, g4, 0, dh, h)
+                sluice_neural_gemm_packed(m, g4, h, q.dgates + g, ldg, q.packedWhT, dh, h, 0)
             }
         }
         // Rows (sample, step) of this block: dX = dG Wxᵀ, dWx = Xᵀ dG, db = Σ dG.
@@ -229,6 +238,8 @@ enum LSTMBlocks {
 private struct LSTMPointers: @unchecked Sendable {
     let gates: UnsafeMutablePointer<Float>, cells: UnsafeMutablePointer<Float>, tanhCells: UnsafeMutablePointer<Float>
     let hs: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, x: UnsafePointer<Float>
+    /// `Wh` packed by `packedPanels`.
+    let packedWh: UnsafePointer<Float>
 }
 
 /// The shared buffers of one LSTM backward pass; each block writes only its rows and its partials.
@@ -236,5 +247,6 @@ private struct LSTMBackPointers: @unchecked Sendable {
     let dgates: UnsafeMutablePointer<Float>, partials: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?
     let gates: UnsafePointer<Float>, cells: UnsafePointer<Float>, tanhCells: UnsafePointer<Float>
     let hs: UnsafePointer<Float>, dy: UnsafePointer<Float>, x: UnsafePointer<Float>
-    let wh: UnsafePointer<Float>, wx: UnsafePointer<Float>
+    /// `Whᵀ` packed by `packedPanels`.
+    let packedWhT: UnsafePointer<Float>, wx: UnsafePointer<Float>
 }

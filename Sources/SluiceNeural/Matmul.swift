@@ -1,3 +1,4 @@
+import CSluiceKernels
 import SluiceCompute
 
 /// The one product every layer's forward pass makes, `z (+)= a · w`, in one of two ways:
@@ -78,5 +79,18 @@ struct NeuralSharedIndices: @unchecked Sendable {
 func multiply(_ a: Matrix<Float>, _ w: Matrix<Float>, into z: inout Matrix<Float>, accumulate: Bool, rowInvariant: Bool) {
     a.withUnsafeBufferPointer { pa in
         multiply(pa.baseAddress!, lda: a.columns, w, into: &z, m: a.rows, accumulate: accumulate, rowInvariant: rowInvariant)
+    }
+}
+
+/// `w` (`k × n`), or its transpose, packed into the panels `sluice_neural_gemm_packed` reads
+/// (`neural_gemm.h`): for a product with the same right-hand side at every step of a recurrence.
+func packedPanels(_ w: Matrix<Float>, transposed: Bool) -> [Float] {
+    let (k, n) = transposed ? (w.columns, w.rows) : (w.rows, w.columns)
+    let size = sluice_neural_packed_size(k, n)
+    return [Float](unsafeUninitializedCapacity: size) { buffer, count in
+        w.withUnsafeBufferPointer { pw in
+            sluice_neural_pack_b(k, n, pw.baseAddress!, w.columns, transposed ? 1 : 0, buffer.baseAddress!)
+        }
+        count = size
     }
 }

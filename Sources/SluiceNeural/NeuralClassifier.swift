@@ -116,8 +116,11 @@ public struct NeuralClassifier: Learner, Encodable {
             validation = TrainingData(inputs: Tensor(v.features), targets: .classes(codes), weights: v.sampleWeights.map { $0.map(Float.init) })
         }
         let trainer = Trainer(loss: loss, options: training, source: name, accuracy: true)
-        let history = try trainer.train(&net, on: train, validation: validation, context: &context)
-        return Model(classes: labels.classes, network: net, history: history, predictionBatchSize: predictionBatchSize)
+        let classes = labels.classes, batch = predictionBatchSize
+        let history = try trainer.train(&net, on: train, validation: validation, context: &context) { net, history in
+            Model(classes: classes, network: net, history: history, predictionBatchSize: batch)
+        }
+        return Model(classes: classes, network: net, history: history, predictionBatchSize: batch)
     }
 }
 
@@ -177,7 +180,10 @@ public struct NeuralRegressor: Learner, Encodable {
                                   weights: v.sampleWeights.map { $0.map(Float.init) })
         }
         let trainer = Trainer(loss: .meanSquaredError, options: training, source: name, accuracy: false)
-        let history = try trainer.train(&net, on: train, validation: validation, context: &context)
-        return Model(network: net, history: history, predictionBatchSize: predictionBatchSize)
+        let batch = predictionBatchSize
+        let history = try trainer.train(&net, on: train, validation: validation, context: &context) { net, history in
+            Model(network: net, history: history, predictionBatchSize: batch)
+        }
+        return Model(network: net, history: history, predictionBatchSize: batch)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import SluiceCompute
 import SluicePipeline
 
@@ -43,9 +44,17 @@ public struct Trainer: Sendable {
     }
 
     /// Trains `network` on `training`, monitoring `validation` (or a split of `training`).
+    ///
+    /// `fittedModel` makes the learner's fitted model from the network and the history so far:
+    /// checkpoints (``TrainingOptions/checkpoint``) wrap it in the pipeline the fit context
+    /// describes (``SluicePipeline/FitContext/pipelineSnapshot``) and need both.
     public func train(_ network: inout Network, on training: TrainingData, validation: TrainingData? = nil,
-                      context: inout FitContext) throws -> TrainingHistory {
+                      context: inout FitContext,
+                      fittedModel: ((Network, TrainingHistory) -> any FittedModel)? = nil) throws -> TrainingHistory {
         try options.validate()
+        var checkpoints = try options.checkpoint.map { c in
+            try CheckpointWriter(c, accuracy: accuracy, snapshot: context.pipelineSnapshot, fittedModel: fittedModel)
+        }
         var train = training, validation = validation
         if validation == nil, options.validationFraction > 0 {
             let n = training.count, held = Int((Double(n) * options.validationFraction).rounded())
@@ -99,6 +108,7 @@ public struct Trainer: Sendable {
             if let vl = record.validationLoss { figures["validation_loss"] = vl }
             context.observe(FitProgress(source: source, unit: .epoch, step: epoch + 1, total: options.epochs, metrics: figures))
 
+            try checkpoints?.write(network, history: history)
             let monitored = record.validationLoss ?? record.loss
             if case let .reduceOnPlateau(factor, patience, _) = options.schedule {
                 if monitored < plateauBest { plateauBest = monitored; sincePlateau = 0 } else {

@@ -19,10 +19,13 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
     public var schedule: LearningRateSchedule
     /// Scales the gradients of a step so their global L2 norm is at most this (nil: no clipping).
     public var gradientClipNorm: Double?
+    /// Writes the network as a pipeline artifact during training (nil: no checkpoints).
+    public var checkpoint: Checkpoint?
 
     public init(epochs: Int = 10, batchSize: Int = 32, optimizer: Optimizer = .adam(), shuffle: Bool = true,
                 validationFraction: Double = 0, earlyStopping: EarlyStopping? = nil,
-                schedule: LearningRateSchedule = .constant, gradientClipNorm: Double? = nil) {
+                schedule: LearningRateSchedule = .constant, gradientClipNorm: Double? = nil,
+                checkpoint: Checkpoint? = nil) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.optimizer = optimizer
@@ -31,6 +34,7 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
         self.earlyStopping = earlyStopping
         self.schedule = schedule
         self.gradientClipNorm = gradientClipNorm
+        self.checkpoint = checkpoint
     }
 
     func validate() throws {
@@ -44,6 +48,66 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
         if let e = earlyStopping, e.patience < 1 || e.minDelta < 0 { throw bad("earlyStopping", "needs patience ≥ 1 and minDelta ≥ 0") }
         try schedule.validate()
         try optimizer.validate()
+        try checkpoint?.validate()
+    }
+}
+
+/// Checkpoints: the network written during training as a pipeline artifact (the fitted
+/// preprocessing, the feature encoding and the network at that epoch), through the same
+/// atomic writer as ``SluicePipeline/Artifact/save(_:to:metrics:key:)``, so that
+/// `Artifact.load` reads it and it scores like the final artifact would.
+///
+/// - `best.sluice` is rewritten each time the monitored figure improves: after training it
+///   holds the best epoch's network (the one early stopping restores, when it monitors the
+///   same figure).
+/// - `epoch-N.sluice` (N of four digits or more, from 1) is written after every `every`-th epoch.
+///
+/// Each artifact's metrics carry the epoch (`epoch`) and its figures (`loss`,
+/// `validation_loss`, `accuracy`, `validation_accuracy` when computed), readable with
+/// `Artifact.metadata(at:)`. Checkpoints need the network fitted as a pipeline's final stage
+/// (`Pipeline.fit`): a learner fitted on its own has no pipeline to write, and refuses them.
+/// Inside a model search every fit writes to the same files: give each its own directory.
+public struct Checkpoint: Sendable, Codable, Equatable {
+    /// What ``Checkpoint/saveBest`` judges epochs by.
+    public enum Monitor: String, Sendable, Codable, Equatable {
+        /// The validation loss, or the training loss without validation rows (lower is better).
+        case loss
+        /// The validation accuracy, or the training accuracy without validation rows (higher
+        /// is better; classifiers only).
+        case accuracy
+    }
+
+    /// The directory the artifacts go into (created when missing).
+    public var directory: String
+    /// Whether to keep the best epoch's network in `best.sluice`.
+    public var saveBest: Bool
+    /// Writes `epoch-N.sluice` after every `every`-th epoch (nil: none).
+    public var every: Int?
+    /// The figure ``saveBest`` judges by.
+    public var monitor: Monitor
+
+    public init(directory: String, saveBest: Bool = true, every: Int? = nil, monitor: Monitor = .loss) {
+        self.directory = directory
+        self.saveBest = saveBest
+        self.every = every
+        self.monitor = monitor
+    }
+
+    /// The best epoch's artifact.
+    public var bestURL: URL { URL(fileURLWithPath: directory).appendingPathComponent("best.sluice") }
+
+    /// The artifact written after `epoch` (from 1) when ``every`` divides it.
+    public func epochURL(_ epoch: Int) -> URL {
+        let digits = String(epoch)
+        return URL(fileURLWithPath: directory)
+            .appendingPathComponent("epoch-\(String(repeating: "0", count: max(0, 4 - digits.count)))\(digits).sluice")
+    }
+
+    func validate() throws {
+        func bad(_ reason: String) -> NeuralError { .invalidConfiguration(component: "training", name: "checkpoint", reason: reason) }
+        guard !directory.isEmpty else { throw bad("needs a directory") }
+        if let e = every, e < 1 { throw bad("every must be ≥ 1, got \(e)") }
+        guard saveBest || every != nil else { throw bad("writes nothing: set saveBest or every") }
     }
 }
 

@@ -18,12 +18,15 @@ typedef struct {
 /// A direct convolution of single-channel samples: `y[n, oh, ow, f] = b[f] + Σ x[n, ih, iw] ·
 /// w[ki · kernel_w + kj, f]` over the window's positions inside the input (zeros outside),
 /// summed in kernel order. `w` is `(kernel_h · kernel_w) × filters`, `y` is
-/// `out_h · out_w · filters` per sample.
+/// `out_h · out_w · filters` per sample. With `relu`, each output is `max(y, 0)` (fused: no
+/// second pass). 16, 32 and 64 filters keep a position's sums in registers across the taps.
 void sluice_neural_conv_c1_forward(const sluice_neural_window *g, size_t first, size_t last, const float *x,
-                                   const float *w, const float *b, size_t filters, float *y);
+                                   const float *w, const float *b, size_t filters, int relu, float *y);
 
 /// The weight gradient of ``sluice_neural_conv_c1_forward`` over samples [first, last):
-/// `dw[k, f] = Σ x[n, ih(k), iw(k)] · dz[n, oh, ow, f]`, written (not accumulated) to `dw`.
+/// `dw[k, f] = Σ x[n, ih(k), iw(k)] · dz[n, oh, ow, f]` (over samples, then positions, in
+/// order), written (not accumulated) to `dw`. 16, 32 and 64 filters run tap by tap, each
+/// tap's sums in registers.
 void sluice_neural_conv_c1_filter_gradient(const sluice_neural_window *g, size_t first, size_t last, const float *x,
                                            const float *dz, size_t filters, float *dw);
 

@@ -26,5 +26,6 @@ int sluice_kernels_vector_bits(void);
 #include "neural_conv.h"
 #include "neural_optimizer.h"
 #include "neural_activation.h"
+#include "neural_gemm.h"
 
 #endif

@@ -155,15 +155,27 @@ public struct Pipeline<L: Learner>: Sendable {
             try TargetDescription(name: name, column: targetColumn!, kind: estimator.targetKind)
         }
         var report = TransformReport()
+        let required = try FittedPipeline.requiredInput(trainingSchema, stages: fitted, features: encoding.names)
+        let hyperparameters = (try? JSONValue(encoding: estimator)) ?? .null
+        // What a learner's checkpoints wrap their model in: this pipeline as it will be saved.
+        let snapshot = { [fitted] (encoding: FeatureEncoding) -> @Sendable (any FittedModel) -> FittedPipeline in
+            { model in
+                FittedPipeline(target: targetDescription, keys: keyFields, inputSchema: required, stages: fitted,
+                               features: encoding, model: AnyModel(model), seed: seed,
+                               dataFingerprint: fingerprint, hyperparameters: hyperparameters)
+            }
+        }
         let model: any FittedModel
         if sparseBlocks.isEmpty {
             // The transformed frame becomes the matrix block by block and is released on the way.
             let x: Matrix<L.Scalar> = try encoding.matrix(consuming: &current, report: &report)
+            context.pipelineSnapshot = snapshot(encoding)
             model = try fitLearner(estimator, encoding: encoding, features: x, target: targetColumn,
                                    description: targetDescription, sampleWeights: sampleWeights,
                                    validation: validation, stages: fitted, context: &context, report: &report)
         } else {
             encoding.sparseNames = sparseBlocks.flatMap(\.names)
+            context.pipelineSnapshot = snapshot(encoding)
             let dense: Matrix<Double> = try encoding.matrix(consuming: &current, report: &report)
             let data = SparseFeatures.Training(dense: dense, blocks: sparseBlocks, target: try trainingTarget(targetDescription, targetColumn),
                                                sampleWeights: sampleWeights)
@@ -183,7 +195,6 @@ public struct Pipeline<L: Learner>: Sendable {
             try context.checkCancellation(estimator.name)
             model = try SparseFeatures.fit(estimator, data, validation: held, names: encoding.allNames, context: &context)
         }
-        let required = try FittedPipeline.requiredInput(trainingSchema, stages: fitted, features: encoding.names)
         var balance: ClassBalance?
         if let classes = targetDescription?.classes, let before = originalTarget, let after = targetColumn {
             balance = ClassBalance(classes: classes, before: try ClassBalance.counts(before, classes: classes),
@@ -192,7 +203,7 @@ public struct Pipeline<L: Learner>: Sendable {
         return FittedPipeline(target: targetDescription, keys: keyFields, inputSchema: required, stages: fitted,
                               features: encoding, model: AnyModel(model), seed: seed,
                               dataFingerprint: fingerprint,
-                              hyperparameters: (try? JSONValue(encoding: estimator)) ?? .null,
+                              hyperparameters: hyperparameters,
                               trainingBalance: balance)
     }
 

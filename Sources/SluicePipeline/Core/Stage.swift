@@ -14,6 +14,11 @@ public struct FitContext: Sendable {
     public var observer: (@Sendable (FitProgress) -> Void)?
     /// Returns true once the caller wants the fit to stop.
     public var isCancelled: @Sendable () -> Bool
+    /// Wraps a model of the learner being fitted in the fitted pipeline around it (its fitted
+    /// stages, feature encoding, target and keys), so that a learner can write a checkpoint
+    /// artifact of a model it has not finished fitting. `Pipeline.fit` sets it just before the
+    /// learner's fit; it is nil when a learner is fitted outside a pipeline.
+    public var pipelineSnapshot: (@Sendable (any FittedModel) -> FittedPipeline)? = nil
 
     public init(seed: UInt64, target: Column? = nil, observer: (@Sendable (FitProgress) -> Void)? = nil,
                 isCancelled: @escaping @Sendable () -> Bool = { false }) {

@@ -127,17 +127,16 @@ extension DataProfile.ColumnProfile {
     func counts(values: [Double]) -> [Int] {
         let edges = self.edges ?? []
         var counts = [Int](repeating: 0, count: edges.count + 2)
-        // The bin is the number of edges ≤ v (bins are [e(i-1), e(i))). A profile has at most
-        // nine edges: compared at once as one SIMD vector padded with NaN (never ≤ anything).
-        let wide = edges.count > 16
-        var lanes = SIMD16<Double>(repeating: .nan)
-        for (i, e) in edges.prefix(16).enumerated() { lanes[i] = e }
         counts.withUnsafeMutableBufferPointer { counts in
-            for v in values {
-                if v.isNaN { counts[edges.count + 1] += 1; continue }
-                let bin = wide ? edges.reduce(0) { $0 + ($1 <= v ? 1 : 0) }
-                    : Int(SIMD16<Int64>.zero.replacing(with: 1, where: lanes .<= SIMD16(repeating: v)).wrappedSum())
-                counts[bin] += 1
+            edges.withUnsafeBufferPointer { edges in
+                for v in values {
+                    if v.isNaN { counts[edges.count + 1] += 1; continue }
+                    // The bin is the number of edges ≤ v (bins are [e(i-1), e(i))): at most
+                    // nine edges, counted without a branch per edge.
+                    var bin = 0
+                    for e in edges { bin &+= e <= v ? 1 : 0 }
+                    counts[bin] += 1
+                }
             }
         }
         return counts

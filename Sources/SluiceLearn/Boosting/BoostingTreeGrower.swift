@@ -1,3 +1,4 @@
+import CSluiceKernels
 import SluiceCompute
 
 /// What limits and regularises one boosted tree.
@@ -130,15 +131,18 @@ final class BoostingTreeGrower {
     /// The original row at each position, between trees (and for each finished leaf's range).
     var indices: BoostBuffer<Int32> { rows[0].indices }
     /// One feature's histogram, expanded from its bundle.
-    private let expanded = BoostBuffer<Double>(count: 256 * 3, repeating: 0)
+    private let expanded = BoostBuffer<Double>(count: BoostingTreeGrower.stride, repeating: 0)
     /// Left rows of each block of one partition.
     let partitionCounts: BoostBuffer<Int>
     /// Partial histograms of the row blocks of one build.
     let partials: BoostBuffer<Double>
-    /// Histogram slots: `p × 256 × 3` doubles each.
+    /// Histogram slots: `p × 256` entries of ``entry`` doubles each.
     private var slots: [BoostBuffer<Double>] = []
     private var free: [Int] = []
-    static let stride = 256 * 3
+    /// Doubles per histogram entry: gradient, hessian, count and a pad, so that adding a row to
+    /// an entry is one vector add of 4 doubles (`sluice_boost_histogram`).
+    static let entry = 4
+    static let stride = 256 * entry
     /// Draws the features of each tree and split (when the parameters ask for it).
     private var generator: SeededGenerator
     /// The features the current tree may split on, in increasing order.
@@ -383,7 +387,7 @@ final class BoostingTreeGrower {
 
     /// Builds the histograms of the rows at positions `start ..< start+count` into `slot`,
     /// row-wise and sequentially: each row's gradient pair is read once and added to the bin of
-    /// each of its columns.
+    /// each of its columns (by the C kernel `sluice_boost_histogram`).
     private func build(slot: Int, start: Int, count: Int, buffer: Int) {
         let hist = slots[slot].pointer
         let size = p * Self.stride, p = self.p, stride = rowStride
@@ -398,16 +402,8 @@ final class BoostingTreeGrower {
                 let out = partial + block * size
                 out.initialize(repeating: 0, count: size)
                 let lo = block * Self.blockRows, hi = min(count, lo + Self.blockRows)
-                for k in lo..<hi {
-                    let pair = gh[k]
-                    let gi = Double(pair.x), hv = Double(pair.y)
-                    let row = bins + k &* stride
-                    var o = out
-                    for j in 0..<p {
-                        let b = Int(row[j]) &* 3
-                        o[b] += gi; o[b &+ 1] += hv; o[b &+ 2] += 1
-                        o += Self.stride
-                    }
+                UnsafeRawPointer(gh + lo).withMemoryRebound(to: Float.self, capacity: 2 * (hi - lo)) { pairs in
+                    sluice_boost_histogram(pairs, bins + lo * stride, stride, hi - lo, p, out)
                 }
             }
         }
@@ -446,8 +442,8 @@ final class BoostingTreeGrower {
                 let e = expanded.pointer, bins = binning.binCount[j]
                 var g = 0.0, h = 0.0, c = 0.0
                 for b in 1..<bins {
-                    let src = hj + 3 * (o + b - 1)
-                    e[3 * b] = src[0]; e[3 * b + 1] = src[1]; e[3 * b + 2] = src[2]
+                    let src = hj + Self.entry * (o + b - 1), dst = e + Self.entry * b
+                    dst[0] = src[0]; dst[1] = src[1]; dst[2] = src[2]
                     g += src[0]; h += src[1]; c += src[2]
                 }
                 e[0] = node.sumG - g; e[1] = node.sumH - h; e[2] = Double(node.count) - c
@@ -482,7 +478,8 @@ final class BoostingTreeGrower {
         let end = bins - 1 + (hasMissing ? 1 : 0)
         var b = 0
         while b < end {
-            gl += hj[3 * b]; hl += hj[3 * b + 1]; cl += hj[3 * b + 2]
+            let e = hj + Self.entry * b
+            gl += e[0]; hl += e[1]; cl += e[2]
             defer { b += 1 }
             if cl < minLeaf || hl < minHess { continue }
             if total - cl < minLeaf || node.sumH - hl < minHess { break }
@@ -496,7 +493,8 @@ final class BoostingTreeGrower {
         var gr = 0.0, hr = 0.0, cr = 0.0
         b = bins - 2
         while b >= 0 {
-            gr += hj[3 * (b + 1)]; hr += hj[3 * (b + 1) + 1]; cr += hj[3 * (b + 1) + 2]
+            let e = hj + Self.entry * (b + 1)
+            gr += e[0]; hr += e[1]; cr += e[2]
             defer { b -= 1 }
             if cr < minLeaf || hr < minHess { continue }
             if total - cr < minLeaf || node.sumH - hr < minHess { break }
@@ -515,12 +513,13 @@ final class BoostingTreeGrower {
                                   _ best: inout SplitCandidate) {
         let support = 10.0
         var used: [(bin: Int, ratio: Double)] = []
-        for b in 0..<binning.binCount[j] where hj[3 * b + 1] >= support && hj[3 * b + 2] > 0 {
-            used.append((b, hj[3 * b] / (hj[3 * b + 1] + support)))
+        let w = Self.entry
+        for b in 0..<binning.binCount[j] where hj[w * b + 1] >= support && hj[w * b + 2] > 0 {
+            used.append((b, hj[w * b] / (hj[w * b + 1] + support)))
         }
         let m = HistogramBinning.missingBin
-        if hasMissing[j], hj[3 * m + 1] >= support, hj[3 * m + 2] > 0 {
-            used.append((m, hj[3 * m] / (hj[3 * m + 1] + support)))
+        if hasMissing[j], hj[w * m + 1] >= support, hj[w * m + 2] > 0 {
+            used.append((m, hj[w * m] / (hj[w * m + 1] + support)))
         }
         guard used.count > 1 else { return }
         used.sort { $0.ratio < $1.ratio || ($0.ratio == $1.ratio && $0.bin < $1.bin) }
@@ -530,7 +529,8 @@ final class BoostingTreeGrower {
             var gl = 0.0, hl = 0.0, cl = 0.0
             for i in 0..<min(half, used.count - 1) {
                 let b = used[forward ? i : used.count - 1 - i].bin
-                gl += hj[3 * b]; hl += hj[3 * b + 1]; cl += hj[3 * b + 2]
+                let e = hj + Self.entry * b
+                gl += e[0]; hl += e[1]; cl += e[2]
                 if cl < minLeaf || hl < minHess { continue }
                 if total - cl < minLeaf || node.sumH - hl < minHess { break }
                 if let s = gain(gl, hl, node, parentLoss, 0), s.gain > best.gain {

@@ -112,51 +112,64 @@ struct HistogramBinning: Sendable {
     /// member is at bin 0, and member `f` at bin `b ≥ 1` is bundle bin `offset(f) + b - 1`.
     func binned(_ x: Matrix<Double>, rows: [Int]) -> BoostingBinnedFeatures {
         let n = rows.count, p = x.columns
-        // Column-major bins first, parallel over features.
+        // Column-major bins first, parallel over blocks of rows: a block's rows stay in cache
+        // while each feature's values are read from them (a column read down the whole matrix
+        // would load one cache line per value).
         let byColumn = BoostBuffer<UInt8>(count: n * p, repeating: 0)
-        let missing = BoostBuffer<Bool>(count: p, repeating: false)
-        let nonZero = BoostBuffer<Int>(count: p, repeating: 0)
+        let blockRows = 4096, rowBlocks = max(1, (n + blockRows - 1) / blockRows)
+        let blockMissing = BoostBuffer<Bool>(count: rowBlocks * p, repeating: false)
+        let blockNonZero = BoostBuffer<Int>(count: rowBlocks * p, repeating: 0)
         x.withUnsafeBufferPointer { data in
             rows.withUnsafeBufferPointer { r in
                 let source = BoostUnchecked((data, r))
-                Parallel.forEachChunk(of: p, minimumChunk: 1) { features in
+                Parallel.forEachChunk(of: rowBlocks, minimumChunk: 1) { blocks in
                     let (data, r) = source.value
-                    for j in features {
-                        let column = byColumn.pointer + j * n
-                        var anyMissing = false, count = 0
-                        if isCategorical[j] {
-                            for i in 0..<n {
-                                let b = bin(data[r[i] &* p &+ j], feature: j)
-                                column[i] = b
-                                anyMissing = anyMissing || b == UInt8(Self.missingBin)
-                                count &+= b != 0 ? 1 : 0
-                            }
-                        } else {
-                            // `bin(_:feature:)`'s search, with the feature's edges hoisted out of the row loop.
-                            edges[j].withUnsafeBufferPointer { e in
-                                let edges = e.baseAddress, m = e.count
-                                for i in 0..<n {
-                                    let v = data[r[i] &* p &+ j]
-                                    var lo = 0
-                                    if v.isNaN {
-                                        lo = Self.missingBin
-                                        anyMissing = true
-                                    } else if let edges {
-                                        var hi = m
-                                        while lo < hi {
-                                            let mid = (lo &+ hi) >> 1
-                                            if v <= edges[mid] { hi = mid } else { lo = mid &+ 1 }
+                    for block in blocks {
+                        let lo = block * blockRows, hi = min(n, lo + blockRows)
+                        for j in 0..<p {
+                            let column = byColumn.pointer + j * n
+                            var anyMissing = false, count = 0
+                            if isCategorical[j] {
+                                for i in lo..<hi {
+                                    let b = bin(data[r[i] &* p &+ j], feature: j)
+                                    column[i] = b
+                                    anyMissing = anyMissing || b == UInt8(Self.missingBin)
+                                    count &+= b != 0 ? 1 : 0
+                                }
+                            } else {
+                                // `bin(_:feature:)`'s search, with the feature's edges hoisted out of the row loop.
+                                edges[j].withUnsafeBufferPointer { e in
+                                    let edges = e.baseAddress, m = e.count
+                                    for i in lo..<hi {
+                                        let v = data[r[i] &* p &+ j]
+                                        var lo = 0
+                                        if v.isNaN {
+                                            lo = Self.missingBin
+                                            anyMissing = true
+                                        } else if let edges {
+                                            var hi = m
+                                            while lo < hi {
+                                                let mid = (lo &+ hi) >> 1
+                                                if v <= edges[mid] { hi = mid } else { lo = mid &+ 1 }
+                                            }
                                         }
+                                        column[i] = UInt8(truncatingIfNeeded: lo)
+                                        count &+= lo != 0 ? 1 : 0
                                     }
-                                    column[i] = UInt8(truncatingIfNeeded: lo)
-                                    count &+= lo != 0 ? 1 : 0
                                 }
                             }
+                            blockMissing.pointer[block * p + j] = anyMissing
+                            blockNonZero.pointer[block * p + j] = count
                         }
-                        missing.pointer[j] = anyMissing
-                        nonZero.pointer[j] = count
                     }
                 }
+            }
+        }
+        var missing = [Bool](repeating: false, count: p), nonZero = [Int](repeating: 0, count: p)
+        for block in 0..<rowBlocks {
+            for j in 0..<p {
+                missing[j] = missing[j] || blockMissing[block * p + j]
+                nonZero[j] += blockNonZero[block * p + j]
             }
         }
         // Greedy conflict-free bundles.
@@ -222,7 +235,7 @@ struct HistogramBinning: Sendable {
                 }
             }
         }
-        return BoostingBinnedFeatures(rows: n, features: p, columns: q, bins: bins, hasMissing: Array(missing.buffer),
+        return BoostingBinnedFeatures(rows: n, features: p, columns: q, bins: bins, hasMissing: missing,
                               columnOf: columnOf, offset: offset)
     }
 }

@@ -31,28 +31,40 @@ struct HistogramBinning: Sendable {
         let sample: [Int] = rows.count > Self.subsampleSize
             ? generator.sample(Self.subsampleSize, from: rows.count).sorted().map { rows[$0] }
             : rows
-        var edges = [[Double]](repeating: [], count: p)
         var binCount = [Int](repeating: 0, count: p)
         var isCategorical = [Bool](repeating: false, count: p)
+        for (j, k) in categorical where j < p {
+            isCategorical[j] = true
+            binCount[j] = k
+        }
+        // Each numeric feature's edges from its sorted sample, the features in parallel: the
+        // even-numbered ones first, then the odd ones, so that each thread's contiguous share
+        // holds features from the whole row (the one-hot columns, quick to sort, come last).
+        let found = BoostBuffer<[Double]>(count: p, repeating: [])
+        let numeric = (0..<p).filter { !isCategorical[$0] }
+        let order = stride(from: 0, to: numeric.count, by: 2).map { numeric[$0] }
+            + stride(from: 1, to: numeric.count, by: 2).map { numeric[$0] }
         x.withUnsafeBufferPointer { data in
-            var column = [Double]()
-            column.reserveCapacity(sample.count)
-            for j in 0..<p {
-                if let k = categorical[j] {
-                    isCategorical[j] = true
-                    binCount[j] = k
-                    continue
+            sample.withUnsafeBufferPointer { rows in
+                let shared = BoostUnchecked((data, rows))
+                Parallel.forEachChunk(of: order.count, minimumChunk: 1) { positions in
+                    let (data, rows) = shared.value
+                    var column = [Double]()
+                    column.reserveCapacity(rows.count)
+                    for j in positions.map({ order[$0] }) {
+                        column.removeAll(keepingCapacity: true)
+                        for i in rows {
+                            let v = data[i * p + j]
+                            if !v.isNaN { column.append(v) }
+                        }
+                        column.sort()
+                        found[j] = Self.edges(sorted: column)
+                    }
                 }
-                column.removeAll(keepingCapacity: true)
-                for i in sample {
-                    let v = data[i * p + j]
-                    if !v.isNaN { column.append(v) }
-                }
-                column.sort()
-                edges[j] = Self.edges(sorted: column)
-                binCount[j] = edges[j].count + 1
             }
         }
+        let edges = Array(found.buffer)
+        for j in 0..<p where !isCategorical[j] { binCount[j] = edges[j].count + 1 }
         self.edges = edges
         self.binCount = binCount
         self.isCategorical = isCategorical

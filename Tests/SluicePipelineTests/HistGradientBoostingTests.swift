@@ -101,6 +101,31 @@ struct HistGradientBoostingBehaviourTests {
         #expect(probe[0, 1] > 0.9 && probe[1, 1] < 0.1)
     }
 
+    @Test("binning in row blocks: every value's bin equals bin(_:feature:), a NaN in the last block is seen")
+    func blockedBinning() throws {
+        // 10 000 rows span three blocks of 4096; the only NaN and the only non-zero values of
+        // feature 2 are in the last block, so its flags come from that block alone.
+        var rng = SeededGenerator(seed: 11)
+        let n = 10_000
+        var x = Matrix<Double>(rows: n, columns: 3)
+        for i in 0..<n {
+            x[i, 0] = rng.nextDouble()
+            x[i, 1] = i == n - 1 ? .nan : Double(i % 7)
+            x[i, 2] = i >= 9_000 && i % 2 == 0 ? 1 : 0
+        }
+        let rows = Array((0..<n).reversed())
+        var generator = SeededGenerator(seed: 1)
+        let binning = HistogramBinning(fitting: x, rows: rows, categorical: [:], generator: &generator)
+        let binned = binning.binned(x, rows: rows)
+        #expect(binned.hasMissing == [false, true, false])
+        for (position, i) in rows.enumerated() {
+            for j in 0..<3 {
+                let column = binned.bins[position * binned.columns + binned.columnOf[j]]
+                #expect(binned.featureBin(column, j, binCount: binning.binCount[j]) == binning.bin(x[i, j], feature: j))
+            }
+        }
+    }
+
     @Test("category codes split natively: one stump separates a set of categories")
     func categorical() throws {
         let n = 400

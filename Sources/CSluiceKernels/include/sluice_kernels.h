@@ -27,5 +27,6 @@ int sluice_kernels_vector_bits(void);
 #include "neural_optimizer.h"
 #include "neural_activation.h"
 #include "neural_gemm.h"
+#include "learn_distances.h"
 
 #endif

@@ -1,3 +1,4 @@
+import CSluiceKernels
 import Foundation
 
 /// k-means clustering on the rows of a matrix, as scikit-learn's `KMeans`: greedy
@@ -5,9 +6,11 @@ import Foundation
 ///
 /// Every row-wise pass runs over fixed blocks of ``block`` rows in parallel, each block's
 /// partial sums added in block order, so a run's result does not depend on the thread count.
-/// Up to ``directLimit`` centres a row's nearest centre is found by exact `Σ (x − c)²` in a
-/// loop that vectorises across centres; with more, from one `gemm` per block (`‖c‖² − 2·x·c`
-/// orders the centres of a row). The inertia and the seeding use exact `Σ (x − c)²`.
+/// Up to ``directLimit`` centres a row's nearest centre is found by exact `Σ (x − c)²`
+/// (`sluice_sqdist_f64`: four rows against eight centres per AVX-512 vector, one FMA chain
+/// over the features per distance, the same bits on every CPU); with more, from one `gemm`
+/// per block (`‖c‖² − 2·x·c` orders the centres of a row). The inertia and the seeding use
+/// the same exact `Σ (x − c)²`.
 public enum KMeansSolver {
     /// Rows per block of the parallel passes.
     public static let block = 4096
@@ -61,20 +64,22 @@ public enum KMeansSolver {
             let cumulative = prefix(zip(weights, closest).map { $0 * $1 })
             let rows = (0..<trials).map { _ in min(n - 1, pick(cumulative, rng.nextDouble() * potential)) }
             // One pass over the rows for every candidate: its distances, capped by the current ones.
+            let transposed = transposedRows(x, rows)
             let potentials = x.withUnsafeBufferPointer { xp in
                 closest.withUnsafeBufferPointer { cl in
                     candidates.withUnsafeMutableBufferPointer { cp in
                         let out = UncheckedSendable(cp.baseAddress!)
                         return blockSums(rows: n, width: trials) { range, acc in
-                            for i in range {
-                                let a = xp.baseAddress! + i * p
+                            let m = range.count
+                            let d = UnsafeMutablePointer<Double>.allocate(capacity: m * trials)
+                            defer { d.deallocate() }
+                            sluice_sqdist_f64(xp.baseAddress! + range.lowerBound * p, p, m, p, transposed, trials, d)
+                            for r in 0..<m {
+                                let i = range.lowerBound + r
                                 for t in 0..<trials {
-                                    let b = xp.baseAddress! + rows[t] * p
-                                    var s = 0.0
-                                    for j in 0..<p { s += (a[j] - b[j]) * (a[j] - b[j]) }
-                                    let d = min(s, cl[i])
-                                    out.value[t * n + i] = d
-                                    acc[t] += weights[i] * d
+                                    let v = min(d[r * trials + t], cl[i])
+                                    out.value[t * n + i] = v
+                                    acc[t] += weights[i] * v
                                 }
                             }
                         }
@@ -128,7 +133,7 @@ public enum KMeansSolver {
             }
             if shift <= tolerance { break }
         }
-        if !converged { labels = assignAndSum(x, weights: weights, centers: centers).labels }
+        if !converged { labels = assign(x, centers: centers) }
         return Result(centers: centers, labels: labels, inertia: inertia(x, weights: weights, centers: centers, labels: labels),
                       iterations: iterations)
     }
@@ -143,14 +148,15 @@ public enum KMeansSolver {
         let p = x.columns
         return x.withUnsafeBufferPointer { xp in
             centers.withUnsafeBufferPointer { cp in
-                blockSums(rows: x.rows, width: 1) { rows, acc in
-                    for i in rows {
-                        let a = xp.baseAddress! + i * p, c = cp.baseAddress! + labels[i] * p
-                        var s = 0.0
-                        for t in 0..<p { s += (a[t] - c[t]) * (a[t] - c[t]) }
-                        acc[0] += (weights?[i] ?? 1) * s
+                labels.withUnsafeBufferPointer { lp in
+                    withWeights(weights) { wp in
+                        blockSums(rows: x.rows, width: 1) { rows, acc in
+                            acc[0] += sluice_labelled_sqdist_sum_f64(xp.baseAddress! + rows.lowerBound * p, rows.count, p,
+                                                                     cp.baseAddress!, lp.baseAddress! + rows.lowerBound,
+                                                                     wp.map { $0 + rows.lowerBound })
+                        }[0]
                     }
-                }[0]
+                }
             }
         }
     }
@@ -159,21 +165,14 @@ public enum KMeansSolver {
     public static func distances(_ x: Matrix<Double>, centers: Matrix<Double>) -> Matrix<Double> {
         let n = x.rows, p = x.columns, k = centers.rows
         var out = Matrix<Double>(rows: n, columns: k)
+        let transposed = transposedRows(centers, Array(0..<k))
         x.withUnsafeBufferPointer { xp in
-            centers.withUnsafeBufferPointer { cp in
-                out.withUnsafeMutableBufferPointer { op in
-                    let o = UncheckedSendable(op.baseAddress!)
-                    Parallel.forEachChunk(of: n, minimumChunk: 4096) { rows in
-                        for i in rows {
-                            let a = xp.baseAddress! + i * p
-                            for j in 0..<k {
-                                let c = cp.baseAddress! + j * p
-                                var s = 0.0
-                                for t in 0..<p { s += (a[t] - c[t]) * (a[t] - c[t]) }
-                                o.value[i * k + j] = s.squareRoot()
-                            }
-                        }
-                    }
+            out.withUnsafeMutableBufferPointer { op in
+                let o = UncheckedSendable(op.baseAddress!)
+                Parallel.forEachChunk(of: n, minimumChunk: 4096) { rows in
+                    let d = o.value + rows.lowerBound * k
+                    sluice_sqdist_f64(xp.baseAddress! + rows.lowerBound * p, p, rows.count, p, transposed, k, d)
+                    for i in 0..<(rows.count * k) { d[i] = d[i].squareRoot() }
                 }
             }
         }
@@ -192,76 +191,47 @@ public enum KMeansSolver {
             for j in 0..<k { for t in 0..<p { norms[j] += c[j * p + t] * c[j * p + t] } }
         }
         let width = wantSums ? k * (p + 1) : 0
-        let transposed = UnsafeMutablePointer<Double>.allocate(capacity: max(1, k * p))
-        defer { transposed.deallocate() }
-        centers.withUnsafeBufferPointer { c in
-            for j in 0..<k { for t in 0..<p { transposed[t * k + j] = c[j * p + t] } }
-        }
+        let transposed = transposedRows(centers, Array(0..<k))
         let totals = x.withUnsafeBufferPointer { xp in
             centers.withUnsafeBufferPointer { cp in
                 labels.withUnsafeMutableBufferPointer { lp in
                     let out = UncheckedSendable(lp.baseAddress!)
-                    return blockSums(rows: n, width: width) { rows, acc in
-                        let m = rows.count
+                    return withWeights(weights) { wp in blockSums(rows: n, width: width) { rows, acc in
+                        let m = rows.count, a = xp.baseAddress! + rows.lowerBound * p
                         let dots = UnsafeMutablePointer<Double>.allocate(capacity: max(1, m * k))
                         defer { dots.deallocate() }
                         if k <= directLimit {
-                            // Few centres: exact Σ (x − c)², centres transposed so the inner loop
-                            // runs over centres (vector code, no BLAS packing of the rows).
-                            let wide = k - k % 4
-                            let raw = UnsafeRawPointer(transposed)
-                            for r in 0..<m {
-                                let a = xp.baseAddress! + (rows.lowerBound + r) * p, out = dots + r * k
-                                var j = 0
-                                while j < wide {  // four centres at a time, in vector registers
-                                    var acc = SIMD4<Double>()
-                                    for t in 0..<p {
-                                        let c = raw.loadUnaligned(fromByteOffset: (t * k + j) * 8, as: SIMD4<Double>.self)
-                                        let d = SIMD4<Double>(repeating: a[t]) - c
-                                        acc += d * d
-                                    }
-                                    UnsafeMutableRawPointer(out + j).storeBytes(of: acc, as: SIMD4<Double>.self)
-                                    j += 4
-                                }
-                                while j < k {
-                                    var s = 0.0
-                                    for t in 0..<p {
-                                        let d = a[t] - transposed[t * k + j]
-                                        s += d * d
-                                    }
-                                    out[j] = s
-                                    j += 1
-                                }
-                            }
+                            sluice_sqdist_f64(a, p, m, p, transposed, k, dots)
                         } else if p > 0 {
-                            Double.gemm(false, true, m, k, p, -2, xp.baseAddress! + rows.lowerBound * p, p,
-                                        cp.baseAddress!, p, 0, dots, k)
+                            Double.gemm(false, true, m, k, p, -2, a, p, cp.baseAddress!, p, 0, dots, k)
                             for r in 0..<m { for j in 0..<k { dots[r * k + j] += norms[j] } }
                         } else {
                             dots.initialize(repeating: 0, count: m * k)
                         }
-                        for r in 0..<m {
-                            let i = rows.lowerBound + r
-                            var best = 0, bestValue = Double.infinity
-                            for j in 0..<k {
-                                let v = dots[r * k + j]
-                                if v < bestValue {
-                                    bestValue = v
-                                    best = j
-                                }
-                            }
-                            out.value[i] = best
-                            guard wantSums else { continue }
-                            let w = weights?[i] ?? 1
-                            acc[k * p + best] += w
-                            let a = xp.baseAddress! + i * p, s = acc + best * p
-                            for t in 0..<p { s[t] += w * a[t] }
-                        }
-                    }
+                        sluice_nearest_accumulate_f64(dots, m, k, a, p, wp.map { $0 + rows.lowerBound }, out.value + rows.lowerBound,
+                                                      wantSums ? acc : nil, wantSums ? acc + k * p : nil)
+                    } }
                 }
             }
         }
         return (labels, Array(totals.prefix(k * p)), Array(totals.dropFirst(k * p)))
+    }
+
+    /// `body` with a pointer to the weights, or nil without weights.
+    static func withWeights<R>(_ weights: [Double]?, _ body: (UnsafePointer<Double>?) -> R) -> R {
+        guard let weights else { return body(nil) }
+        return weights.withUnsafeBufferPointer { body($0.baseAddress) }
+    }
+
+    /// The given rows of `m` transposed, `p × rows.count` (feature `t` of every row is a row):
+    /// the centres' layout of `sluice_sqdist_f64`.
+    static func transposedRows(_ m: Matrix<Double>, _ rows: [Int]) -> [Double] {
+        let p = m.columns, k = rows.count
+        var out = [Double](repeating: 0, count: max(1, k * p))
+        m.withUnsafeBufferPointer { mp in
+            for (j, r) in rows.enumerated() { for t in 0..<p { out[t * k + j] = mp[r * p + t] } }
+        }
+        return out
     }
 
     /// Moves each empty cluster's centre to a row far from its own centre: the rows farthest
@@ -286,17 +256,12 @@ public enum KMeansSolver {
     static func squaredDistances(_ x: Matrix<Double>, toRow r: Int) -> [Double] {
         let n = x.rows, p = x.columns
         var out = [Double](repeating: 0, count: n)
+        let c = transposedRows(x, [r])
         x.withUnsafeBufferPointer { xp in
             out.withUnsafeMutableBufferPointer { op in
                 let o = UncheckedSendable(op.baseAddress!)
-                let c = xp.baseAddress! + r * p
                 Parallel.forEachChunk(of: n, minimumChunk: 8192) { rows in
-                    for i in rows {
-                        let a = xp.baseAddress! + i * p
-                        var s = 0.0
-                        for t in 0..<p { s += (a[t] - c[t]) * (a[t] - c[t]) }
-                        o.value[i] = s
-                    }
+                    sluice_sqdist_f64(xp.baseAddress! + rows.lowerBound * p, p, rows.count, p, c, 1, o.value + rows.lowerBound)
                 }
             }
         }

@@ -28,5 +28,6 @@ int sluice_kernels_vector_bits(void);
 #include "neural_activation.h"
 #include "neural_gemm.h"
 #include "boosting_histogram.h"
+#include "learn_distances.h"
 
 #endif

@@ -39,15 +39,20 @@ public struct LearnerExample: Sendable {
     /// Whether the learner takes sample weights.
     public var supportsWeights: Bool
     public var codec: ArtifactCodec
+    /// The relative tolerance of the model's `double` outputs between batchings and CPUs:
+    /// 1e-12 for `Double` models (BLAS blocks a 1-row product differently from a 60-row one),
+    /// about 1e-5 for `Float` ones (networks), whose every product rounds to 24 bits.
+    public var outputTolerance: Double
     let fitting: @Sendable (Frame, UInt64, [Double]?) throws -> FittedPipeline
 
     /// An example fitting `Pipeline(target:estimator:steps:)` with `learner` on `frame`.
     public static func make<L: Learner>(_ label: String, _ learner: L, frame: Frame, target: String?,
                                         supportsWeights: Bool = true, codec: ArtifactCodec,
+                                        outputTolerance: Double = 1e-12,
                                         @PipelineBuilder steps: () -> [PipelineStep] = { [] }) -> LearnerExample {
         let pipeline = Pipeline(target: target, estimator: learner, steps: steps)
         return LearnerExample(label: label, kind: L.Model.kind, frame: frame, target: target,
-                              supportsWeights: supportsWeights, codec: codec,
+                              supportsWeights: supportsWeights, codec: codec, outputTolerance: outputTolerance,
                               fitting: { frame, seed, weights in try pipeline.fit(frame, seed: seed, sampleWeights: weights) })
     }
 

@@ -95,7 +95,7 @@ enum Examples {
                 .make("NeuralClassifier binary logit", NeuralClassifier(training: TrainingOptions(epochs: 4, batchSize: 16)) {
                     Dense(8, activation: .relu)
                     Dense(1)
-                }, frame: logistic, target: "label", codec: codec) { preprocessing },
+                }, frame: logistic, target: "label", codec: codec, outputTolerance: 1e-5) { preprocessing },
                 .make("NeuralClassifier softmax, dropout, batch norm", NeuralClassifier(
                     training: TrainingOptions(epochs: 3, batchSize: 8, optimizer: .sgd(learningRate: 0.05, momentum: 0.9)),
                     classWeight: .balanced) {
@@ -104,13 +104,13 @@ enum Examples {
                     ReLU()
                     Dropout(0.2)
                     Dense(2)
-                }, frame: logistic, target: "label", codec: codec) { preprocessing },
+                }, frame: logistic, target: "label", codec: codec, outputTolerance: 1e-5) { preprocessing },
             ],
             NeuralRegressor.Model.kind: [
                 .make("NeuralRegressor", NeuralRegressor(training: TrainingOptions(epochs: 4, batchSize: 16)) {
                     Dense(8, activation: .tanh)
                     Dense(1)
-                }, frame: linear, target: "score", codec: codec) { preprocessing },
+                }, frame: linear, target: "score", codec: codec, outputTolerance: 1e-5) { preprocessing },
             ],
             LinearRegression.Model.kind: [
                 .make("LinearRegression", LinearRegression(), frame: linear, target: "score", codec: codec) { preprocessing },

@@ -37,7 +37,9 @@ struct GoldenTests {
     func model(kind: String) throws {
         guard let e = try Examples.table().learners[kind]?.first else { Issue.record("no example"); return }
         let failures = try GoldenArtifact.verify("model-\(kind)", in: Self.directory, frame: e.frame, codec: Examples.codec,
-                                                 regenerate: Self.regenerate) { try e.fit(e.frame) }
+                                                 regenerate: Self.regenerate, tolerance: max(1e-9, e.outputTolerance)) {
+            try e.fit(e.frame)
+        }
         #expect(failures.isEmpty, "\(failures)")
     }
 }

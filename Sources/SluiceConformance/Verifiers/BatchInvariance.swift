@@ -3,8 +3,9 @@ import SluicePipeline
 
 /// Transforming (or scoring) the whole frame gives the same rows as transforming it in
 /// batches of 1 and of 17 rows and concatenating: no state leaks between rows. Stages must
-/// agree bit for bit; learners' `double` outputs within `tolerance` (relative), because BLAS
-/// blocks a 1-row product differently from a 60-row one and rounds differently.
+/// agree bit for bit; learners' `double` outputs within the larger of `tolerance` and the
+/// example's ``LearnerExample/outputTolerance`` (relative), because BLAS blocks a 1-row
+/// product differently from a 60-row one and rounds differently.
 public struct BatchInvariance: StageVerifier, LearnerVerifier {
     public let name = "batches"
     public let sizes: [Int]
@@ -28,7 +29,7 @@ public struct BatchInvariance: StageVerifier, LearnerVerifier {
         for size in sizes {
             let parts = try Support.batches(e.frame, of: size).map { try fitted.score($0) }
             let joined = try Frame.concatenating(parts)
-            if let d = Support.difference(whole, joined, tolerance: tolerance) {
+            if let d = Support.difference(whole, joined, tolerance: max(tolerance, e.outputTolerance)) {
                 findings.expect(false, name, e.label, "batches of \(size): \(d)")
             }
         }

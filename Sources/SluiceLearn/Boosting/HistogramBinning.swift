@@ -137,12 +137,12 @@ struct HistogramBinning: Sendable {
                 Parallel.forEachChunk(of: rowBlocks, minimumChunk: 1) { blocks in
                     let (data, r) = source.value
                     for block in blocks {
-                        let lo = block * blockRows, hi = min(n, lo + blockRows)
+                        let first = block * blockRows, end = min(n, first + blockRows)
                         for j in 0..<p {
                             let column = byColumn.pointer + j * n
                             var anyMissing = false, count = 0
                             if isCategorical[j] {
-                                for i in lo..<hi {
+                                for i in first..<end {
                                     let b = bin(data[r[i] &* p &+ j], feature: j)
                                     column[i] = b
                                     anyMissing = anyMissing || b == UInt8(Self.missingBin)
@@ -152,7 +152,7 @@ struct HistogramBinning: Sendable {
                                 // `bin(_:feature:)`'s search, with the feature's edges hoisted out of the row loop.
                                 edges[j].withUnsafeBufferPointer { e in
                                     let edges = e.baseAddress, m = e.count
-                                    for i in lo..<hi {
+                                    for i in first..<end {
                                         let v = data[r[i] &* p &+ j]
                                         var lo = 0
                                         if v.isNaN {

@@ -8,8 +8,9 @@ struct CheckpointWriter {
     let options: Checkpoint
     let snapshot: @Sendable (any FittedModel) -> FittedPipeline
     let fittedModel: (Network, TrainingHistory) -> any FittedModel
-    /// The best monitored figure so far, oriented so that lower is better.
-    private var best = Double.infinity
+    /// The best monitored figure so far, oriented so that lower is better (a training backup
+    /// keeps it).
+    var best = Double.infinity
 
     init(_ options: Checkpoint, accuracy: Bool, snapshot: (@Sendable (any FittedModel) -> FittedPipeline)?,
          fittedModel: ((Network, TrainingHistory) -> any FittedModel)?) throws {

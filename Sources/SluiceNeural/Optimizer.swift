@@ -43,8 +43,9 @@ public enum Optimizer: Sendable, Codable, Equatable {
     }
 }
 
-/// The moment buffers of an optimizer, one per trainable parameter.
-public struct OptimizerState: Sendable {
+/// The moment buffers of an optimizer, one per trainable parameter, and its step count
+/// (Codable: a training ``Backup`` keeps them).
+public struct OptimizerState: Sendable, Codable {
     var step = 0
     var first: [Matrix<Float>?]
     var second: [Matrix<Float>?]

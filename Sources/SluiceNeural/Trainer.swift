@@ -28,6 +28,8 @@ public struct TrainingData: Sendable {
 /// Random draws, in order, from the fit context's generator: the validation split (when
 /// `validationFraction > 0` and no validation rows were given: `SeededGenerator.sample`),
 /// then one `split()` for the dropout masks, then each epoch's shuffle (Fisher–Yates).
+/// With ``TrainingOptions/backup``, an interrupted run resumes after its last backed-up epoch
+/// with both generators as they were then (see ``Backup``).
 public struct Trainer: Sendable {
     public var loss: Loss
     public var options: TrainingOptions
@@ -51,7 +53,17 @@ public struct Trainer: Sendable {
     public func train(_ network: inout Network, on training: TrainingData, validation: TrainingData? = nil,
                       context: inout FitContext,
                       fittedModel: ((Network, TrainingHistory) -> any FittedModel)? = nil) throws -> TrainingHistory {
+        // Each batch frees and allocates the same large buffers: keep them in the heap.
+        try MemoryPolicy.reusingFreedBlocks {
+            try trainReusingBlocks(&network, on: training, validation: validation, context: &context, fittedModel: fittedModel)
+        }
+    }
+
+    private func trainReusingBlocks(_ network: inout Network, on training: TrainingData, validation: TrainingData?,
+                                    context: inout FitContext,
+                                    fittedModel: ((Network, TrainingHistory) -> any FittedModel)?) throws -> TrainingHistory {
         try options.validate()
+        let origin = context.rng
         var checkpoints = try options.checkpoint.map { c in
             try CheckpointWriter(c, accuracy: accuracy, snapshot: context.pipelineSnapshot, fittedModel: fittedModel)
         }
@@ -74,7 +86,29 @@ public struct Trainer: Sendable {
         var plateauBest = Double.infinity, sincePlateau = 0, plateauScale = 1.0
         let base = options.optimizer.learningRate
         var order = Array(0..<train.count)
-        for epoch in 0..<options.epochs {
+        var firstEpoch = 0
+        let fingerprint = try options.backup.map { _ in
+            try TrainingBackupFile.fingerprint(options: options, parameters: network.parameters, trainingRows: train.count,
+                                               validationRows: validation?.count ?? 0, generator: origin)
+        }
+        if let backup = options.backup, let saved = try TrainingBackupFile.read(backup.url) {
+            guard saved.fingerprint == fingerprint, saved.parameters.count == network.parameters.count,
+                  saved.order.count == order.count else {
+                throw NeuralError.backupMismatch(path: backup.url.path,
+                                                 reason: "it was written by another run (other options, layers, rows or seed)")
+            }
+            network.parameters = saved.parameters
+            state = saved.optimizer
+            context.rng = saved.shuffleGenerator
+            forwardContext.rng = saved.forwardGenerator
+            order = saved.order
+            history = saved.history
+            (best, bestParameters, sinceBest) = (saved.best, saved.bestParameters, saved.sinceBest)
+            (plateauBest, sincePlateau, plateauScale) = (saved.plateauBest, saved.sincePlateau, saved.plateauScale)
+            if let b = saved.checkpointBest { checkpoints?.best = b }
+            firstEpoch = min(saved.epochsDone, options.epochs)
+        }
+        for epoch in firstEpoch..<options.epochs {
             var lr = options.schedule.rate(base: base, epoch: epoch, epochs: options.epochs) * plateauScale
             if case let .reduceOnPlateau(_, _, minimum) = options.schedule { lr = max(lr, minimum) }
             if options.shuffle { context.rng.shuffle(&order) }
@@ -127,6 +161,20 @@ public struct Trainer: Sendable {
                     history.stoppedEarly = epoch + 1 < options.epochs
                     break
                 }
+            }
+            if let backup = options.backup, let fingerprint, (epoch + 1) % backup.every == 0, epoch + 1 < options.epochs {
+                let saved = TrainingBackupState(
+                    fingerprint: fingerprint, epochsDone: epoch + 1, parameters: network.parameters, optimizer: state,
+                    shuffleGenerator: context.rng, forwardGenerator: forwardContext.rng, order: order, history: history,
+                    best: best, bestParameters: bestParameters, sinceBest: sinceBest, plateauBest: plateauBest,
+                    sincePlateau: sincePlateau, plateauScale: plateauScale, checkpointBest: checkpoints?.best)
+                try TrainingBackupFile.write(saved, to: backup.url)
+            }
+        }
+        // The run is complete: its backup must not be resumed by the next one.
+        if let backup = options.backup, FileManager.default.fileExists(atPath: backup.url.path) {
+            do { try FileManager.default.removeItem(at: backup.url) } catch {
+                throw NeuralError.backupMismatch(path: backup.url.path, reason: "the finished run cannot remove it: \(error.localizedDescription)")
             }
         }
         if options.earlyStopping == nil { history.bestEpoch = history.epochs.count }

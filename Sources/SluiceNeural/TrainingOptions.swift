@@ -21,11 +21,13 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
     public var gradientClipNorm: Double?
     /// Writes the network as a pipeline artifact during training (nil: no checkpoints).
     public var checkpoint: Checkpoint?
+    /// Backs the run up between epochs and resumes an interrupted run from its backup (nil: none).
+    public var backup: Backup?
 
     public init(epochs: Int = 10, batchSize: Int = 32, optimizer: Optimizer = .adam(), shuffle: Bool = true,
                 validationFraction: Double = 0, earlyStopping: EarlyStopping? = nil,
                 schedule: LearningRateSchedule = .constant, gradientClipNorm: Double? = nil,
-                checkpoint: Checkpoint? = nil) {
+                checkpoint: Checkpoint? = nil, backup: Backup? = nil) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.optimizer = optimizer
@@ -35,6 +37,7 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
         self.schedule = schedule
         self.gradientClipNorm = gradientClipNorm
         self.checkpoint = checkpoint
+        self.backup = backup
     }
 
     func validate() throws {
@@ -49,6 +52,7 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
         try schedule.validate()
         try optimizer.validate()
         try checkpoint?.validate()
+        try backup?.validate()
     }
 }
 

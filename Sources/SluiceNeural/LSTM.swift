@@ -7,13 +7,15 @@ import SluiceCompute
 ///
 /// A batch splits into fixed blocks of 32 samples, each run by one core with no
 /// synchronisation between steps. Per block: the input projection of all its steps is one
-/// GEMM (`[block · time, features] × [features, 4·units]`), written into the gate buffer; each
-/// step adds `h Wh` for all four gates with one product against `Wh` packed once per pass
-/// (`neural_gemm.c`: BLAS would repack it at every step) into that step's rows and runs one fused
+/// product (`[block · time, features] × [features, 4·units]`), written into the gate buffer; each
+/// step adds `h Wh` for all four gates with one product into that step's rows and runs one fused
 /// C kernel for the activations, the cell and `h` (`neural_lstm.c`); nothing is allocated per
-/// step. Backpropagation through time runs the steps in reverse with one fused kernel and one
-/// packed product (`dh = dG Whᵀ`) per step, then one GEMM each over all the block's steps for the input
-/// gradient and the `Wx` and `Wh` gradients; the blocks' weight gradients are summed in block
+/// step. Those products use `Wx` and `Wh` packed once per pass (`neural_gemm.c`: BLAS would
+/// repack `Wh` at every step), each element one fixed-order chain, so a sample's output is the
+/// same bits in training and inference, whatever batch it is in. Backpropagation through time
+/// runs the steps in reverse with one fused kernel and one packed product (`dh = dG Whᵀ`) per
+/// step, then one product each over all the block's steps for the input gradient (packed `Wxᵀ`)
+/// and the `Wx` and `Wh` gradients (`sluice_neural_gemm_tn` with AVX-512, else BLAS); the blocks' weight gradients are summed in block
 /// order, so the result does not depend on the thread count. Parameters: `Wx`
 /// (`features × 4·units`), `Wh` (`units × 4·units`), `b` (`1 × 4·units`, PyTorch's `b_ih + b_hh`).
 public struct LSTM: Layer {
@@ -60,7 +62,6 @@ public struct LSTM: Layer {
         let s = p.startIndex, wx = p[s], wh = p[s + 1], bias = p[s + 2]
         let n = x.batch, t = x.shape[1], f = x.shape[2], h = units, g4 = 4 * h
         guard wx.rows == f else { throw NeuralError.shape(layer: "LSTM", reason: "expects \(wx.rows) features per step, got \(f)") }
-        let invariant = context.rowInvariant
         // Every buffer is written before it is read: no zero fill. Row (sample, step) of
         // `gates` receives x Wx, then h Wh, then the activations in place.
         let uninitialised = { (_: UnsafeMutableBufferPointer<Float>) in }
@@ -68,8 +69,9 @@ public struct LSTM: Layer {
         var cells = Matrix<Float>(rows: n, columns: t * h, unsafeUninitializedCapacity: uninitialised)
         var tanhCells = Matrix<Float>(rows: n, columns: t * h, unsafeUninitializedCapacity: uninitialised)
         var hs = Matrix<Float>(rows: n, columns: t * h, unsafeUninitializedCapacity: uninitialised)
-        // Wh is packed once for every step's product (BLAS would repack it at each call).
-        let packedWh = packedPanels(wh, transposed: false)
+        // Wh is packed once for every step's product (BLAS would repack it at each call), and
+        // Wx once for every block's input projection.
+        let packedWh = packedPanels(wh, transposed: false), packedWx = packedPanels(wx, transposed: false)
         gates.withUnsafeMutableBufferPointer { pg in
             cells.withUnsafeMutableBufferPointer { pc in
                 tanhCells.withUnsafeMutableBufferPointer { ptc in
@@ -77,18 +79,20 @@ public struct LSTM: Layer {
                         bias.withUnsafeBufferPointer { pb in
                             x.withUnsafeBufferPointer { px in
                                 packedWh.withUnsafeBufferPointer { ppw in
+                                  packedWx.withUnsafeBufferPointer { ppx in
                                     let q = LSTMPointers(gates: pg.baseAddress!, cells: pc.baseAddress!, tanhCells: ptc.baseAddress!,
                                                          hs: ph.baseAddress!, bias: pb.baseAddress!, x: px.baseAddress!,
-                                                         packedWh: ppw.baseAddress!)
+                                                         packedWh: ppw.baseAddress!, packedWx: ppx.baseAddress!)
                                     // Samples are independent through time: each block of samples runs on one core,
                                     // its input projection and every step's small GEMM single-threaded.
                                     Parallel.withSingleThreadedBLAS {
                                         Parallel.forEachChunk(of: LSTMBlocks.count(n), minimumChunk: 1) { blocks in
                                             for block in blocks {
-                                                forwardRows(LSTMBlocks.rows(block, of: n), q, wx: wx, steps: t, invariant: invariant)
+                                                forwardRows(LSTMBlocks.rows(block, of: n), q, features: f, steps: t)
                                             }
                                         }
                                     }
+                                  }
                                 }
                             }
                         }
@@ -104,10 +108,10 @@ public struct LSTM: Layer {
     /// The recurrence for samples `rows`, every step, in the shared buffers (its own rows only):
     /// one GEMM for the input projection of all their steps, then per step one product `h Wh`
     /// with the packed `Wh` into the step's gate rows and one fused cell kernel.
-    private func forwardRows(_ rows: Range<Int>, _ q: LSTMPointers, wx: Matrix<Float>, steps t: Int, invariant: Bool) {
-        let h = units, g4 = 4 * h, m = rows.count, r0 = rows.lowerBound, f = wx.rows
+    private func forwardRows(_ rows: Range<Int>, _ q: LSTMPointers, features f: Int, steps t: Int) {
+        let h = units, g4 = 4 * h, m = rows.count, r0 = rows.lowerBound
         let ldg = t * g4, ldc = t * h
-        multiply(q.x + r0 * t * f, lda: f, wx, into: q.gates + r0 * ldg, ldc: g4, m: m * t, accumulate: false, rowInvariant: invariant)
+        sluice_neural_gemm_packed(m * t, f, g4, q.x + r0 * t * f, f, q.packedWx, q.gates + r0 * ldg, g4, 0)
         for step in 0..<t {
             let z = q.gates + r0 * ldg + step * g4, at = r0 * ldc + step * h
             if step > 0 {
@@ -132,8 +136,8 @@ public struct LSTM: Layer {
         var dgates = Matrix<Float>(rows: n, columns: t * g4, unsafeUninitializedCapacity: uninitialised)
         var partials = Matrix<Float>(rows: blocks, columns: partialSize, unsafeUninitializedCapacity: uninitialised)
         var dx = Matrix<Float>(rows: needsInputGradient ? n : 0, columns: t * f, unsafeUninitializedCapacity: uninitialised)
-        // Whᵀ packed once for every step's `dh = dG Whᵀ`.
-        let packedWhT = packedPanels(wh, transposed: true)
+        // Whᵀ packed once for every step's `dh = dG Whᵀ`, Wxᵀ for every block's `dX = dG Wxᵀ`.
+        let packedWhT = packedPanels(wh, transposed: true), packedWxT = packedPanels(wx, transposed: true)
         dgates.withUnsafeMutableBufferPointer { pdg in
             partials.withUnsafeMutableBufferPointer { ppart in
                 dx.withUnsafeMutableBufferPointer { pdx in
@@ -144,12 +148,12 @@ public struct LSTM: Layer {
                                     dy.withUnsafeBufferPointer { pdy in
                                         x.withUnsafeBufferPointer { px in
                                             packedWhT.withUnsafeBufferPointer { pwh in
-                                                wx.withUnsafeBufferPointer { pwx in
+                                                packedWxT.withUnsafeBufferPointer { pwx in
                                                     let q = LSTMBackPointers(
                                                         dgates: pdg.baseAddress!, partials: ppart.baseAddress!, dx: pdx.baseAddress,
                                                         gates: pg.baseAddress!, cells: pc.baseAddress!, tanhCells: ptc.baseAddress!,
                                                         hs: ph.baseAddress!, dy: pdy.baseAddress!, x: px.baseAddress!,
-                                                        packedWhT: pwh.baseAddress!, wx: pwx.baseAddress!)
+                                                        packedWhT: pwh.baseAddress!, packedWxT: pwx.baseAddress!)
                                                     Parallel.withSingleThreadedBLAS {
                                                         Parallel.forEachChunk(of: blocks, minimumChunk: 1) { range in
                                                             for block in range {
@@ -186,6 +190,15 @@ public struct LSTM: Layer {
     /// every step (one fused cell kernel and one GEMM `dh = dGₜ Whᵀ` per step), then their
     /// input gradients and their partial weight gradients, one GEMM each over all their steps.
     private func backwardRows(_ rows: Range<Int>, block: Int, _ q: LSTMBackPointers, steps t: Int, features f: Int) {
+        // C = Aᵀ B: the AVX-512 kernel where there is one, else BLAS.
+        func tn(_ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+                _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+            if sluice_kernels_vector_bits() >= 512 {
+                sluice_neural_gemm_tn(m, n, k, a, lda, b, ldb, c, ldc)
+            } else {
+                Float.gemm(true, false, m, n, k, 1, a, lda, b, ldb, 0, c, ldc)
+            }
+        }
         let h = units, g4 = 4 * h, m = rows.count, r0 = rows.lowerBound
         let ldg = t * g4, ldc = t * h
         let dh = UnsafeMutablePointer<Float>.allocate(capacity: m * h)  // from the step after
@@ -205,8 +218,8 @@ public struct LSTM: Layer {
         // Rows (sample, step) of this block: dX = dG Wxᵀ, dWx = Xᵀ dG, db = Σ dG.
         let dG = q.dgates + r0 * ldg, xs = q.x + r0 * t * f, k = m * t
         let part = q.partials + block * (f + h + 1) * g4
-        if let dx = q.dx { Float.gemm(false, true, k, f, g4, 1, dG, g4, q.wx, g4, 0, dx + r0 * t * f, f) }
-        Float.gemm(true, false, f, g4, k, 1, xs, f, dG, g4, 0, part, g4)
+        if let dx = q.dx { sluice_neural_gemm_packed(k, g4, f, dG, g4, q.packedWxT, dx + r0 * t * f, f, 0) }
+        tn(f, g4, k, xs, f, dG, g4, part, g4)
         let db = part + (f + h) * g4
         db.update(from: dG, count: g4)
         for r in 1..<k {
@@ -219,7 +232,7 @@ public struct LSTM: Layer {
         let dwh = part + f * g4
         for r in 0..<m { (dG + r * ldg).update(repeating: 0, count: g4) }
         if k > 1 {
-            Float.gemm(true, false, h, g4, k - 1, 1, q.hs + r0 * ldc, h, dG + g4, g4, 0, dwh, g4)
+            tn(h, g4, k - 1, q.hs + r0 * ldc, h, dG + g4, g4, dwh, g4)
         } else {
             dwh.update(repeating: 0, count: h * g4)
         }
@@ -238,8 +251,8 @@ enum LSTMBlocks {
 private struct LSTMPointers: @unchecked Sendable {
     let gates: UnsafeMutablePointer<Float>, cells: UnsafeMutablePointer<Float>, tanhCells: UnsafeMutablePointer<Float>
     let hs: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, x: UnsafePointer<Float>
-    /// `Wh` packed by `packedPanels`.
-    let packedWh: UnsafePointer<Float>
+    /// `Wh` and `Wx` packed by `packedPanels`.
+    let packedWh: UnsafePointer<Float>, packedWx: UnsafePointer<Float>
 }
 
 /// The shared buffers of one LSTM backward pass; each block writes only its rows and its partials.
@@ -247,6 +260,6 @@ private struct LSTMBackPointers: @unchecked Sendable {
     let dgates: UnsafeMutablePointer<Float>, partials: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?
     let gates: UnsafePointer<Float>, cells: UnsafePointer<Float>, tanhCells: UnsafePointer<Float>
     let hs: UnsafePointer<Float>, dy: UnsafePointer<Float>, x: UnsafePointer<Float>
-    /// `Whᵀ` packed by `packedPanels`.
-    let packedWhT: UnsafePointer<Float>, wx: UnsafePointer<Float>
+    /// `Whᵀ` and `Wxᵀ` packed by `packedPanels`.
+    let packedWhT: UnsafePointer<Float>, packedWxT: UnsafePointer<Float>
 }

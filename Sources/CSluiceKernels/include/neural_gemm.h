@@ -23,4 +23,12 @@ void sluice_neural_pack_b(size_t k, size_t n, const float *w, size_t ldw, int tr
 void sluice_neural_gemm_packed(size_t m, size_t k, size_t n, const float *a, size_t lda, const float *packed,
                                float *c, size_t ldc, int accumulate);
 
+/// c[i][j] = Σₚ a[p][i] · b[p][j] for i < m, j < n (C = Aᵀ B with A k × m and B k × n, row
+/// strides lda and ldb), each element one fused multiply-add chain in p order: the weight
+/// gradient of a layer over many rows (an LSTM block's `Xᵀ dG` and `Hᵀ dG`). With AVX-512,
+/// register tiles of up to 12 × 32 over chunks of 256 rows of B; elsewhere a scalar loop in the
+/// same order (callers without AVX-512 may prefer BLAS).
+void sluice_neural_gemm_tn(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b, size_t ldb,
+                           float *c, size_t ldc);
+
 #endif

@@ -197,14 +197,12 @@ public struct Conv2D: Layer {
         var dw: Matrix<Float>
         if direct {
             dw = directFilterGradient(x, dz, window: g)
-        } else {  // gemm with beta 0 writes every element: the buffer is not cleared first
-            dw = Matrix<Float>(rows: w.rows, columns: f) { _ in }
-            dw.gemm(record.saved[1].storage.transposed, dz)
+        } else {
+            dw = transposedProduct(record.saved[1].storage, dz)
         }
         let db = columnSums(dz)
         guard needsInputGradient else { return LayerGradients(input: nil, parameters: [dw, db]) }
-        var dcols = Matrix<Float>(rows: rows, columns: g.patchSize) { _ in }
-        dcols.gemm(dz, w.transposed)
+        let dcols = productTransposed(dz, w)
         let dx = Matrix<Float>(rows: x.batch, columns: x.sampleSize) { pdx in
             dcols.withUnsafeBufferPointer { pc in
                 let (src, dst) = (pc.baseAddress!, NeuralSharedPointer(pdx.baseAddress!))

@@ -103,15 +103,11 @@ public struct Dense: Layer {
             dz = d
         }
         let x2 = x.storage.reshaped(rows: rows, columns: w.rows)
-        var dw = Matrix<Float>(rows: w.rows, columns: units)
-        dw.gemm(x2.transposed, dz)
-        var grads = [dw]
+        var grads = [transposedProduct(x2, dz)]
         if useBias { grads.append(columnSums(dz)) }
         var dx: Tensor? = nil
         if needsInputGradient {
-            var g = Matrix<Float>(rows: rows, columns: w.rows)
-            g.gemm(dz, w.transposed)
-            dx = Tensor(shape: x.shape, storage: g)
+            dx = Tensor(shape: x.shape, storage: productTransposed(dz, w))
         }
         return LayerGradients(input: dx, parameters: grads)
     }

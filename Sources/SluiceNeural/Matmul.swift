@@ -1,13 +1,17 @@
 import CSluiceKernels
 import SluiceCompute
 
-/// The one product every layer's forward pass makes, `z (+)= a · w`, in one of two ways:
+/// The one product every layer's forward pass makes, `z (+)= a · w`, in one of three ways:
 ///
-/// - training: one BLAS `sgemm` (fastest; OpenBLAS's kernels sum a row differently depending
-///   on where it falls in the batch, so a row's last bits depend on its neighbours);
-/// - inference (`ForwardContext.rowInvariant`): each row by its own fixed-order sum,
-///   `z[i, :] += Σₖ a[i, k] · w[k, :]` in `k` order, four `k` at a time, rows split over the
-///   cores. A row's prediction is then the same bits whatever batch it is scored in.
+/// - on a CPU with AVX-512, and for inference (`ForwardContext.rowInvariant`) on one with
+///   AVX2: `w` packed once into 16-column panels, rows split over the cores in blocks of 12,
+///   each element one fused multiply-add chain in `k` order (`sluice_neural_gemm_packed`).
+///   A row's result is then the same bits whatever batch it is in, in training and inference
+///   alike, and faster than OpenBLAS's AVX2 kernels on an AVX-512 CPU;
+/// - training without AVX-512: one BLAS `sgemm` (OpenBLAS's kernels sum a row differently
+///   depending on where it falls in the batch, so a row's last bits depend on its neighbours);
+/// - inference without AVX2: each row by its own fixed-order sum, `z[i, :] += Σₖ a[i, k] · w[k, :]`
+///   in `k` order, four `k` at a time, rows split over the cores.
 ///
 /// `a` is `m × k` with row stride `lda`; `w` is `k × n` contiguous; `c` is `m × n` with row
 /// stride `ldc` (a block of a wider buffer: an LSTM step's rows of the gate buffer).
@@ -15,11 +19,16 @@ func multiply(_ a: UnsafePointer<Float>, lda: Int, _ w: Matrix<Float>, into c: U
               m: Int, accumulate: Bool, rowInvariant: Bool) {
     let k = w.rows, n = w.columns
     if m == 0 || n == 0 { return }
+    if k == 0 {
+        if !accumulate { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
+        return
+    }
+    let bits = Int(sluice_kernels_vector_bits())
+    if bits >= 512 || (rowInvariant && bits >= 256) {
+        packedProduct(a, lda: lda, packedPanels(w, transposed: false), k: k, n: n, into: c, ldc: ldc, m: m, accumulate: accumulate)
+        return
+    }
     w.withUnsafeBufferPointer { pw in
-        if k == 0 {
-            if !accumulate { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
-            return
-        }
         if !rowInvariant {
             Float.gemm(false, false, m, n, k, 1, a, max(1, lda), pw.baseAddress!, max(1, n), accumulate ? 1 : 0, c, max(1, ldc))
             return
@@ -43,6 +52,66 @@ func multiply(_ a: UnsafePointer<Float>, lda: Int, _ w: Matrix<Float>, into c: U
                     p += 1
                 }
             }
+        }
+    }
+}
+
+/// `c (+)= a · B` with `B` (`k × n`) packed by ``packedPanels(_:transposed:)``: rows split over
+/// the cores in blocks of 12 (the kernel's register tile), each row computed by one thread.
+private func packedProduct(_ a: UnsafePointer<Float>, lda: Int, _ packed: [Float], k: Int, n: Int,
+                           into c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, accumulate: Bool) {
+    let out = NeuralSharedPointer(c), tiles = (m + 11) / 12
+    packed.withUnsafeBufferPointer { pb in
+        let b = NeuralSharedConstPointer(pb.baseAddress!)
+        Parallel.forEachChunk(of: tiles, minimumChunk: max(1, 262_144 / max(1, 12 * k * n))) { range in
+            let first = range.lowerBound * 12, last = min(m, range.upperBound * 12)
+            sluice_neural_gemm_packed(last - first, k, n, a + first * lda, lda, b.pointer, out.pointer + first * ldc, ldc,
+                                      accumulate ? 1 : 0)
+        }
+    }
+}
+
+/// `aᵀ · b` for `a` (`k × m`) and `b` (`k × n`): a layer's weight gradient over its rows. With
+/// AVX-512, `sluice_neural_gemm_tn` over blocks of 12 output rows split over the cores (each
+/// element one chain in row order, so the thread count does not change it); else BLAS.
+func transposedProduct(_ a: Matrix<Float>, _ b: Matrix<Float>) -> Matrix<Float> {
+    precondition(a.rows == b.rows, "transposedProduct: \(a.rows)×\(a.columns)ᵀ · \(b.rows)×\(b.columns)")
+    let m = a.columns, n = b.columns, k = a.rows
+    guard sluice_kernels_vector_bits() >= 512, m > 0, n > 0, k > 0 else {
+        var c = Matrix<Float>(rows: m, columns: n)
+        c.gemm(a.transposed, b)
+        return c
+    }
+    return Matrix<Float>(rows: m, columns: n) { pc in
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                let (sa, sb, out) = (NeuralSharedConstPointer(pa.baseAddress!), NeuralSharedConstPointer(pb.baseAddress!),
+                                     NeuralSharedPointer(pc.baseAddress!))
+                let tiles = (m + 11) / 12
+                Parallel.forEachChunk(of: tiles, minimumChunk: max(1, 262_144 / max(1, 12 * k * n))) { range in
+                    let first = range.lowerBound * 12, last = min(m, range.upperBound * 12)
+                    sluice_neural_gemm_tn(last - first, n, k, sa.pointer + first, m, sb.pointer, n, out.pointer + first * n, n)
+                }
+            }
+        }
+    }
+}
+
+/// `a · wᵀ` for `a` (`m × n`) and `w` (`k × n`): a layer's input gradient. With AVX-512, `wᵀ`
+/// packed once and the rows split over the cores (``multiply(_:lda:_:into:ldc:m:accumulate:rowInvariant:)``'s
+/// kernel); else BLAS.
+func productTransposed(_ a: Matrix<Float>, _ w: Matrix<Float>) -> Matrix<Float> {
+    precondition(a.columns == w.columns, "productTransposed: \(a.rows)×\(a.columns) · (\(w.rows)×\(w.columns))ᵀ")
+    guard sluice_kernels_vector_bits() >= 512, a.rows > 0, w.rows > 0, w.columns > 0 else {
+        var c = Matrix<Float>(rows: a.rows, columns: w.rows)
+        c.gemm(a, w.transposed)
+        return c
+    }
+    let packed = packedPanels(w, transposed: true)
+    return Matrix<Float>(rows: a.rows, columns: w.rows) { pc in
+        a.withUnsafeBufferPointer { pa in
+            packedProduct(pa.baseAddress!, lda: a.columns, packed, k: w.columns, n: w.rows, into: pc.baseAddress!, ldc: w.rows,
+                          m: a.rows, accumulate: false)
         }
     }
 }

@@ -63,13 +63,18 @@ private func packedProduct(_ a: UnsafePointer<Float>, lda: Int, _ packed: [Float
     let out = NeuralSharedPointer(c), tiles = (m + 11) / 12
     packed.withUnsafeBufferPointer { pb in
         let b = NeuralSharedConstPointer(pb.baseAddress!)
-        Parallel.forEachChunk(of: tiles, minimumChunk: max(1, 262_144 / max(1, 12 * k * n))) { range in
+        Parallel.forEachChunk(of: tiles, minimumChunk: tilesPerChunk(k * n)) { range in
             let first = range.lowerBound * 12, last = min(m, range.upperBound * 12)
             sluice_neural_gemm_packed(last - first, k, n, a + first * lda, lda, b.pointer, out.pointer + first * ldc, ldc,
                                       accumulate ? 1 : 0)
         }
     }
 }
+
+/// The fewest 12-row tiles a thread takes when each tile costs `12 · perRow` multiply-adds:
+/// a chunk of at least 2²⁰ of them, so that waking a thread (tens of microseconds) pays off.
+/// A 200 × 40 × 64 product (a tabular network's batch) stays on one thread.
+private func tilesPerChunk(_ perRow: Int) -> Int { max(1, (1 << 20) / max(1, 12 * perRow)) }
 
 /// `aᵀ · b` for `a` (`k × m`) and `b` (`k × n`): a layer's weight gradient over its rows. With
 /// AVX-512, `sluice_neural_gemm_tn` over blocks of 12 output rows split over the cores (each
@@ -88,7 +93,7 @@ func transposedProduct(_ a: Matrix<Float>, _ b: Matrix<Float>) -> Matrix<Float> 
                 let (sa, sb, out) = (NeuralSharedConstPointer(pa.baseAddress!), NeuralSharedConstPointer(pb.baseAddress!),
                                      NeuralSharedPointer(pc.baseAddress!))
                 let tiles = (m + 11) / 12
-                Parallel.forEachChunk(of: tiles, minimumChunk: max(1, 262_144 / max(1, 12 * k * n))) { range in
+                Parallel.forEachChunk(of: tiles, minimumChunk: tilesPerChunk(k * n)) { range in
                     let first = range.lowerBound * 12, last = min(m, range.upperBound * 12)
                     sluice_neural_gemm_tn(last - first, n, k, sa.pointer + first, m, sb.pointer, n, out.pointer + first * n, n)
                 }

@@ -310,8 +310,19 @@ struct HistGradientBoostingBehaviourTests {
     }
 }
 
-@Suite("Histogram gradient boosting: a node's work cut into pieces")
+@Suite("Histogram gradient boosting: a node's work cut into pieces, binning without sorting")
 struct BoostingGrowerPiecesTests {
+    @Test("bin edges found without sorting equal those of the sorted values: 2, 73, 255, 256 and 5000 distinct values")
+    func unsortedEdges() {
+        var rng = SeededGenerator(seed: 4)
+        for distinct in [1, 2, 73, 255, 256, 5_000] {
+            var v = (0..<20_000).map { _ in (Double(Int(rng.nextDouble() * Double(distinct))) - 30) * 0.37 }
+            v[7] = -0.0
+            let sorted = v.sorted()
+            #expect(HistogramBinning.edges(unsorted: &v) == HistogramBinning.edges(sorted: sorted), "\(distinct) distinct")
+        }
+    }
+
     @Test("the same trees and row order whether a node's partition and histograms run in 1, 2, 3 or 5 pieces")
     func piecesDoNotChangeTheTree() throws {
         // 60 000 rows: the root and its children are cut into several pieces of ≥ 8192 rows;

@@ -136,6 +136,8 @@ final class BoostingTreeGrower {
     let partitionCounts: BoostBuffer<Int>
     /// Partial histograms of the row blocks of one build.
     let partials: BoostBuffer<Double>
+    /// The odd rows' partial histograms of each block (as many entries as ``partials``).
+    let oddPartials: BoostBuffer<Double>
     /// Histogram slots: `p × 256` entries of ``entry`` doubles each.
     private var slots: [BoostBuffer<Double>] = []
     private var free: [Int] = []
@@ -175,6 +177,7 @@ final class BoostingTreeGrower {
         }
         partitionCounts = BoostBuffer(count: 4 * max(2, self.threads), repeating: 0)
         partials = BoostBuffer(count: max(1, (n + Self.blockRows - 1) / Self.blockRows) * max(1, p * Self.stride), repeating: 0)
+        oddPartials = BoostBuffer(count: partials.count, repeating: 0)
     }
 
     private func takeSlot() -> Int {
@@ -382,6 +385,9 @@ final class BoostingTreeGrower {
     static let blockRows = 16_384
     /// The fewest rows whose histograms are built by groups of columns on several threads.
     static let groupedRows = 4_096
+    /// The fewest rows of a block whose odd rows are summed apart from its even ones (see
+    /// `sluice_boost_histogram`); below it, each entry is summed row after row.
+    static let pairedRows = 2_048
 
     /// Builds the histograms of the rows at positions `start ..< start+count` into `slot`,
     /// row-wise and sequentially: each row's gradient pair is read once and added to the bin of
@@ -394,7 +400,7 @@ final class BoostingTreeGrower {
         let blocks = max(1, (count + Self.blockRows - 1) / Self.blockRows)
         let groups = count < Self.groupedRows || blocks % threads == 0 ? 1 : min(p, threads)
         let partial = blocks == 1 ? hist : partials.pointer
-        let source = rows[buffer]
+        let source = rows[buffer], odd = oddPartials
         let shared = BoostUnchecked((UnsafePointer(source.gradients.pointer + start),
                                      UnsafePointer(source.bins.pointer + start * stride)))
         Parallel.forEachChunk(of: blocks * groups, minimumChunk: 1) { range in
@@ -405,8 +411,9 @@ final class BoostingTreeGrower {
                 let out = partial + block * size + first * Self.stride
                 out.initialize(repeating: 0, count: (end - first) * Self.stride)
                 let lo = block * Self.blockRows, hi = min(count, lo + Self.blockRows)
+                let odd = hi - lo >= Self.pairedRows ? odd.pointer + block * size + first * Self.stride : nil
                 UnsafeRawPointer(gh + lo).withMemoryRebound(to: Float.self, capacity: 2 * (hi - lo)) { pairs in
-                    sluice_boost_histogram(pairs, bins + lo * stride + first, stride, hi - lo, end - first, out)
+                    sluice_boost_histogram(pairs, bins + lo * stride + first, stride, hi - lo, end - first, out, odd)
                 }
             }
         }

@@ -6,28 +6,8 @@ typedef double entry4 __attribute__((vector_size(32), aligned(8)));
 
 __attribute__((target_clones("avx2", "default")))
 void sluice_boost_histogram(const float *gh, const uint8_t *bins, size_t stride, size_t rows, size_t columns,
-                            double *hist, double *odd) {
-    size_t k = 0;
-    if (odd) {
-        // Even rows to `hist`, odd rows to `odd`: two rows in a row falling in the same bin
-        // no longer wait on each other's add and store.
-        for (size_t e = 0; e < columns * 256 * 4; e++) odd[e] = 0;
-        for (; k + 1 < rows; k += 2) {
-            const entry4 add0 = {(double)gh[2 * k], (double)gh[2 * k + 1], 1.0, 0.0};
-            const entry4 add1 = {(double)gh[2 * k + 2], (double)gh[2 * k + 3], 1.0, 0.0};
-            const uint8_t *row0 = bins + k * stride, *row1 = row0 + stride;
-            double *o = hist, *q = odd;
-            for (size_t j = 0; j < columns; j++) {
-                entry4 *e0 = (entry4 *)(o + (size_t)row0[j] * 4);
-                entry4 *e1 = (entry4 *)(q + (size_t)row1[j] * 4);
-                *e0 += add0;
-                *e1 += add1;
-                o += 256 * 4;
-                q += 256 * 4;
-            }
-        }
-    }
-    for (; k < rows; k++) {
+                            double *hist) {
+    for (size_t k = 0; k < rows; k++) {
         const entry4 add = {(double)gh[2 * k], (double)gh[2 * k + 1], 1.0, 0.0};
         const uint8_t *row = bins + k * stride;
         double *o = hist;
@@ -36,9 +16,6 @@ void sluice_boost_histogram(const float *gh, const uint8_t *bins, size_t stride,
             *e += add;
             o += 256 * 4;
         }
-    }
-    if (odd) {
-        for (size_t e = 0; e < columns * 256 * 4; e++) hist[e] += odd[e];
     }
 }
 

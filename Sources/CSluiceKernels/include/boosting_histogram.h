@@ -7,13 +7,11 @@
 
 /// Adds `rows` rows to `hist`: row `k`'s gradient pair `gh[2k], gh[2k+1]` (floats) and a count
 /// of 1 go to entry `(j · 256 + bins[k · stride + j]) · 4` of each column `j < columns`, as the
-/// four doubles (gradient, hessian, count, 0). `hist` holds `columns × 256 × 4` doubles. With
-/// `odd` (as many doubles, overwritten), the pairs of rows `2i, 2i+1` are summed into `hist`
-/// and `odd` apart (any last row into `hist`), and `odd` is then added to `hist`: each entry is
-/// then (its even rows' sum) + (its odd rows' sum). Either way the sums are the same, in the
-/// same order, on every CPU (one vector add of 4 doubles per entry with AVX2, two of 2 without).
+/// four doubles (gradient, hessian, count, 0). `hist` holds `columns × 256 × 4` doubles; the
+/// sums are the same, in the same order, on every CPU (one vector add of 4 doubles per entry
+/// with AVX2, two of 2 without).
 void sluice_boost_histogram(const float *gh, const uint8_t *bins, size_t stride, size_t rows, size_t columns,
-                            double *hist, double *odd);
+                            double *hist);
 
 /// The number of rows `s` in `lo ..< hi` with `side[bins[s · stride + column]] == 1` (each
 /// entry of `side` is 0 or 1).

@@ -136,8 +136,6 @@ final class BoostingTreeGrower {
     let partitionCounts: BoostBuffer<Int>
     /// Partial histograms of the row blocks of one build.
     let partials: BoostBuffer<Double>
-    /// The odd rows' partial histograms of each block (as many entries as ``partials``).
-    let oddPartials: BoostBuffer<Double>
     /// Histogram slots: `p × 256` entries of ``entry`` doubles each.
     private var slots: [BoostBuffer<Double>] = []
     private var free: [Int] = []
@@ -177,7 +175,6 @@ final class BoostingTreeGrower {
         }
         partitionCounts = BoostBuffer(count: 4 * max(2, self.threads), repeating: 0)
         partials = BoostBuffer(count: max(1, (n + Self.blockRows - 1) / Self.blockRows) * max(1, p * Self.stride), repeating: 0)
-        oddPartials = BoostBuffer(count: partials.count, repeating: 0)
     }
 
     private func takeSlot() -> Int {
@@ -275,8 +272,9 @@ final class BoostingTreeGrower {
         return tree
     }
 
-    /// Rows per piece of a partition, at least, for the pieces to run on their own threads.
-    static let partitionPiece = 8_192
+    /// Rows per piece of a partition, at least, for the pieces to run on their own threads (a
+    /// piece must outweigh waking a thread: a few nanoseconds a row against tens of microseconds).
+    static let partitionPiece = 16_384
 
     /// Partitions the node's rows stably into the other buffer, with their bins, indices and
     /// gradients: left rows first, then right rows, each in order; returns the number of left
@@ -385,9 +383,6 @@ final class BoostingTreeGrower {
     static let blockRows = 16_384
     /// The fewest rows whose histograms are built by groups of columns on several threads.
     static let groupedRows = 4_096
-    /// The fewest rows of a block whose odd rows are summed apart from its even ones (see
-    /// `sluice_boost_histogram`); below it, each entry is summed row after row.
-    static let pairedRows = 2_048
 
     /// Builds the histograms of the rows at positions `start ..< start+count` into `slot`,
     /// row-wise and sequentially: each row's gradient pair is read once and added to the bin of
@@ -400,7 +395,7 @@ final class BoostingTreeGrower {
         let blocks = max(1, (count + Self.blockRows - 1) / Self.blockRows)
         let groups = count < Self.groupedRows || blocks % threads == 0 ? 1 : min(p, threads)
         let partial = blocks == 1 ? hist : partials.pointer
-        let source = rows[buffer], odd = oddPartials
+        let source = rows[buffer]
         let shared = BoostUnchecked((UnsafePointer(source.gradients.pointer + start),
                                      UnsafePointer(source.bins.pointer + start * stride)))
         Parallel.forEachChunk(of: blocks * groups, minimumChunk: 1) { range in
@@ -411,15 +406,14 @@ final class BoostingTreeGrower {
                 let out = partial + block * size + first * Self.stride
                 out.initialize(repeating: 0, count: (end - first) * Self.stride)
                 let lo = block * Self.blockRows, hi = min(count, lo + Self.blockRows)
-                let odd = hi - lo >= Self.pairedRows ? odd.pointer + block * size + first * Self.stride : nil
                 UnsafeRawPointer(gh + lo).withMemoryRebound(to: Float.self, capacity: 2 * (hi - lo)) { pairs in
-                    sluice_boost_histogram(pairs, bins + lo * stride + first, stride, hi - lo, end - first, out, odd)
+                    sluice_boost_histogram(pairs, bins + lo * stride + first, stride, hi - lo, end - first, out)
                 }
             }
         }
         guard blocks > 1 else { return }
         let sums = BoostUnchecked(partial)
-        Parallel.forEachChunk(of: size, minimumChunk: 4096) { range in
+        Parallel.forEachChunk(of: size, minimumChunk: max(4096, size * 8 / blocks)) { range in
             let partial = sums.value
             for e in range {
                 var total = 0.0

@@ -310,6 +310,67 @@ struct HistGradientBoostingBehaviourTests {
     }
 }
 
+@Suite("Histogram gradient boosting: a node's work cut into pieces, binning without sorting")
+struct BoostingGrowerPiecesTests {
+    @Test("bin edges found without sorting equal those of the sorted values: 2, 73, 255, 256 and 5000 distinct values")
+    func unsortedEdges() {
+        var rng = SeededGenerator(seed: 4)
+        for distinct in [1, 2, 73, 255, 256, 5_000] {
+            var v = (0..<20_000).map { _ in (Double(Int(rng.nextDouble() * Double(distinct))) - 30) * 0.37 }
+            v[7] = -0.0
+            let sorted = v.sorted()
+            #expect(HistogramBinning.edges(unsorted: &v) == HistogramBinning.edges(sorted: sorted), "\(distinct) distinct")
+        }
+    }
+
+    @Test("the same trees and row order whether a node's partition and histograms run in 1, 2, 3 or 5 pieces")
+    func piecesDoNotChangeTheTree() throws {
+        // 60 000 rows: the root and its children are cut into several pieces of ≥ 8192 rows;
+        // a feature with missing values, two exclusive columns (one bundle) and a categorical one.
+        var rng = SeededGenerator(seed: 21)
+        let n = 60_000
+        var x = Matrix<Double>(rows: n, columns: 5)
+        var target = [Double](repeating: 0, count: n)
+        for i in 0..<n {
+            let a = rng.nextDouble(), b = rng.nextDouble(), c = Double(Int(rng.nextDouble() * 5))
+            x[i, 0] = a
+            x[i, 1] = b < 0.1 ? .nan : b
+            x[i, 2] = a > 0.7 ? 1 : 0
+            x[i, 3] = a < 0.2 ? 1 : 0
+            x[i, 4] = c
+            target[i] = (a > 0.5 ? 1 : 0) + (b.isNaN || b < 0.3 ? 0.5 : 0) + (c == 2 ? 0.7 : 0) + 0.3 * rng.nextDouble()
+        }
+        var generator = SeededGenerator(seed: 1)
+        let binning = HistogramBinning(fitting: x, rows: Array(0..<n), categorical: [4: 5], generator: &generator)
+        let binned = binning.binned(x, rows: Array(0..<n))
+        #expect(binned.columns < 5)  // the exclusive columns share one
+        let parameters = GrowerParameters(maxLeafNodes: 31, maxDepth: nil, minSamplesLeaf: 20, minHessianLeaf: 1e-3,
+                                          l2: 0, learningRate: 0.1, monotonic: [Int8](repeating: 0, count: 5))
+        func grown(_ threads: Int) -> (trees: [[Double]], structure: [[Int32]], order: [Int32]) {
+            let grower = BoostingTreeGrower(data: binned, binning: binning, parameters: parameters, threads: threads)
+            var raw = [Double](repeating: 0, count: n), trees: [[Double]] = [], structure: [[Int32]] = []
+            for _ in 0..<3 {
+                let gh = (0..<n).map { SIMD2<Float>(Float(raw[$0] - target[$0]), 1) }
+                let tree = gh.withUnsafeBufferPointer { grower.grow(gradients: $0.baseAddress!) }
+                for leaf in tree.leaves {
+                    for s in leaf.start..<(leaf.start + leaf.count) { raw[Int(grower.indices[s])] += tree.values[leaf.output] }
+                }
+                trees.append(tree.values + tree.thresholds + tree.gains)
+                structure.append(tree.features + tree.left + tree.right + tree.leaves.flatMap { [Int32($0.start), Int32($0.count)] })
+            }
+            return (trees, structure, Array(grower.indices.buffer))
+        }
+        let reference = grown(1)
+        #expect(reference.structure[0].count > 60)  // 31 leaves grown
+        for threads in [2, 3, 5] {
+            let other = grown(threads)
+            #expect(other.trees == reference.trees)
+            #expect(other.structure == reference.structure)
+            #expect(other.order == reference.order)
+        }
+    }
+}
+
 @Suite("Histogram gradient boosting: crafted state is refused by validate()")
 struct HistGradientBoostingStateTests {
     let model: HistGradientBoostingClassifier.Model = {

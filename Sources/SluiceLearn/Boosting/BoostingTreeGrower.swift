@@ -132,7 +132,7 @@ final class BoostingTreeGrower {
     var indices: BoostBuffer<Int32> { rows[0].indices }
     /// One feature's histogram, expanded from its bundle.
     private let expanded = BoostBuffer<Double>(count: BoostingTreeGrower.stride, repeating: 0)
-    /// Left rows of each block of one partition.
+    /// Four numbers per piece of one partition (see ``partition(_:_:)``).
     let partitionCounts: BoostBuffer<Int>
     /// Partial histograms of the row blocks of one build.
     let partials: BoostBuffer<Double>
@@ -143,14 +143,19 @@ final class BoostingTreeGrower {
     /// an entry is one vector add of 4 doubles (`sluice_boost_histogram`).
     static let entry = 4
     static let stride = 256 * entry
+    /// The pieces a node's partition and histogram build are cut into.
+    let threads: Int
     /// Draws the features of each tree and split (when the parameters ask for it).
     private var generator: SeededGenerator
     /// The features the current tree may split on, in increasing order.
     private var treeFeatures: [Int]
 
     /// Takes the binned rows over (in their original order); `data` is not needed after.
+    /// `threads` is the number of pieces the work of a node is cut into (the tree is the same
+    /// whatever it is).
     init(data: BoostingBinnedFeatures, binning: HistogramBinning, parameters: GrowerParameters,
-         generator: SeededGenerator = SeededGenerator(seed: 0)) {
+         generator: SeededGenerator = SeededGenerator(seed: 0), threads: Int = Parallel.threadCount) {
+        self.threads = max(1, threads)
         self.binning = binning
         self.generator = generator
         treeFeatures = Array(0..<data.features)
@@ -168,7 +173,7 @@ final class BoostingTreeGrower {
             (first.bins.pointer + i * rowStride).update(from: data.bins.pointer + i * data.columns, count: data.columns)
             first.indices[i] = Int32(i)
         }
-        partitionCounts = BoostBuffer(count: 2 * (n / Self.blockRows + 2), repeating: 0)
+        partitionCounts = BoostBuffer(count: 4 * max(2, self.threads), repeating: 0)
         partials = BoostBuffer(count: max(1, (n + Self.blockRows - 1) / Self.blockRows) * max(1, p * Self.stride), repeating: 0)
     }
 
@@ -267,10 +272,18 @@ final class BoostingTreeGrower {
         return tree
     }
 
+    /// Rows per piece of a partition, at least, for the pieces to run on their own threads (a
+    /// piece must outweigh waking a thread: a few nanoseconds a row against tens of microseconds).
+    static let partitionPiece = 16_384
+
     /// Partitions the node's rows stably into the other buffer, with their bins, indices and
     /// gradients: left rows first, then right rows, each in order; returns the number of left
-    /// rows. Large nodes are cut into fixed blocks: their left rows are counted in parallel, then
-    /// each block moves its rows straight to their places, in parallel.
+    /// rows. The number of left rows is the split's left count (exact: a sum of counts of 1),
+    /// so the node's rows are cut into pieces, one per thread, with no pass to count them: the
+    /// first pieces' left and right rows are written forward from the two parts' starts (each
+    /// piece after the first its place from the counted left rows of the pieces before it), and
+    /// the last piece's backward from the two parts' ends, so that only `pieces − 2` of them
+    /// are counted first. A stable partition is unique: the result does not depend on the pieces.
     private func partition(_ node: GrowingNode, _ split: SplitCandidate) -> Int {
         let f = split.feature, column = columnOf[f], o = offset[f], binCount = binning.binCount[f]
         // The side of each value of the column's byte (a bundle's value mapped to the feature's bin).
@@ -280,70 +293,54 @@ final class BoostingTreeGrower {
             side[v] = split.goesLeft(b) ? 1 : 0
         }
         let start = node.start, count = node.count, stride = rowStride
-        let blocks = max(1, (count + Self.blockRows - 1) / Self.blockRows)
-        let counts = partitionCounts
+        let leftTotal = Int(split.leftCount)
+        precondition(Double(leftTotal) == split.leftCount && (0...count).contains(leftTotal),
+                     "a split's left count is a whole number of the node's rows")
+        let pieces = min(threads, max(1, count / Self.partitionPiece))
+        // Per piece: its counted left rows, where its left and its right rows start, where its left rows ended.
+        let counted = partitionCounts.pointer, leftStart = counted + pieces, rightStart = leftStart + pieces
+        let ended = rightStart + pieces
         let from = rows[node.buffer], to = rows[1 - node.buffer]
-        let chunk = blocks > 2 ? 1 : blocks
-        return side.withUnsafeBufferPointer { sides in
+        let shared = BoostUnchecked((counted, leftStart, rightStart, ended))
+        func bounds(_ k: Int) -> (lo: Int, hi: Int) { (start + count * k / pieces, start + count * (k + 1) / pieces) }
+        side.withUnsafeBufferPointer { sides in
             let table = BoostUnchecked(sides.baseAddress!)
-            Parallel.forEachChunk(of: blocks, minimumChunk: chunk) { range in
-                let side = table.value, bins = UnsafePointer(from.bins.pointer) + column
-                for block in range {
-                    let lo = start + block * Self.blockRows, hi = min(start + count, lo + Self.blockRows)
-                    var l = 0
-                    for s in lo..<hi { l &+= Int(side[Int(bins[s &* stride])]) }
-                    counts[block] = l
-                }
-            }
-            // Where each block's left and right rows start.
-            var leftTotal = 0
-            for b in 0..<blocks { leftTotal += counts[b] }
-            var leftAt = start, rightAt = start + leftTotal
-            for b in 0..<blocks {
-                let lo = start + b * Self.blockRows, hi = min(start + count, lo + Self.blockRows), nl = counts[b]
-                counts[b] = leftAt
-                counts[blocks + b] = rightAt
-                leftAt += nl
-                rightAt += hi - lo - nl
-            }
-            Parallel.forEachChunk(of: blocks, minimumChunk: chunk) { range in
-                let side = table.value
-                let (bins, idx, gh) = (from.bins.pointer, from.indices.pointer, from.gradients.pointer)
-                let (outBins, outIdx, outGh) = (to.bins.pointer, to.indices.pointer, to.gradients.pointer)
-                for block in range {
-                    let lo = start + block * Self.blockRows, hi = min(start + count, lo + Self.blockRows)
-                    var l = counts[block], r = counts[blocks + block]
-                    for s in lo..<hi {
-                        let row = bins + s &* stride
-                        // Branch-free: the side is a coin flip the predictor cannot learn.
-                        let isLeft = Int(side[Int(row[column])])
-                        let target = r &+ (l &- r) &* isLeft
-                        l &+= isLeft
-                        r &+= 1 &- isLeft
-                        Self.copyRow(row, outBins + target &* stride, stride)
-                        outIdx[target] = idx[s]
-                        outGh[target] = gh[s]
+            if pieces > 2 {  // the left rows of every piece but the last two
+                Parallel.forEachChunk(of: pieces - 2, minimumChunk: 1) { range in
+                    for k in range {
+                        let (lo, hi) = bounds(k)
+                        shared.value.0[k] = sluice_boost_count_left(table.value, from.bins.pointer, stride, column, lo, hi)
                     }
                 }
             }
-            return leftTotal
+            var leftAt = start, rightAt = start + leftTotal
+            for k in 0..<max(1, pieces - 1) {  // the forward pieces
+                leftStart[k] = leftAt
+                rightStart[k] = rightAt
+                if k < pieces - 2 {
+                    let (lo, hi) = bounds(k)
+                    leftAt += counted[k]
+                    rightAt += hi - lo - counted[k]
+                }
+            }
+            Parallel.forEachChunk(of: pieces, minimumChunk: 1) { range in
+                let (_, leftStart, rightStart, ended) = shared.value
+                let gh = UnsafeRawPointer(from.gradients.pointer).assumingMemoryBound(to: UInt64.self)
+                let outGh = UnsafeMutableRawPointer(to.gradients.pointer).assumingMemoryBound(to: UInt64.self)
+                for k in range {
+                    let (lo, hi) = bounds(k)
+                    let backward = pieces > 1 && k == pieces - 1
+                    ended[k] = sluice_boost_partition(
+                        table.value, column, from.bins.pointer, from.indices.pointer, gh, stride, lo, hi,
+                        backward ? 1 : 0, backward ? start + leftTotal : leftStart[k],
+                        backward ? start + count : rightStart[k], to.bins.pointer, to.indices.pointer, outGh)
+                }
+            }
         }
-    }
-
-    /// Copies one row's `bytes` (≥ 8) bins in 8-byte words, the last word ending at the row's
-    /// end (overlapping the one before it when `bytes` is not a multiple of 8), so nothing
-    /// past the row is read or written.
-    @inline(__always)
-    private static func copyRow(_ from: UnsafeMutablePointer<UInt8>, _ to: UnsafeMutablePointer<UInt8>, _ bytes: Int) {
-        let source = UnsafeRawPointer(from), target = UnsafeMutableRawPointer(to)
-        var w = 0
-        while w &+ 8 < bytes {
-            target.storeBytes(of: source.loadUnaligned(fromByteOffset: w, as: UInt64.self), toByteOffset: w, as: UInt64.self)
-            w &+= 8
-        }
-        let last = bytes &- 8
-        target.storeBytes(of: source.loadUnaligned(fromByteOffset: last, as: UInt64.self), toByteOffset: last,
-                          as: UInt64.self)
+        // The forward pieces' left rows end where the backward piece's begin.
+        precondition(pieces == 1 ? ended[0] == start + leftTotal : ended[pieces - 2] == ended[pieces - 1],
+                     "the partition's pieces meet")
+        return leftTotal
     }
 
     /// Records a leaf; its rows go back to the first buffer, where the next tree starts.
@@ -384,32 +381,39 @@ final class BoostingTreeGrower {
     /// histograms, then the partials are added in block order, so the sums do not depend on
     /// the number of threads.
     static let blockRows = 16_384
+    /// The fewest rows whose histograms are built by groups of columns on several threads.
+    static let groupedRows = 4_096
 
     /// Builds the histograms of the rows at positions `start ..< start+count` into `slot`,
     /// row-wise and sequentially: each row's gradient pair is read once and added to the bin of
-    /// each of its columns (by the C kernel `sluice_boost_histogram`).
+    /// each of its columns (by the C kernel `sluice_boost_histogram`). The work is cut into
+    /// tasks of one block and a group of columns (groups when the blocks alone would not keep
+    /// every thread busy): each entry's sum is the same whatever the groups and threads.
     private func build(slot: Int, start: Int, count: Int, buffer: Int) {
         let hist = slots[slot].pointer
         let size = p * Self.stride, p = self.p, stride = rowStride
         let blocks = max(1, (count + Self.blockRows - 1) / Self.blockRows)
+        let groups = count < Self.groupedRows || blocks % threads == 0 ? 1 : min(p, threads)
         let partial = blocks == 1 ? hist : partials.pointer
         let source = rows[buffer]
         let shared = BoostUnchecked((UnsafePointer(source.gradients.pointer + start),
                                      UnsafePointer(source.bins.pointer + start * stride)))
-        Parallel.forEachChunk(of: blocks, minimumChunk: 1) { range in
+        Parallel.forEachChunk(of: blocks * groups, minimumChunk: 1) { range in
             let (gh, bins) = shared.value
-            for block in range {
-                let out = partial + block * size
-                out.initialize(repeating: 0, count: size)
+            for task in range {
+                let block = task / groups, group = task % groups
+                let first = p * group / groups, end = p * (group + 1) / groups
+                let out = partial + block * size + first * Self.stride
+                out.initialize(repeating: 0, count: (end - first) * Self.stride)
                 let lo = block * Self.blockRows, hi = min(count, lo + Self.blockRows)
                 UnsafeRawPointer(gh + lo).withMemoryRebound(to: Float.self, capacity: 2 * (hi - lo)) { pairs in
-                    sluice_boost_histogram(pairs, bins + lo * stride, stride, hi - lo, p, out)
+                    sluice_boost_histogram(pairs, bins + lo * stride + first, stride, hi - lo, end - first, out)
                 }
             }
         }
         guard blocks > 1 else { return }
         let sums = BoostUnchecked(partial)
-        Parallel.forEachChunk(of: size, minimumChunk: 4096) { range in
+        Parallel.forEachChunk(of: size, minimumChunk: max(4096, size * 8 / blocks)) { range in
             let partial = sums.value
             for e in range {
                 var total = 0.0

@@ -193,15 +193,19 @@ enum GradientBoosting {
                         tree.values[leaf.output] = c.grower.learningRate * BoostingLoss.weightedMedian(residuals, weights)
                     }
                 }
-                // Each training row is at one position of one leaf: the leaves' ranges update
-                // disjoint rows, so a large leaf's range is updated on every core.
+                // Each training row is at one position of one leaf: the leaves' ranges cover the
+                // positions once, so the positions are updated in chunks on every core, each
+                // chunk through the leaves that overlap it.
+                let leaves = tree.leaves.map { (start: $0.start, end: $0.start + $0.count, value: tree.values[$0.output]) }
                 raw.withUnsafeMutableBufferPointer { r in
                     let shared = BoostUnchecked((r.baseAddress! + k * nt, UnsafePointer(positions)))
-                    for leaf in tree.leaves {
-                        let v = tree.values[leaf.output], start = leaf.start
-                        Parallel.forEachChunk(of: leaf.count, minimumChunk: 65_536) { range in
-                            let (out, positions) = shared.value
-                            for s in (start + range.lowerBound)..<(start + range.upperBound) { out[Int(positions[s])] += v }
+                    Parallel.forEachChunk(of: nt, minimumChunk: 65_536) { range in
+                        let (out, positions) = shared.value
+                        for leaf in leaves where leaf.start < range.upperBound && leaf.end > range.lowerBound {
+                            let v = leaf.value
+                            for s in max(leaf.start, range.lowerBound)..<min(leaf.end, range.upperBound) {
+                                out[Int(positions[s])] += v
+                            }
                         }
                     }
                 }

@@ -1,3 +1,4 @@
+import CSluiceKernels
 import SluiceCompute
 
 /// The feature binning of histogram gradient boosting, as scikit-learn's `_BinMapper`:
@@ -57,8 +58,7 @@ struct HistogramBinning: Sendable {
                             let v = data[i * p + j]
                             if !v.isNaN { column.append(v) }
                         }
-                        column.sort()
-                        found[j] = Self.edges(sorted: column)
+                        found[j] = Self.edges(unsorted: &column)
                     }
                 }
             }
@@ -68,6 +68,31 @@ struct HistogramBinning: Sendable {
         self.edges = edges
         self.binCount = binCount
         self.isCategorical = isCategorical
+    }
+
+    /// Bin edges from a feature's non-missing values in any order (`v` may be sorted in place),
+    /// the same as ``edges(sorted:)`` of them sorted: their distinct values are kept sorted as
+    /// they come, and all of them sorted only once more than 255 distinct values are seen
+    /// (one-hot and small-count features are not sorted).
+    static func edges(unsorted v: inout [Double]) -> [Double] {
+        var distinct = [Double]()
+        distinct.reserveCapacity(maxBins)
+        var last = Double.nan
+        for x in v where x != last {
+            last = x
+            var lo = 0, hi = distinct.count
+            while lo < hi {
+                let mid = (lo + hi) >> 1
+                if distinct[mid] < x { lo = mid + 1 } else { hi = mid }
+            }
+            if lo < distinct.count && distinct[lo] == x { continue }
+            if distinct.count == maxBins {
+                v.sort()
+                return edges(sorted: v)
+            }
+            distinct.insert(x, at: lo)
+        }
+        return edges(sorted: distinct)
     }
 
     /// Bin edges from a feature's sorted non-missing values.
@@ -149,26 +174,13 @@ struct HistogramBinning: Sendable {
                                     count &+= b != 0 ? 1 : 0
                                 }
                             } else {
-                                // `bin(_:feature:)`'s search, with the feature's edges hoisted out of the row loop.
-                                edges[j].withUnsafeBufferPointer { e in
-                                    let edges = e.baseAddress, m = e.count
-                                    for i in first..<end {
-                                        let v = data[r[i] &* p &+ j]
-                                        var lo = 0
-                                        if v.isNaN {
-                                            lo = Self.missingBin
-                                            anyMissing = true
-                                        } else if let edges {
-                                            var hi = m
-                                            while lo < hi {
-                                                let mid = (lo &+ hi) >> 1
-                                                if v <= edges[mid] { hi = mid } else { lo = mid &+ 1 }
-                                            }
-                                        }
-                                        column[i] = UInt8(truncatingIfNeeded: lo)
-                                        count &+= lo != 0 ? 1 : 0
-                                    }
+                                // `bin(_:feature:)`'s search, branch-free in C.
+                                var missing: Int32 = 0
+                                count = edges[j].withUnsafeBufferPointer { e in
+                                    sluice_boost_bin_numeric(data.baseAddress! + j, p, r.baseAddress!, first, end,
+                                                             e.baseAddress, e.count, column, &missing)
                                 }
+                                anyMissing = missing != 0
                             }
                             blockMissing.pointer[block * p + j] = anyMissing
                             blockNonZero.pointer[block * p + j] = count

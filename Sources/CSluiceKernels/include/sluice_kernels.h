@@ -29,5 +29,6 @@ int sluice_kernels_vector_bits(void);
 #include "neural_gemm.h"
 #include "boosting_histogram.h"
 #include "learn_distances.h"
+#include "learn_gram.h"
 
 #endif

@@ -197,8 +197,7 @@ public struct ElasticNetCV: Learner, Codable, Equatable {
             try context.checkCancellation(name)
             let size = n / folds, extra = n % folds
             let lo = f * size + min(f, extra), hi = lo + size + (f < extra ? 1 : 0)
-            let held = Array(lo..<hi)
-            let heldSums = GramProblem.Sums(x, y, weights: sampleWeights, rows: held)
+            let heldSums = GramProblem.Sums(x, y, weights: sampleWeights, rows: lo..<hi)
             let train = GramProblem(total - heldSums, fitIntercept: fitIntercept)
             var start = [Double](repeating: 0, count: p)
             for (a, alpha) in grid.enumerated() {
@@ -206,7 +205,7 @@ public struct ElasticNetCV: Learner, Codable, Equatable {
                 start = m.coefficients
                 var se = 0.0, sw = 0.0
                 x.withUnsafeBufferPointer { xp in
-                    for i in held {
+                    for i in lo..<hi {
                         var pred = m.intercept
                         for j in 0..<p { pred += xp[i * p + j] * m.coefficients[j] }
                         let w = sampleWeights?[i] ?? 1

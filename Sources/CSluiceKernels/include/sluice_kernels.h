@@ -30,5 +30,6 @@ int sluice_kernels_vector_bits(void);
 #include "boosting_histogram.h"
 #include "learn_distances.h"
 #include "learn_gram.h"
+#include "learn_smo.h"
 
 #endif

@@ -202,7 +202,7 @@ struct KernelSMOState {
         let n = activeSize
         g.withUnsafeMutableBufferPointer { gp in
             order.withUnsafeBufferPointer { op in
-                sluice_smo_update_gradient(gp.baseAddress!, qi, qj, op.baseAddress!, n, di, dj)
+                sluice_smo_update_gradient(gp.baseAddress!, qi, qj, l, op.baseAddress!, n, di, dj)
             }
         }
         let upperI = isUpper(i), upperJ = isUpper(j)
@@ -239,7 +239,7 @@ struct KernelSMOState {
                     qd.withUnsafeBufferPointer { dp in
                         order.withUnsafeBufferPointer { op in
                             sluice_smo_select_second(gp.baseAddress!, yp.baseAddress!, sp.baseAddress!, dp.baseAddress!, qi,
-                                                     op.baseAddress!, n, gMax, qdi, yi, KernelSMOSolver.tau, &gMax2, &objMin)
+                                                     l, op.baseAddress!, n, gMax, qdi, yi, KernelSMOSolver.tau, &gMax2, &objMin)
                         }
                     }
                 }

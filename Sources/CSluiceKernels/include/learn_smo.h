@@ -15,13 +15,15 @@ ptrdiff_t sluice_smo_select_first(const double *g, const double *y, const uint8_
 /// libsvm's second-order choice of the partner of `i` (WSS3): over the positions that may move
 /// down, `gmax2` gets the largest `y[t]·g[t]`; among those with `diff = gmax + y[t]·g[t] > 0`, the
 /// last position minimising `−diff² / quad`, `quad = qdi + qd[t] − 2·yi·y[t]·q[order[t]]` (`tau`
-/// when not positive). Returns −1 when there is none; the minimum goes to `objmin`.
+/// when not positive). `q` (of `length` entries, every variable's) is read through once in order
+/// first, so that the gathers find it in cache. Returns −1 when there is none; the minimum goes to `objmin`.
 ptrdiff_t sluice_smo_select_second(const double *g, const double *y, const uint8_t *status, const double *qd,
-                                   const float *q, const int32_t *order, size_t n, double gmax, double qdi, double yi,
-                                   double tau, double *gmax2, double *objmin);
+                                   const float *q, size_t length, const int32_t *order, size_t n, double gmax,
+                                   double qdi, double yi, double tau, double *gmax2, double *objmin);
 
-/// `g[t] += qi[order[t]]·di + qj[order[t]]·dj` for `t < n`.
-void sluice_smo_update_gradient(double *g, const float *qi, const float *qj, const int32_t *order, size_t n, double di,
-                                double dj);
+/// `g[t] += qi[order[t]]·di + qj[order[t]]·dj` for `t < n` (`qj`, of `length` entries, read
+/// through in order first).
+void sluice_smo_update_gradient(double *g, const float *qi, const float *qj, size_t length, const int32_t *order,
+                                size_t n, double di, double dj);
 
 #endif

@@ -78,7 +78,9 @@ public enum PrincipalComponents {
             // xᵀx − n·x̄x̄ᵀ: the centred Gram matrix without a centred copy (as scikit-learn).
             var gram = Matrix<Double>(rows: p, columns: p)
             gram.withUnsafeMutableBufferPointer { g in
-                for a in 0..<p { for b in 0..<p { g[a * p + b] = augmented![a * (p + 1) + b] - Double(n) * mean[a] * mean[b] } }
+                for a in 0..<p {
+                    for b in 0..<p { g[a * p + b] = augmented![a * (p + 1) + b] - Double(n) * mean[a] * mean[b] }
+                }
             }
             let (values, vectors) = try gram.symmetricEigen()  // ascending; columns are vectors
             var vt = Matrix<Double>(rows: p, columns: p), s = [Double](repeating: 0, count: p)

@@ -8,7 +8,8 @@ import SluicePipeline
 /// It minimises `(1 / 2W) Σ wᵢ (yᵢ − xᵢ·β − b)² + α·ρ·‖β‖₁ + ½·α·(1 − ρ)·‖β‖²`, with `W` the
 /// total sample weight (scikit-learn rescales weights to sum to the row count: the same
 /// objective), `ρ` = ``l1Ratio``, the intercept unpenalised. The rows are reduced once to
-/// their `p × p` weighted Gram matrix (one BLAS `syrk`), then cyclic coordinate descent runs
+/// their `p × p` weighted Gram matrix (one vectorised pass over the rows on every core,
+/// ``SluiceCompute/Matrix/augmentedGram(target:weights:rows:)``), then cyclic coordinate descent runs
 /// on it (scikit-learn's Gram variant, `precompute=True`), stopping on its duality-gap rule:
 /// gap below `tolerance · Σ wᵢ (yᵢ − ȳ)²`. The optimum is scikit-learn's to that tolerance.
 public struct ElasticNet: Learner, Codable, Equatable {

@@ -15,7 +15,28 @@ let sparseWorkloads: [Workload] = [
                  + "(first 80% of labelled rows); AUC of the margins on the rest; peer sklearn LinearSVC") {
         [try linearSVCFigure(context: $0)]
     },
+    Workload(name: "fit.linsvr.churn_1m",
+             summary: "linear SVR (squared epsilon-insensitive, epsilon=0, C=1, tol 1e-4, solver auto: primal Newton) of churned (0/1) "
+                 + "on the prepared churn table (first 80% of labelled rows); r2 on the rest; peer sklearn LinearSVR") {
+        [try linearSVRFigure(context: $0)]
+    },
 ]
+
+private func linearSVRFigure(context: BenchContext) throws -> Figure {
+    let data = try labelledPreparedChurn(context)
+    let y = data.y.codes.map(Double.init), yTest = data.yTest.codes.map(Double.init)
+    var model: LinearSVR.Model?
+    let (seconds, rss) = try Measure.best(repeats: context.repeats) {
+        var fit = FitContext(seed: 7)
+        model = try LinearSVR(loss: .squaredEpsilonInsensitive).fit(data.x, y, context: &fit)
+    }
+    let predicted = try model!.predict(data.xTest)
+    let mean = yTest.reduce(0, +) / Double(yTest.count)
+    let ssRes = zip(yTest, predicted).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+    let ssTot = yTest.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
+    return Figure(workload: "fit.linsvr.churn_1m", seconds: seconds, rows: data.x.rows, peakRSSMB: rss,
+                  extra: [("r2", 1 - ssRes / ssTot), ("passes", Double(model!.iterations))])
+}
 
 private func linearSVCFigure(context: BenchContext) throws -> Figure {
     let data = try labelledPreparedChurn(context)

@@ -600,8 +600,10 @@ def kmeans(args):
     x = churn_preparation().fit_transform(churn_frame(args))
     model = []
     s, rss = best(args.repeats, lambda: model.append(KMeans(n_clusters=8, n_init=1, random_state=7).fit(x)))
+    inertias = [float(KMeans(n_clusters=8, n_init=1, random_state=seed).fit(x).inertia_) for seed in range(1, 6)]
     return [figure("fit.kmeans.churn_1m", "sklearn KMeans", s, len(x), rss, inertia=float(model[-1].inertia_),
-                   iterations=int(model[-1].n_iter_))]
+                   iterations=int(model[-1].n_iter_), inertia_mean_5_seeds=sum(inertias) / 5,
+                   inertia_max_5_seeds=max(inertias))]
 
 def pca(args):
     from sklearn.decomposition import PCA
@@ -762,6 +764,25 @@ def linear_svc(args):
                    passes=int(model[-1].n_iter_))]
 
 PEERS.update({"fit.linsvc.churn_1m": linear_svc})
+
+def linear_svr(args):
+    import warnings
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.metrics import r2_score
+    from sklearn.svm import LinearSVR
+    x, y, xt, yt = labelled_churn_prepared(args)
+    model = []
+    def fit():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.append(LinearSVR(C=1.0, epsilon=0.0, loss="squared_epsilon_insensitive", tol=1e-4,
+                                   max_iter=1000, dual="auto", random_state=7)
+                         .fit(x, y.astype(float)))
+    s, rss = best(args.repeats, fit)
+    return [figure("fit.linsvr.churn_1m", "sklearn LinearSVR", s, len(x), rss, r2=r2_score(yt, model[-1].predict(xt)),
+                   passes=int(model[-1].n_iter_))]
+
+PEERS.update({"fit.linsvr.churn_1m": linear_svr})
 
 # --- kernel SVM ----------------------------------------------------------------------
 

@@ -1,3 +1,5 @@
+import CSluiceKernels
+
 /// One quadratic program of a kernel machine in libsvm's form:
 /// `min ½ αᵀQα + pᵀα` subject to `yᵀα = 0` (`y` the ±1 ``signs``) and `0 ≤ αᵢ ≤ Cᵢ` (``upper``),
 /// with `Qᵢⱼ = yᵢ yⱼ K(x_{index(i)}, x_{index(j)})`.
@@ -50,8 +52,10 @@ public struct KernelSMOSolution: Sendable, Equatable {
 /// when the gap first falls under 10·tolerance), stopping when the maximal violating pair's gap
 /// is under `tolerance`. Kernel rows come through an LRU cache of at most `cacheBytes`, in
 /// single precision as libsvm's `Qfloat`; each row is one `gemv` over the training rows and one
-/// vectorised map. Variables are visited in libsvm's order (shrinking swaps them the same way),
-/// so ties break as in libsvm.
+/// vectorised map. Variables are visited in libsvm's order (shrinking swaps their positions the
+/// same way), so ties break as in libsvm; the per-iteration scans (working-set selection, the
+/// gradient update) run over contiguous position-ordered arrays in C, with AVX-512 when the CPU
+/// has it (the same choices and bits either way).
 public enum KernelSMOSolver {
     /// libsvm's `TAU`: the curvature used when a pair's is not positive.
     static let tau = 1e-12
@@ -66,21 +70,25 @@ public enum KernelSMOSolver {
         var state = KernelSMOState(problem: problem, q: q)
         let limit = maxIterations ?? max(10_000_000, l > Int(Int32.max) / 100 ? Int(Int32.max) : 100 * l)
         let converged = state.run(tolerance: tolerance, shrinking: shrinking, maxIterations: limit)
-        return KernelSMOSolution(alpha: state.alpha, rho: state.rho(), objective: state.objective(),
+        return KernelSMOSolution(alpha: state.alphaByVariable, rho: state.rho(), objective: state.objective(),
                                  iterations: state.iterations, converged: converged)
     }
 }
 
-/// The solver's working state (libsvm's `Solver` members), indexed by variable.
+/// The solver's working state (libsvm's `Solver` members), indexed by position: shrinking
+/// swaps variables' positions as libsvm's `swap_index` does, so the active variables are the
+/// positions `0..<activeSize`, contiguous for the per-iteration scans (CSluiceKernels'
+/// `learn_smo.c`); `order[t]` is the variable at position `t`, through which the kernel rows
+/// (kept in variable order by ``KernelQMatrix``) are read.
 struct KernelSMOState {
     let l: Int
-    let y: [Double], p: [Double], c: [Double], qd: [Double]
+    var y: [Double], p: [Double], c: [Double], qd: [Double]
     let q: KernelQMatrix
     var alpha: [Double], g: [Double], gBar: [Double]
     /// 0 lower bound, 1 upper bound, 2 free.
     var status: [UInt8]
-    /// libsvm's permutation: the active variables are `order[0..<activeSize]`.
-    var order: [Int]
+    /// The variable at each position.
+    var order: [Int32]
     var activeSize: Int
     var unshrink = false
     var iterations = 0
@@ -96,8 +104,15 @@ struct KernelSMOState {
         g = p
         gBar = [Double](repeating: 0, count: l)
         status = c.map { $0 > 0 ? 0 : 1 }  // α = 0 is the upper bound when C = 0
-        order = Array(0..<l)
+        order = (0..<l).map { Int32($0) }
         activeSize = l
+    }
+
+    /// `α` per variable (in the problem's order).
+    var alphaByVariable: [Double] {
+        var out = [Double](repeating: 0, count: l)
+        for t in 0..<l { out[Int(order[t])] = alpha[t] }
+        return out
     }
 
     func isUpper(_ i: Int) -> Bool { status[i] == 1 }
@@ -106,6 +121,22 @@ struct KernelSMOState {
 
     mutating func updateStatus(_ i: Int) {
         status[i] = alpha[i] >= c[i] ? 1 : (alpha[i] <= 0 ? 0 : 2)
+    }
+
+    /// The kernel row (signed `Q`) of the variable at position `t`, in variable order.
+    func row(_ t: Int, slot: Int) -> UnsafePointer<Float> { q.row(Int(order[t]), slot: slot) }
+
+    /// Exchanges positions `a` and `b` (libsvm's `swap_index`).
+    mutating func swap(_ a: Int, _ b: Int) {
+        y.swapAt(a, b)
+        p.swapAt(a, b)
+        c.swapAt(a, b)
+        qd.swapAt(a, b)
+        alpha.swapAt(a, b)
+        g.swapAt(a, b)
+        gBar.swapAt(a, b)
+        status.swapAt(a, b)
+        order.swapAt(a, b)
     }
 
     mutating func run(tolerance eps: Double, shrinking: Bool, maxIterations: Int) -> Bool {
@@ -135,13 +166,13 @@ struct KernelSMOState {
         return false
     }
 
-    /// One SMO step on the pair `(i, j)` (libsvm's update of `α`, `G` and `Ḡ`).
+    /// One SMO step on the pair of positions `(i, j)` (libsvm's update of `α`, `G` and `Ḡ`).
     mutating func step(_ i: Int, _ j: Int) {
-        let qi = q.row(i, slot: 0), qj = q.row(j, slot: 1)
+        let qi = row(i, slot: 0), qj = row(j, slot: 1), qij = Double(qi[Int(order[j])])
         let ci = c[i], cj = c[j], oldI = alpha[i], oldJ = alpha[j]
         var ai = oldI, aj = oldJ
         if y[i] != y[j] {
-            var quad = qd[i] + qd[j] + 2 * Double(qi[j])
+            var quad = qd[i] + qd[j] + 2 * qij
             if quad <= 0 { quad = KernelSMOSolver.tau }
             let delta = (-g[i] - g[j]) / quad, diff = ai - aj
             ai += delta
@@ -153,7 +184,7 @@ struct KernelSMOState {
                 if ai > ci { ai = ci; aj = ci - diff }
             } else if aj > cj { aj = cj; ai = cj + diff }
         } else {
-            var quad = qd[i] + qd[j] - 2 * Double(qi[j])
+            var quad = qd[i] + qd[j] - 2 * qij
             if quad <= 0 { quad = KernelSMOSolver.tau }
             let delta = (g[i] - g[j]) / quad, sum = ai + aj
             ai -= delta
@@ -171,10 +202,7 @@ struct KernelSMOState {
         let n = activeSize
         g.withUnsafeMutableBufferPointer { gp in
             order.withUnsafeBufferPointer { op in
-                for t in 0..<n {
-                    let k = op[t]
-                    gp[k] += Double(qi[k]) * di + Double(qj[k]) * dj
-                }
+                sluice_smo_update_gradient(gp.baseAddress!, qi, qj, l, op.baseAddress!, n, di, dj)
             }
         }
         let upperI = isUpper(i), upperJ = isUpper(j)
@@ -185,52 +213,40 @@ struct KernelSMOState {
     }
 
     mutating func addToGBar(_ i: Int, _ factor: Double) {
-        let row = q.row(i, slot: 0)
-        gBar.withUnsafeMutableBufferPointer { b in for k in 0..<l { b[k] += factor * Double(row[k]) } }
+        let row = row(i, slot: 0)
+        gBar.withUnsafeMutableBufferPointer { b in
+            order.withUnsafeBufferPointer { op in for t in 0..<l { b[t] += factor * Double(row[Int(op[t])]) } }
+        }
     }
 
-    /// WSS3: `i` maximises the violation, `j` the second-order decrease of the objective.
+    /// WSS3: `i` maximises the violation, `j` the second-order decrease of the objective
+    /// (positions).
     func selectWorkingSet(_ eps: Double) -> (Int, Int)? {
-        var gMax = -Double.infinity, gMax2 = -Double.infinity, iMax = -1, jMin = -1, objMin = Double.infinity
         let n = activeSize
-        return g.withUnsafeBufferPointer { gp in
-            status.withUnsafeBufferPointer { sp in
-                order.withUnsafeBufferPointer { op in
-                    for t in 0..<n {
-                        let k = op[t]
-                        if y[k] > 0 {
-                            if sp[k] != 1 && -gp[k] >= gMax { gMax = -gp[k]; iMax = k }
-                        } else if sp[k] != 0 && gp[k] >= gMax { gMax = gp[k]; iMax = k }
-                    }
-                    guard iMax >= 0 else { return nil }
-                    let qi = q.row(iMax, slot: 0), yi = y[iMax], qdi = qd[iMax]
-                    for t in 0..<n {
-                        let k = op[t]
-                        if y[k] > 0 {
-                            guard sp[k] != 0 else { continue }
-                            let diff = gMax + gp[k]
-                            if gp[k] >= gMax2 { gMax2 = gp[k] }
-                            if diff > 0 {
-                                let quad = qdi + qd[k] - 2 * yi * Double(qi[k])
-                                let obj = -(diff * diff) / (quad > 0 ? quad : KernelSMOSolver.tau)
-                                if obj <= objMin { jMin = k; objMin = obj }
-                            }
-                        } else {
-                            guard sp[k] != 1 else { continue }
-                            let diff = gMax - gp[k]
-                            if -gp[k] >= gMax2 { gMax2 = -gp[k] }
-                            if diff > 0 {
-                                let quad = qdi + qd[k] + 2 * yi * Double(qi[k])
-                                let obj = -(diff * diff) / (quad > 0 ? quad : KernelSMOSolver.tau)
-                                if obj <= objMin { jMin = k; objMin = obj }
-                            }
-                        }
-                    }
-                    if gMax + gMax2 < eps || jMin < 0 { return nil }
-                    return (iMax, jMin)
+        var gMax = -Double.infinity, gMax2 = -Double.infinity, objMin = Double.infinity
+        let iMax = g.withUnsafeBufferPointer { gp in
+            y.withUnsafeBufferPointer { yp in
+                status.withUnsafeBufferPointer { sp in
+                    sluice_smo_select_first(gp.baseAddress!, yp.baseAddress!, sp.baseAddress!, n, &gMax)
                 }
             }
         }
+        guard iMax >= 0 else { return nil }
+        let qi = row(iMax, slot: 0), yi = y[iMax], qdi = qd[iMax]
+        let jMin = g.withUnsafeBufferPointer { gp in
+            y.withUnsafeBufferPointer { yp in
+                status.withUnsafeBufferPointer { sp in
+                    qd.withUnsafeBufferPointer { dp in
+                        order.withUnsafeBufferPointer { op in
+                            sluice_smo_select_second(gp.baseAddress!, yp.baseAddress!, sp.baseAddress!, dp.baseAddress!, qi,
+                                                     l, op.baseAddress!, n, gMax, qdi, yi, KernelSMOSolver.tau, &gMax2, &objMin)
+                        }
+                    }
+                }
+            }
+        }
+        if gMax + gMax2 < eps || jMin < 0 { return nil }
+        return (iMax, jMin)
     }
 
     func beShrunk(_ i: Int, _ gMax1: Double, _ gMax2: Double) -> Bool {
@@ -241,8 +257,7 @@ struct KernelSMOState {
 
     mutating func shrink(_ eps: Double) {
         var gMax1 = -Double.infinity, gMax2 = -Double.infinity
-        for t in 0..<activeSize {
-            let i = order[t]
+        for i in 0..<activeSize {
             if y[i] > 0 {
                 if !isUpper(i) { gMax1 = max(gMax1, -g[i]) }
                 if !isLower(i) { gMax2 = max(gMax2, g[i]) }
@@ -258,11 +273,11 @@ struct KernelSMOState {
         }
         var t = 0
         while t < activeSize {
-            if beShrunk(order[t], gMax1, gMax2) {
+            if beShrunk(t, gMax1, gMax2) {
                 activeSize -= 1
                 while activeSize > t {
-                    if !beShrunk(order[activeSize], gMax1, gMax2) {
-                        order.swapAt(t, activeSize)
+                    if !beShrunk(activeSize, gMax1, gMax2) {
+                        swap(t, activeSize)
                         break
                     }
                     activeSize -= 1
@@ -275,25 +290,26 @@ struct KernelSMOState {
     /// Rebuilds the gradient of the shrunk variables from `Ḡ` and the free ones.
     mutating func reconstructGradient() {
         guard activeSize < l else { return }
-        for t in activeSize..<l { g[order[t]] = gBar[order[t]] + p[order[t]] }
+        for t in activeSize..<l { g[t] = gBar[t] + p[t] }
         var free = 0
-        for t in 0..<activeSize where isFree(order[t]) { free += 1 }
+        for t in 0..<activeSize where isFree(t) { free += 1 }
         if free * l > 2 * activeSize * (l - activeSize) {
             for t in activeSize..<l {
-                let i = order[t], row = q.row(i, slot: 0)
+                let row = row(t, slot: 0)
                 var s = 0.0
-                for u in 0..<activeSize where isFree(order[u]) { s += alpha[order[u]] * Double(row[order[u]]) }
-                g[i] += s
+                for u in 0..<activeSize where isFree(u) { s += alpha[u] * Double(row[Int(order[u])]) }
+                g[t] += s
             }
         } else {
-            for u in 0..<activeSize where isFree(order[u]) {
-                let i = order[u], row = q.row(i, slot: 0), a = alpha[i]
-                for t in activeSize..<l { g[order[t]] += a * Double(row[order[t]]) }
+            for u in 0..<activeSize where isFree(u) {
+                let row = row(u, slot: 0), a = alpha[u]
+                for t in activeSize..<l { g[t] += a * Double(row[Int(order[t])]) }
             }
         }
     }
 
-    /// libsvm's `calculate_rho`: the mean of `yG` over free variables, else the middle of the bounds.
+    /// libsvm's `calculate_rho`: the mean of `yG` over free variables, else the middle of the
+    /// bounds (over positions, as libsvm).
     func rho() -> Double {
         var free = 0, sum = 0.0, ub = Double.infinity, lb = -Double.infinity
         for i in 0..<l {

@@ -5,8 +5,9 @@ import Foundation
 /// The data are centred; the principal axes are the right singular vectors of the centred
 /// matrix, found by one of three solvers:
 /// - ``Solver/full``: LAPACK's divide-and-conquer SVD (`?gesdd`) of the centred `n × p` matrix.
-/// - ``Solver/covarianceEigh``: the eigenvectors of the `p × p` covariance matrix, built with
-///   one `?syrk` of the uncentred rows over every core, minus `n·x̄x̄ᵀ` (scikit-learn's
+/// - ``Solver/covarianceEigh``: the eigenvectors of the `p × p` covariance matrix, built from
+///   the uncentred Gram matrix and the column sums of one pass over the rows on every core
+///   (``Matrix/augmentedGram(target:weights:rows:)``), minus `n·x̄x̄ᵀ` (scikit-learn's
 ///   `covariance_eigh`, its choice for tall data; it loses precision when the means dwarf
 ///   the spread, as scikit-learn's does).
 /// - ``Solver/randomized``: Halko, Martinsson and Tropp's randomized range finder with
@@ -56,8 +57,10 @@ public enum PrincipalComponents {
                            rng: inout SeededGenerator) throws -> Result {
         let n = x.rows, p = x.columns
         precondition(n >= 2 && k >= 1 && k <= min(n, p), "PrincipalComponents.fit: 2 ≤ rows, 1 ≤ k ≤ min(rows, columns)")
-        let mean = x.columnMeans()
         let resolved = resolve(solver, rows: n, columns: p, keep: k)
+        // The covariance solver takes the means from the same pass as the Gram matrix.
+        let augmented = resolved == .covarianceEigh ? x.augmentedGram() : nil
+        let mean = augmented.map { g in (0..<p).map { g[$0 * (p + 1) + p] / Double(n) } } ?? x.columnMeans()
         var centred = x
         if resolved != .covarianceEigh {
             centred.withUnsafeMutableBufferPointer { c in
@@ -74,9 +77,10 @@ public enum PrincipalComponents {
         case .covarianceEigh:
             // xᵀx − n·x̄x̄ᵀ: the centred Gram matrix without a centred copy (as scikit-learn).
             var gram = Matrix<Double>(rows: p, columns: p)
-            gram.syrk(x.transposed)
             gram.withUnsafeMutableBufferPointer { g in
-                for a in 0..<p { for b in 0..<p { g[a * p + b] -= Double(n) * mean[a] * mean[b] } }
+                for a in 0..<p {
+                    for b in 0..<p { g[a * p + b] = augmented![a * (p + 1) + b] - Double(n) * mean[a] * mean[b] }
+                }
             }
             let (values, vectors) = try gram.symmetricEigen()  // ascending; columns are vectors
             var vt = Matrix<Double>(rows: p, columns: p), s = [Double](repeating: 0, count: p)

@@ -20,6 +20,10 @@ void sluice_relu_f32(const float *x, float *y, size_t n);
 /// The widest vector unit the kernels use on this CPU: 512, 256 or 0 (scalar).
 int sluice_kernels_vector_bits(void);
 
+// The classic learners' Gram and SMO kernels (learn_gram.c, learn_smo.c).
+#include "learn_gram.h"
+#include "learn_smo.h"
+
 // The neural network kernels (neural_lstm.c); included here so that a module cache built
 // before that header existed is rebuilt (clang does not notice a new header in an umbrella folder).
 #include "neural_lstm.h"

@@ -26,38 +26,15 @@ struct GramProblem: Sendable {
                  xy: zip(a.xy, b.xy).map { $0 - $1 }, yy: a.yy - b.yy)
         }
 
-        /// The sums over `rows` of `x`, `y` and weights (one `syrk` of `√w`-scaled rows).
-        init(_ x: Matrix<Double>, _ y: [Double], weights: [Double]?, rows: [Int]? = nil) {
-            let p = x.columns
-            let chosen = rows ?? Array(0..<x.rows)
-            let m = chosen.count
-            var scaled = Matrix<Double>(rows: m, columns: p + 1)
-            var w = 0.0, sx = [Double](repeating: 0, count: p), sy = 0.0, yy = 0.0
-            x.withUnsafeBufferPointer { xp in
-                scaled.withUnsafeMutableBufferPointer { s in
-                    for (r, i) in chosen.enumerated() {
-                        let wi = weights?[i] ?? 1, root = wi.squareRoot()
-                        w += wi
-                        sy += wi * y[i]
-                        yy += wi * y[i] * y[i]
-                        for j in 0..<p {
-                            sx[j] += wi * xp[i * p + j]
-                            s[r * (p + 1) + j] = root * xp[i * p + j]
-                        }
-                        s[r * (p + 1) + p] = root * y[i]
-                    }
-                }
-            }
-            var g = Matrix<Double>(rows: p + 1, columns: p + 1)
-            g.syrk(scaled.transposed)
-            var xx = [Double](repeating: 0, count: p * p), xy = [Double](repeating: 0, count: p)
-            g.withUnsafeBufferPointer { gp in
-                for a in 0..<p {
-                    for b in 0..<p { xx[a * p + b] = gp[a * (p + 1) + b] }
-                    xy[a] = gp[a * (p + 1) + p]
-                }
-            }
-            self.init(w: w, x: sx, y: sy, xx: xx, xy: xy, yy: yy)
+        /// The sums over `rows` (all by default) of `x`, `y` and weights, in one pass over the
+        /// rows (``SluiceCompute/Matrix/augmentedGram(target:weights:rows:)``).
+        init(_ x: Matrix<Double>, _ y: [Double], weights: [Double]?, rows: Range<Int>? = nil) {
+            let p = x.columns, q = p + 2
+            let g = x.augmentedGram(target: y, weights: weights, rows: rows)
+            var xx = [Double](repeating: 0, count: p * p)
+            for a in 0..<p { for b in 0..<p { xx[a * p + b] = g[a * q + b] } }
+            self.init(w: g[q * q - 1], x: (0..<p).map { g[$0 * q + p + 1] }, y: g[p * q + p + 1], xx: xx,
+                      xy: (0..<p).map { g[$0 * q + p] }, yy: g[p * q + p])
         }
 
         init(w: Double, x: [Double], y: Double, xx: [Double], xy: [Double], yy: Double) {

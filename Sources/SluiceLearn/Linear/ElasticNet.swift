@@ -8,7 +8,8 @@ import SluicePipeline
 /// It minimises `(1 / 2W) Σ wᵢ (yᵢ − xᵢ·β − b)² + α·ρ·‖β‖₁ + ½·α·(1 − ρ)·‖β‖²`, with `W` the
 /// total sample weight (scikit-learn rescales weights to sum to the row count: the same
 /// objective), `ρ` = ``l1Ratio``, the intercept unpenalised. The rows are reduced once to
-/// their `p × p` weighted Gram matrix (one BLAS `syrk`), then cyclic coordinate descent runs
+/// their `p × p` weighted Gram matrix (one vectorised pass over the rows on every core,
+/// ``SluiceCompute/Matrix/augmentedGram(target:weights:rows:)``), then cyclic coordinate descent runs
 /// on it (scikit-learn's Gram variant, `precompute=True`), stopping on its duality-gap rule:
 /// gap below `tolerance · Σ wᵢ (yᵢ − ȳ)²`. The optimum is scikit-learn's to that tolerance.
 public struct ElasticNet: Learner, Codable, Equatable {
@@ -197,8 +198,7 @@ public struct ElasticNetCV: Learner, Codable, Equatable {
             try context.checkCancellation(name)
             let size = n / folds, extra = n % folds
             let lo = f * size + min(f, extra), hi = lo + size + (f < extra ? 1 : 0)
-            let held = Array(lo..<hi)
-            let heldSums = GramProblem.Sums(x, y, weights: sampleWeights, rows: held)
+            let heldSums = GramProblem.Sums(x, y, weights: sampleWeights, rows: lo..<hi)
             let train = GramProblem(total - heldSums, fitIntercept: fitIntercept)
             var start = [Double](repeating: 0, count: p)
             for (a, alpha) in grid.enumerated() {
@@ -206,7 +206,7 @@ public struct ElasticNetCV: Learner, Codable, Equatable {
                 start = m.coefficients
                 var se = 0.0, sw = 0.0
                 x.withUnsafeBufferPointer { xp in
-                    for i in held {
+                    for i in lo..<hi {
                         var pred = m.intercept
                         for j in 0..<p { pred += xp[i * p + j] * m.coefficients[j] }
                         let w = sampleWeights?[i] ?? 1

@@ -72,12 +72,27 @@ public struct SparseTextVectorizer: Sendable, Codable, Equatable {
     /// from one pass of tokenising.
     public func fitTransform(_ documents: [String?]) throws -> (fitted: Fitted, matrix: SparseMatrix<Double>) {
         try check()
+        // Memory: the gram table (every distinct n-gram of the corpus), its counts and the
+        // per-document lists are the peak; the table and counts are dropped once the vocabulary
+        // is chosen, and each document's list as soon as its matrix row is written.
+        var perDocument = [[(Int32, Int32)]]()
+        let (vocabulary, idf, column) = try learnVocabulary(documents, perDocument: &perDocument)
+        let fitted = Fitted(settings: self, vocabulary: vocabulary, idf: idf)
+        var x = try Self.matrix(consuming: &perDocument, column: column, columns: vocabulary.count)
+        fitted.weigh(&x)
+        return (fitted, x)
+    }
+
+    /// Tokenises `documents` into `perDocument`'s (gram, count) lists and returns the
+    /// vocabulary, the idf and each gram's column (`-1`: dropped).
+    private func learnVocabulary(_ documents: [String?], perDocument: inout [[(Int32, Int32)]]) throws
+        -> (vocabulary: [String], idf: [Double]?, column: [Int32]) {
         var table = TextGramTable()
-        let perDocument = documents.map { d in
+        perDocument = documents.map { d in
             d.map { TextGramTable.counted(table.grams(of: $0, ngrams: ngrams, lowercase: lowercase, insert: true)) } ?? []
         }
         let grams = table.count
-        var df = [Int](repeating: 0, count: grams), tf = [Int](repeating: 0, count: grams)
+        var df = [Int32](repeating: 0, count: grams), tf = [Int](repeating: 0, count: grams)
         for doc in perDocument { for (g, c) in doc { df[Int(g)] += 1; tf[Int(g)] += Int(c) } }
         let n = documents.count
         let low = Self.resolve(minDF, documents: n), high = Self.resolve(maxDF, documents: n)
@@ -85,26 +100,27 @@ public struct SparseTextVectorizer: Sendable, Codable, Equatable {
         for g in 0..<grams where ngrams.contains(table.length[g]) && Double(df[g]) >= low && Double(df[g]) <= high {
             kept.append(Int32(g))
         }
-        var bytes = [[UInt8]](repeating: [], count: grams)
-        for g in kept { bytes[Int(g)] = table.bytes(of: g) }
-        kept.sort { bytes[Int($0)].lexicographicallyPrecedes(bytes[Int($1)]) }  // UTF-8 order is code-point order
-        if let m = maxFeatures, kept.count > m {
-            let ranked = kept.indices.sorted { tf[Int(kept[$0])] != tf[Int(kept[$1])] ? tf[Int(kept[$0])] > tf[Int(kept[$1])] : $0 < $1 }
-            kept = ranked.prefix(m).sorted().map { kept[$0] }
+        var terms = kept.map { (gram: $0, bytes: table.bytes(of: $0)) }
+        kept = []
+        table = TextGramTable()
+        terms.sort { $0.bytes.lexicographicallyPrecedes($1.bytes) }  // UTF-8 order is code-point order
+        if let m = maxFeatures, terms.count > m {
+            let ranked = terms.indices.sorted {
+                let a = tf[Int(terms[$0].gram)], b = tf[Int(terms[$1].gram)]
+                return a != b ? a > b : $0 < $1
+            }
+            terms = ranked.prefix(m).sorted().map { terms[$0] }
         }
-        guard !kept.isEmpty else {
+        tf = []
+        guard !terms.isEmpty else {
             throw EstimatorError.invalidHyperparameter(estimator: Self.name, name: "minDF",
                                                        reason: "leaves no terms after pruning; lower minDF or raise maxDF")
         }
         var column = [Int32](repeating: -1, count: grams)
-        for (j, g) in kept.enumerated() { column[Int(g)] = Int32(j) }
-        let vocabulary = kept.map { String(decoding: bytes[Int($0)], as: UTF8.self) }
-        var idf: [Double]?
-        if useIDF {
-            idf = kept.map { Self.idf(documentFrequency: df[Int($0)], documents: n, smooth: smoothIDF) }
-        }
-        let fitted = Fitted(settings: self, vocabulary: vocabulary, idf: idf)
-        return (fitted, fitted.weigh(try Self.matrix(perDocument, column: column, columns: kept.count)))
+        for (j, t) in terms.enumerated() { column[Int(t.gram)] = Int32(j) }
+        let vocabulary = terms.map { String(decoding: $0.bytes, as: UTF8.self) }
+        let idf = useIDF ? terms.map { Self.idf(documentFrequency: Int(df[Int($0.gram)]), documents: n, smooth: smoothIDF) } : nil
+        return (vocabulary, idf, column)
     }
 
     func check() throws {
@@ -137,19 +153,28 @@ public struct SparseTextVectorizer: Sendable, Codable, Equatable {
         smooth ? log(Double(1 + n) / Double(1 + df)) + 1 : log(Double(n) / Double(df)) + 1
     }
 
-    /// The CSR matrix of per-document (gram, count) pairs, grams mapped to columns (`-1`: dropped).
-    static func matrix(_ perDocument: [[(Int32, Int32)]], column: [Int32], columns: Int) throws -> SparseMatrix<Double> {
+    /// The CSR matrix of per-document (gram, count) pairs, grams mapped to columns (`-1`: dropped);
+    /// each document's list is emptied once its row is written, the arrays sized exactly first.
+    static func matrix(consuming perDocument: inout [[(Int32, Int32)]], column: [Int32], columns: Int) throws
+        -> SparseMatrix<Double> {
+        var stored = 0
+        for doc in perDocument { for (g, _) in doc where column[Int(g)] >= 0 { stored += 1 } }
         var offsets = [0], indices = [Int32](), values = [Double]()
         offsets.reserveCapacity(perDocument.count + 1)
+        indices.reserveCapacity(stored)
+        values.reserveCapacity(stored)
         var row = [(Int32, Double)]()
-        for doc in perDocument {
+        for d in perDocument.indices {
             row.removeAll(keepingCapacity: true)
-            for (g, c) in doc where column[Int(g)] >= 0 { row.append((column[Int(g)], Double(c))) }
+            for (g, c) in perDocument[d] where column[Int(g)] >= 0 { row.append((column[Int(g)], Double(c))) }
+            perDocument[d] = []
             row.sort { $0.0 < $1.0 }
             for (j, v) in row { indices.append(j); values.append(v) }
             offsets.append(values.count)
         }
-        return try SparseMatrix(rows: perDocument.count, columns: columns, rowOffsets: offsets, columnIndices: indices, values: values)
+        let rows = perDocument.count
+        perDocument = []
+        return try SparseMatrix(rows: rows, columns: columns, rowOffsets: offsets, columnIndices: indices, values: values)
     }
 
     /// A fitted vectorizer: the vocabulary in column order and, with idf, each term's weight.
@@ -171,15 +196,16 @@ public struct SparseTextVectorizer: Sendable, Codable, Equatable {
             }
             column += [Int32](repeating: -1, count: table.count - column.count)
             let s = settings
-            let perDocument = documents.map { d in
+            var perDocument = documents.map { d in
                 d.map { TextGramTable.counted(table.grams(of: $0, ngrams: s.ngrams, lowercase: s.lowercase, insert: false)) } ?? []
             }
-            return weigh(try SparseTextVectorizer.matrix(perDocument, column: column, columns: vocabulary.count))
+            var x = try SparseTextVectorizer.matrix(consuming: &perDocument, column: column, columns: vocabulary.count)
+            weigh(&x)
+            return x
         }
 
-        /// Counts to weights: sublinear tf, idf, row norm.
-        func weigh(_ counts: SparseMatrix<Double>) -> SparseMatrix<Double> {
-            var x = counts
+        /// Counts to weights, in place: sublinear tf, idf, row norm.
+        func weigh(_ x: inout SparseMatrix<Double>) {
             if settings.sublinearTF { x.transformValues { 1 + log($0) } }
             if let idf { x.scaleColumns(by: idf) }
             switch settings.norm {
@@ -187,7 +213,6 @@ public struct SparseTextVectorizer: Sendable, Codable, Equatable {
             case .l1: x.normalizeRows(l1: true)
             case .none: break
             }
-            return x
         }
 
         /// Checks decoded state: distinct non-empty terms, one finite positive idf per term.

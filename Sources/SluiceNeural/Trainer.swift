@@ -91,11 +91,13 @@ public struct Trainer: Sendable {
             try TrainingBackupFile.fingerprint(options: options, parameters: network.parameters, trainingRows: train.count,
                                                validationRows: validation?.count ?? 0, generator: origin)
         }
-        if let backup = options.backup, let saved = try TrainingBackupFile.read(backup.url) {
-            guard saved.fingerprint == fingerprint, saved.parameters.count == network.parameters.count,
-                  saved.order.count == order.count else {
+        if let backup = options.backup, let saved = try TrainingBackupFile.read(backup.url)?.state {
+            guard saved.fingerprint == fingerprint else {
                 throw NeuralError.backupMismatch(path: backup.url.path,
                                                  reason: "it was written by another run (other options, layers, rows or seed)")
+            }
+            guard saved.fits(network.parameters, rows: train.count) else {
+                throw NeuralError.backupMismatch(path: backup.url.path, reason: "its state does not fit this run's layers and rows")
             }
             network.parameters = saved.parameters
             state = saved.optimizer
@@ -171,11 +173,9 @@ public struct Trainer: Sendable {
                 try TrainingBackupFile.write(saved, to: backup.url)
             }
         }
-        // The run is complete: its backup must not be resumed by the next one.
+        // The run is complete: its backup is marked finished, so the next fit starts afresh.
         if let backup = options.backup, FileManager.default.fileExists(atPath: backup.url.path) {
-            do { try FileManager.default.removeItem(at: backup.url) } catch {
-                throw NeuralError.backupMismatch(path: backup.url.path, reason: "the finished run cannot remove it: \(error.localizedDescription)")
-            }
+            try TrainingBackupFile.write(nil, to: backup.url)
         }
         if options.earlyStopping == nil { history.bestEpoch = history.epochs.count }
         if let bestParameters { network.parameters = bestParameters }

@@ -9,9 +9,11 @@ import SluicePipeline
 /// `directory/training.sluice-backup` (atomically: the previous backup or the whole new
 /// one): the parameters, the optimizer's moments and step count, both random generators,
 /// the row order, the history, and the state of early stopping, the plateau schedule and the
-/// checkpoints. When training starts and that file exists, the run continues after the
+/// checkpoints. When training starts and that file holds a backup, the run continues after the
 /// backed-up epoch instead of from the first; when it ends (all epochs, or early stopping)
-/// the file is removed. A run killed, cancelled or crashed between epochs therefore loses at
+/// the file is replaced, through the same atomic writer, by a record that the run finished,
+/// which the next fit ignores (nothing is ever deleted: a directory at that path is refused,
+/// not removed). A run killed, cancelled or crashed between epochs therefore loses at
 /// most `every` epochs, and a resumed run ends with the same parameters, bit for bit, as one
 /// that was never interrupted (same seed, data and options, and the same CPU).
 ///
@@ -42,6 +44,11 @@ public struct Backup: Sendable, Codable, Equatable {
     }
 }
 
+/// What the backup file holds: the state of an unfinished run, or nil once the run finished.
+struct TrainingBackupRecord: Codable {
+    var state: TrainingBackupState?
+}
+
 /// Everything a training run needs to continue after epoch ``epochsDone``.
 struct TrainingBackupState: Codable {
     var fingerprint: String
@@ -64,21 +71,43 @@ struct TrainingBackupState: Codable {
     var checkpointBest: Double?
 }
 
+extension TrainingBackupState {
+    /// Whether the decoded state fits a run of `parameters` over `rows` training rows: the
+    /// checksum guards against damage, not against a crafted file, so every shape and index
+    /// the trainer will use is checked before it is.
+    func fits(_ parameters: [Matrix<Float>], rows: Int) -> Bool {
+        func sameShapes(_ m: [Matrix<Float>?]) -> Bool {
+            m.count == parameters.count && zip(m, parameters).allSatisfy { a, p in a.map { $0.rows == p.rows && $0.columns == p.columns } ?? true }
+        }
+        guard epochsDone >= 0, self.parameters.count == parameters.count, sameShapes(self.parameters),
+              sameShapes(optimizer.first), sameShapes(optimizer.second), optimizer.step >= 0,
+              bestParameters.map({ $0.count == parameters.count && sameShapes($0) }) ?? true,
+              order.count == rows else { return false }
+        var seen = [Bool](repeating: false, count: rows)
+        for i in order {
+            guard i >= 0, i < rows, !seen[i] else { return false }
+            seen[i] = true
+        }
+        return true
+    }
+}
+
 /// The backup file: magic `SLUICEBK`, a little-endian `UInt32` format version, the JSON
-/// length and tensor count (`UInt64` each), the JSON (matrices replaced by tensor indices),
+/// length and tensor count (`UInt64` each), the JSON of a ``TrainingBackupRecord`` (matrices replaced by tensor indices),
 /// each tensor as its dtype (4 bytes), byte count (`UInt64`) and bytes, then the SHA-256 of
 /// everything before it as 64 hex digits.
 enum TrainingBackupFile {
     static let magic = Array("SLUICEBK".utf8)
     static let version: UInt32 = 1
 
-    static func write(_ state: TrainingBackupState, to url: URL) throws {
+    /// Writes `state` (nil: the run finished) to `url` atomically, creating its directory.
+    static func write(_ state: TrainingBackupState?, to url: URL) throws {
         let archive = TensorArchive()
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         encoder.userInfo[.sluiceTensors] = archive
-        let json = try encoder.encode(state)
+        let json = try encoder.encode(TrainingBackupRecord(state: state))
         var bytes = magic
         append(version, to: &bytes)
         append(UInt64(json.count), to: &bytes)
@@ -90,15 +119,21 @@ enum TrainingBackupFile {
             bytes += t.bytes
         }
         bytes += Array(Artifact.digest(of: bytes).utf8)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        } catch {
+            throw ArtifactError.cannotWrite(path: url.deletingLastPathComponent().path,
+                                            reason: "cannot create the backup directory: \(error.localizedDescription)")
+        }
         try AtomicFile.write(bytes, to: url)
     }
 
-    /// The state in the file at `url`, nil when there is none.
-    static func read(_ url: URL) throws -> TrainingBackupState? {
+    /// The record in the file at `url`, nil when there is no file.
+    static func read(_ url: URL) throws -> TrainingBackupRecord? {
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
-        let data = [UInt8](try Data(contentsOf: url))
         func corrupt(_ reason: String) -> NeuralError { .backupMismatch(path: url.path, reason: reason) }
+        let data: [UInt8]
+        do { data = [UInt8](try Data(contentsOf: url)) } catch { throw corrupt("cannot be read: \(error.localizedDescription)") }
         guard data.count >= 28 + 64, Array(data[0..<8]) == magic else { throw corrupt("not a Sluice training backup") }
         let body = Array(data[0..<(data.count - 64)])
         guard Array(Artifact.digest(of: body).utf8) == Array(data[(data.count - 64)...]) else {
@@ -128,7 +163,7 @@ enum TrainingBackupFile {
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         decoder.userInfo[.sluiceTensors] = TensorArchive(tensors: tensors)
-        do { return try decoder.decode(TrainingBackupState.self, from: json) } catch {
+        do { return try decoder.decode(TrainingBackupRecord.self, from: json) } catch {
             throw corrupt("cannot decode it: \(error)")
         }
     }

@@ -41,13 +41,33 @@ struct NeuralBackupTests {
         }
     }
 
-    @Test("a run cancelled after epoch 3 of 7 and fitted again ends with the same network, history and best checkpoint as an uninterrupted run; the backup is removed")
+    /// Rewrites the backup's JSON state with `edit` and seals it with a fresh checksum (the
+    /// file layout of `TrainingBackupFile`: magic, version, JSON length, tensor count, JSON,
+    /// tensors, 64 hex digits of SHA-256).
+    static func rewriteBackup(at url: URL, _ edit: (inout [String: Any]) -> Void) throws {
+        let bytes = [UInt8](try Data(contentsOf: url))
+        func u64(_ at: Int) -> Int { bytes[at..<(at + 8)].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) } }
+        let length = u64(12), json = Data(bytes[28..<(28 + length)])
+        var record = try JSONSerialization.jsonObject(with: json) as! [String: Any]
+        var state = record["state"] as! [String: Any]
+        edit(&state)
+        record["state"] = state
+        let edited = [UInt8](try JSONSerialization.data(withJSONObject: record))
+        var body = Array(bytes[0..<12])
+        withUnsafeBytes(of: UInt64(edited.count).littleEndian) { body += $0 }
+        body += bytes[20..<28] + edited + bytes[(28 + length)..<(bytes.count - 64)]
+        try Data(body + Array(Artifact.digest(of: body).utf8)).write(to: url)
+    }
+
+    @Test("a run cancelled after epoch 3 of 7 and fitted again ends with the same network, history and best checkpoint as an uninterrupted run; a finished run's backup is not resumed")
     func resumeIsExact() throws {
         let frame = try NeuralLearnerTests.iris()
         let root = try Fixtures.temporaryDirectory("neural-backup").path
         let whole = Self.pipeline(epochs: 7, directory: root + "/whole", backup: Backup(directory: root + "/whole"))
         let expected = try whole.fit(frame, seed: 9)
-        #expect(!FileManager.default.fileExists(atPath: root + "/whole/training.sluice-backup"))
+        let again = try whole.fit(frame, seed: 9)
+        #expect(try again.predictProbabilities(frame) == expected.predictProbabilities(frame),
+                "after a finished run the next fit trains from the first epoch")
 
         let backup = Backup(directory: root + "/resumed")
         let resumed = Self.pipeline(epochs: 7, directory: root + "/resumed", backup: backup)
@@ -55,7 +75,8 @@ struct NeuralBackupTests {
         #expect(FileManager.default.fileExists(atPath: backup.url.path), "the backup of epoch 3 stays for the next run")
 
         let fitted = try resumed.fit(frame, seed: 9)
-        #expect(!FileManager.default.fileExists(atPath: backup.url.path))
+        #expect(try resumed.fit(frame, seed: 9).predictProbabilities(frame) == expected.predictProbabilities(frame),
+                "the resumed run's backup is marked finished: fitting again starts afresh")
         let a = try expected.model(as: NeuralClassifier.Model.self), b = try fitted.model(as: NeuralClassifier.Model.self)
         #expect(b.history == a.history)
         #expect(b.history.epochs.count == 7)
@@ -66,7 +87,7 @@ struct NeuralBackupTests {
         #expect(try bestB.predictProbabilities(frame) == bestA.predictProbabilities(frame))
     }
 
-    @Test("a backup of another run (another seed, other layers) or a damaged one is refused, naming the file; training does not silently restart")
+    @Test("a backup of another run (another seed), a damaged or a crafted one, or a directory in its place is refused, naming the file; training does not silently restart")
     func refused() throws {
         let frame = try NeuralLearnerTests.iris()
         let root = try Fixtures.temporaryDirectory("neural-backup").path + "/refused"
@@ -85,6 +106,27 @@ struct NeuralBackupTests {
             try pipeline.fit(frame, seed: 1)
         }
         #expect(FileManager.default.fileExists(atPath: backup.url.path), "a refused backup is left for the user to look at")
+        // A crafted backup (valid checksum, the right fingerprint) whose row order points past the rows.
+        try FileManager.default.removeItem(at: backup.url)
+        Self.interrupted(pipeline, frame, seed: 1, after: 2)
+        try Self.rewriteBackup(at: backup.url) { state in
+            var order = state["order"] as! [Int]
+            order[0] = 1_000_000
+            state["order"] = order
+        }
+        #expect(throws: NeuralError.backupMismatch(path: backup.url.path, reason: "its state does not fit this run's layers and rows")) {
+            try pipeline.fit(frame, seed: 1)
+        }
+        // A directory where the backup file goes is refused by the atomic writer, and left as it is.
+        let occupied = Backup(directory: root + "/occupied")
+        try FileManager.default.createDirectory(atPath: occupied.url.path, withIntermediateDirectories: true)
+        try Data([1, 2, 3]).write(to: occupied.url.appendingPathComponent("keep"))
+        let error = #expect(throws: NeuralError.self) {
+            try Self.pipeline(epochs: 3, directory: root + "/occupied", backup: occupied).fit(frame, seed: 1)
+        }
+        guard case .backupMismatch(let path, _)? = error else { Issue.record("expected backupMismatch, got \(String(describing: error))"); return }
+        #expect(path == occupied.url.path)
+        #expect(FileManager.default.fileExists(atPath: occupied.url.appendingPathComponent("keep").path))
         #expect(throws: NeuralError.invalidConfiguration(component: "training", name: "backup", reason: "every must be ≥ 1, got 0")) {
             try Self.pipeline(epochs: 2, directory: root, backup: Backup(directory: root, every: 0)).fit(frame)
         }

@@ -88,25 +88,30 @@ AVX2 static void gemm_avx2(size_t m, size_t k, size_t n, const float *a, size_t 
 
 #define AVX512 __attribute__((target("avx512f")))
 
-/// R rows (R ≤ 12) of NP (1 or 2) adjacent panels: R·NP zmm accumulators, one per 16 columns.
-/// Only the last panel of a row can be partial: `m0`, `m1` mask the columns each panel holds
-/// (the packed panel is zero padded, so the padding lanes are computed and not stored).
-AVX512 __attribute__((always_inline)) static inline void block_avx512(const int R, const int NP, size_t k, const float *a,
-                                                                     size_t lda, const float *bp, float *c, size_t ldc,
-                                                                     __mmask16 m0, __mmask16 m1, int accumulate) {
+/// One register tile of C: R rows (R ≤ 12, a constant after inlining) × NP (1 or 2) groups of
+/// 16 columns, R·NP zmm accumulators, summed over p in [p0, p1). Element (r, p) of A is at
+/// `a + r·ar + p·ap` (a row-major A: ar = lda, ap = 1; Aᵀ: ar = 1, ap = lda); row p of the 32
+/// B columns at `b + p·bs`, the second 16 `b2` floats further (a packed panel: bs = 16, b2 = k·16;
+/// a row-major B: bs = ldb, b2 = 16). `m0`, `m1` mask the columns each group holds (only a row's
+/// last group can be partial). The accumulators start from C when `load`, else from zero, and
+/// go back to C: each element stays one FMA chain in p order across calls over successive p ranges.
+AVX512 __attribute__((always_inline)) static inline void tile_avx512(const int R, const int NP, size_t p0, size_t p1,
+                                                                    const float *a, size_t ar, size_t ap,
+                                                                    const float *b, size_t bs, size_t b2, float *c,
+                                                                    size_t ldc, __mmask16 m0, __mmask16 m1, int load) {
     __m512 acc[12][2];
-    const float *bq = bp + k * P;  // the second panel
     for (int r = 0; r < R; r++) {
-        acc[r][0] = accumulate ? _mm512_maskz_loadu_ps(m0, c + r * ldc) : _mm512_setzero_ps();
-        if (NP == 2) acc[r][1] = accumulate ? _mm512_maskz_loadu_ps(m1, c + r * ldc + P) : _mm512_setzero_ps();
+        acc[r][0] = load ? _mm512_maskz_loadu_ps(m0, c + r * ldc) : _mm512_setzero_ps();
+        if (NP == 2) acc[r][1] = load ? _mm512_maskz_loadu_ps(m1, c + r * ldc + P) : _mm512_setzero_ps();
     }
-    for (size_t p = 0; p < k; p++) {
-        const __m512 b0 = _mm512_loadu_ps(bp + p * P);
-        const __m512 b1 = NP == 2 ? _mm512_loadu_ps(bq + p * P) : b0;
+    for (size_t p = p0; p < p1; p++) {
+        const float *bp = b + p * bs, *apv = a + p * ap;
+        const __m512 v0 = _mm512_maskz_loadu_ps(m0, bp);
+        const __m512 v1 = NP == 2 ? _mm512_maskz_loadu_ps(m1, bp + b2) : v0;
         for (int r = 0; r < R; r++) {
-            const __m512 v = _mm512_set1_ps(a[r * lda + p]);
-            acc[r][0] = _mm512_fmadd_ps(v, b0, acc[r][0]);
-            if (NP == 2) acc[r][1] = _mm512_fmadd_ps(v, b1, acc[r][1]);
+            const __m512 v = _mm512_set1_ps(apv[r * ar]);
+            acc[r][0] = _mm512_fmadd_ps(v, v0, acc[r][0]);
+            if (NP == 2) acc[r][1] = _mm512_fmadd_ps(v, v1, acc[r][1]);
         }
     }
     for (int r = 0; r < R; r++) {
@@ -115,28 +120,40 @@ AVX512 __attribute__((always_inline)) static inline void block_avx512(const int 
     }
 }
 
-#define BLOCK_CASE(R)                                                                                  \
+/// `tile_avx512` for `rows` (1…12) and `np` known at run time: one case per constant shape.
+#define TILE_CASE(R)                                                                                   \
     case R:                                                                                            \
-        if (np == 2) block_avx512(R, 2, k, ai, lda, bp, cq, ldc, m0, m1, accumulate);                  \
-        else block_avx512(R, 1, k, ai, lda, bp, cq, ldc, m0, m1, accumulate);                          \
+        if (np == 2) tile_avx512(R, 2, p0, p1, a, ar, ap, b, bs, b2, c, ldc, m0, m1, load);            \
+        else tile_avx512(R, 1, p0, p1, a, ar, ap, b, bs, b2, c, ldc, m0, m1, load);                    \
         break;
+
+AVX512 static void tile_dispatch_avx512(size_t rows, size_t np, size_t p0, size_t p1, const float *a, size_t ar,
+                                        size_t ap, const float *b, size_t bs, size_t b2, float *c, size_t ldc,
+                                        __mmask16 m0, __mmask16 m1, int load) {
+    switch (rows) {
+        TILE_CASE(12) TILE_CASE(11) TILE_CASE(10) TILE_CASE(9) TILE_CASE(8) TILE_CASE(7)
+        TILE_CASE(6) TILE_CASE(5) TILE_CASE(4) TILE_CASE(3) TILE_CASE(2) default: TILE_CASE(1)
+    }
+}
+
+/// The column masks of the two 16-column groups starting at column j of n.
+static inline void group_masks(size_t j, size_t n, size_t *np, __mmask16 *m0, __mmask16 *m1) {
+    const size_t left = n - j;
+    *np = left > P ? 2 : 1;
+    *m0 = left >= P ? 0xFFFF : (__mmask16)((1u << left) - 1);
+    *m1 = left >= 2 * P ? 0xFFFF : left > P ? (__mmask16)((1u << (left - P)) - 1) : 0;
+}
 
 AVX512 static void gemm_avx512(size_t m, size_t k, size_t n, const float *a, size_t lda, const float *packed,
                                float *c, size_t ldc, int accumulate) {
-    const size_t panels = (n + P - 1) / P, tail = n % P;
-    const __mmask16 full = 0xFFFF, last = tail ? (__mmask16)((1u << tail) - 1) : full;
     for (size_t i = 0; i < m; i += 12) {
         const size_t rows = m - i < 12 ? m - i : 12;
-        const float *ai = a + i * lda;
-        for (size_t q = 0; q < panels; q += 2) {
-            const size_t np = panels - q < 2 ? 1 : 2;
-            const __mmask16 m0 = q == panels - 1 ? last : full, m1 = q + 1 == panels - 1 ? last : full;
-            const float *bp = packed + q * k * P;
-            float *cq = c + i * ldc + q * P;
-            switch (rows) {
-                BLOCK_CASE(12) BLOCK_CASE(11) BLOCK_CASE(10) BLOCK_CASE(9) BLOCK_CASE(8) BLOCK_CASE(7)
-                BLOCK_CASE(6) BLOCK_CASE(5) BLOCK_CASE(4) BLOCK_CASE(3) BLOCK_CASE(2) default: BLOCK_CASE(1)
-            }
+        for (size_t j = 0; j < n; j += 2 * P) {
+            size_t np;
+            __mmask16 m0, m1;
+            group_masks(j, n, &np, &m0, &m1);
+            tile_dispatch_avx512(rows, np, 0, k, a + i * lda, lda, 1, packed + (j / P) * k * P, P, k * P,
+                                 c + i * ldc + j, ldc, m0, m1, accumulate);
         }
     }
 }
@@ -161,39 +178,6 @@ void sluice_neural_gemm_packed(size_t m, size_t k, size_t n, const float *a, siz
     }
 }
 
-/// Rows [i, i + R) × NP panels of 16 columns of C += Aᵀ B over p in [p0, p1): R·NP accumulators,
-/// loaded from C (or zero on the first chunk) and stored back, so each element stays one chain.
-AVX512 __attribute__((always_inline)) static inline void tn_block_avx512(const int R, const int NP, size_t p0, size_t p1,
-                                                                        const float *a, size_t lda, const float *b,
-                                                                        size_t ldb, float *c, size_t ldc, __mmask16 m0,
-                                                                        __mmask16 m1, int first) {
-    __m512 acc[12][2];
-    for (int r = 0; r < R; r++) {
-        acc[r][0] = first ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(m0, c + r * ldc);
-        if (NP == 2) acc[r][1] = first ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(m1, c + r * ldc + P);
-    }
-    for (size_t p = p0; p < p1; p++) {
-        const float *bp = b + p * ldb, *ap = a + p * lda;
-        const __m512 b0 = _mm512_maskz_loadu_ps(m0, bp);
-        const __m512 b1 = NP == 2 ? _mm512_maskz_loadu_ps(m1, bp + P) : b0;
-        for (int r = 0; r < R; r++) {
-            const __m512 v = _mm512_set1_ps(ap[r]);
-            acc[r][0] = _mm512_fmadd_ps(v, b0, acc[r][0]);
-            if (NP == 2) acc[r][1] = _mm512_fmadd_ps(v, b1, acc[r][1]);
-        }
-    }
-    for (int r = 0; r < R; r++) {
-        _mm512_mask_storeu_ps(c + r * ldc, m0, acc[r][0]);
-        if (NP == 2) _mm512_mask_storeu_ps(c + r * ldc + P, m1, acc[r][1]);
-    }
-}
-
-#define TN_CASE(R)                                                                                     \
-    case R:                                                                                            \
-        if (np == 2) tn_block_avx512(R, 2, p0, p1, a + i, lda, b + j, ldb, cij, ldc, m0, m1, first);   \
-        else tn_block_avx512(R, 1, p0, p1, a + i, lda, b + j, ldb, cij, ldc, m0, m1, first);           \
-        break;
-
 /// Rows of B per pass over the tiles: a chunk of B (k_chunk × n) stays in L2 while every tile reads it.
 #define TN_K_CHUNK 256
 
@@ -201,19 +185,14 @@ AVX512 static void gemm_tn_avx512(size_t m, size_t n, size_t k, const float *a, 
                                   float *c, size_t ldc) {
     for (size_t p0 = 0; p0 < k; p0 += TN_K_CHUNK) {
         const size_t p1 = k - p0 < TN_K_CHUNK ? k : p0 + TN_K_CHUNK;
-        const int first = p0 == 0;
         for (size_t i = 0; i < m; i += 12) {
             const size_t rows = m - i < 12 ? m - i : 12;
             for (size_t j = 0; j < n; j += 2 * P) {
-                const size_t left = n - j;
-                const size_t np = left > P ? 2 : 1;
-                const __mmask16 m0 = left >= P ? 0xFFFF : (__mmask16)((1u << left) - 1);
-                const __mmask16 m1 = left >= 2 * P ? 0xFFFF : left > P ? (__mmask16)((1u << (left - P)) - 1) : 0;
-                float *cij = c + i * ldc + j;
-                switch (rows) {
-                    TN_CASE(12) TN_CASE(11) TN_CASE(10) TN_CASE(9) TN_CASE(8) TN_CASE(7)
-                    TN_CASE(6) TN_CASE(5) TN_CASE(4) TN_CASE(3) TN_CASE(2) default: TN_CASE(1)
-                }
+                size_t np;
+                __mmask16 m0, m1;
+                group_masks(j, n, &np, &m0, &m1);
+                tile_dispatch_avx512(rows, np, p0, p1, a + i, 1, lda, b + j, ldb, P, c + i * ldc + j, ldc, m0, m1,
+                                     p0 > 0);
             }
         }
     }

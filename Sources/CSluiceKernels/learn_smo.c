@@ -22,14 +22,39 @@ static void touch_row(const float *row, size_t length) {
     (void)sink;
 }
 
+// The scalar rules of the two scans for positions [t, n), continuing from `best`/`at` (a later
+// position wins ties): the scalar paths, and the tails of the vector ones.
+static inline void first_from(size_t t, const double *g, const double *y, const uint8_t *status, size_t n,
+                              double *best, ptrdiff_t *at) {
+    for (; t < n; t++) {
+        if (y[t] > 0) {
+            if (status[t] != 1 && -g[t] >= *best) { *best = -g[t]; *at = (ptrdiff_t)t; }
+        } else if (status[t] != 0 && g[t] >= *best) { *best = g[t]; *at = (ptrdiff_t)t; }
+    }
+}
+
+static inline void second_from(size_t t, const double *g, const double *y, const uint8_t *status, const double *qd,
+                               const float *q, const int32_t *order, size_t n, double gmax, double qdi, double yi,
+                               double tau, double *best2, double *low, ptrdiff_t *at) {
+    const double twice = 2 * yi;
+    for (; t < n; t++) {
+        const int up = y[t] > 0;
+        if (up ? status[t] == 0 : status[t] == 1) continue;
+        const double v = up ? g[t] : -g[t];
+        if (v >= *best2) *best2 = v;
+        const double diff = gmax + v;
+        if (diff > 0) {
+            const double quad = qdi + qd[t] - (twice * y[t]) * (double)q[order[t]];
+            const double obj = -(diff * diff) / (quad > 0 ? quad : tau);
+            if (obj <= *low) { *low = obj; *at = (ptrdiff_t)t; }
+        }
+    }
+}
+
 static ptrdiff_t first_scalar(const double *g, const double *y, const uint8_t *status, size_t n, double *gmax) {
     double best = -INFINITY;
     ptrdiff_t at = -1;
-    for (size_t t = 0; t < n; t++) {
-        if (y[t] > 0) {
-            if (status[t] != 1 && -g[t] >= best) { best = -g[t]; at = (ptrdiff_t)t; }
-        } else if (status[t] != 0 && g[t] >= best) { best = g[t]; at = (ptrdiff_t)t; }
-    }
+    first_from(0, g, y, status, n, &best, &at);
     *gmax = best;
     return at;
 }
@@ -39,19 +64,7 @@ static ptrdiff_t second_scalar(const double *g, const double *y, const uint8_t *
                                double *gmax2, double *objmin) {
     double best2 = -INFINITY, low = INFINITY;
     ptrdiff_t at = -1;
-    const double twice = 2 * yi;
-    for (size_t t = 0; t < n; t++) {
-        const int up = y[t] > 0;
-        if (up ? status[t] == 0 : status[t] == 1) continue;
-        const double v = up ? g[t] : -g[t];
-        if (v >= best2) best2 = v;
-        const double diff = gmax + v;
-        if (diff > 0) {
-            const double quad = qdi + qd[t] - (twice * y[t]) * (double)q[order[t]];
-            const double obj = -(diff * diff) / (quad > 0 ? quad : tau);
-            if (obj <= low) { low = obj; at = (ptrdiff_t)t; }
-        }
-    }
+    second_from(0, g, y, status, qd, q, order, n, gmax, qdi, yi, tau, &best2, &low, &at);
     *gmax2 = best2;
     *objmin = low;
     return at;
@@ -94,12 +107,7 @@ AVX512 static ptrdiff_t first_512(const double *g, const double *y, const uint8_
     const __mmask8 tied = _mm512_cmp_pd_mask(best, _mm512_set1_pd(m), _CMP_EQ_OQ);
     ptrdiff_t found = (ptrdiff_t)_mm512_mask_reduce_max_epi64(tied, at);
     double value = found >= 0 ? m : -INFINITY;
-    // The tail, continuing the scalar rule (a later position wins ties).
-    for (; t < n; t++) {
-        if (y[t] > 0) {
-            if (status[t] != 1 && -g[t] >= value) { value = -g[t]; found = (ptrdiff_t)t; }
-        } else if (status[t] != 0 && g[t] >= value) { value = g[t]; found = (ptrdiff_t)t; }
-    }
+    first_from(t, g, y, status, n, &value, &found);  // the tail, by the scalar rule
     *gmax = value;
     return found;
 }
@@ -141,19 +149,7 @@ AVX512 static ptrdiff_t second_512(const double *g, const double *y, const uint8
     const __mmask8 tied = _mm512_cmp_pd_mask(low, _mm512_set1_pd(m), _CMP_EQ_OQ);
     ptrdiff_t found = (ptrdiff_t)_mm512_mask_reduce_max_epi64(tied, at);
     double value = found >= 0 ? m : INFINITY;
-    const double twiceScalar = 2 * yi;
-    for (; t < n; t++) {
-        const int isUp = y[t] > 0;
-        if (isUp ? status[t] == 0 : status[t] == 1) continue;
-        const double v = isUp ? g[t] : -g[t];
-        if (v >= value2) value2 = v;
-        const double diff = gmax + v;
-        if (diff > 0) {
-            const double quad = qdi + qd[t] - (twiceScalar * y[t]) * (double)q[order[t]];
-            const double obj = -(diff * diff) / (quad > 0 ? quad : tau);
-            if (obj <= value) { value = obj; found = (ptrdiff_t)t; }
-        }
-    }
+    second_from(t, g, y, status, qd, q, order, n, gmax, qdi, yi, tau, &value2, &value, &found);  // the tail
     *gmax2 = value2;
     *objmin = value;
     return found;

@@ -149,7 +149,7 @@ public enum KMeansSolver {
         return x.withUnsafeBufferPointer { xp in
             centers.withUnsafeBufferPointer { cp in
                 labels.withUnsafeBufferPointer { lp in
-                    withWeights(weights) { wp in
+                    withOptionalPointer(weights) { wp in
                         blockSums(rows: x.rows, width: 1) { rows, acc in
                             acc[0] += sluice_labelled_sqdist_sum_f64(xp.baseAddress! + rows.lowerBound * p, rows.count, p,
                                                                      cp.baseAddress!, lp.baseAddress! + rows.lowerBound,
@@ -196,7 +196,7 @@ public enum KMeansSolver {
             centers.withUnsafeBufferPointer { cp in
                 labels.withUnsafeMutableBufferPointer { lp in
                     let out = UncheckedSendable(lp.baseAddress!)
-                    return withWeights(weights) { wp in blockSums(rows: n, width: width) { rows, acc in
+                    return withOptionalPointer(weights) { wp in blockSums(rows: n, width: width) { rows, acc in
                         let m = rows.count, a = xp.baseAddress! + rows.lowerBound * p
                         let dots = UnsafeMutablePointer<Double>.allocate(capacity: max(1, m * k))
                         defer { dots.deallocate() }
@@ -215,12 +215,6 @@ public enum KMeansSolver {
             }
         }
         return (labels, Array(totals.prefix(k * p)), Array(totals.dropFirst(k * p)))
-    }
-
-    /// `body` with a pointer to the weights, or nil without weights.
-    static func withWeights<R>(_ weights: [Double]?, _ body: (UnsafePointer<Double>?) -> R) -> R {
-        guard let weights else { return body(nil) }
-        return weights.withUnsafeBufferPointer { body($0.baseAddress) }
     }
 
     /// The given rows of `m` transposed, `p × rows.count` (feature `t` of every row is a row):

@@ -32,7 +32,8 @@ extension Matrix where Scalar == Double {
     }
 }
 
-private func withOptionalPointer<R>(_ values: [Double]?, _ body: (UnsafePointer<Double>?) -> R) -> R {
+/// `body` with a pointer to `values`' elements, or nil without values (optional weights or targets).
+func withOptionalPointer<R>(_ values: [Double]?, _ body: (UnsafePointer<Double>?) -> R) -> R {
     guard let values else { return body(nil) }
     return values.withUnsafeBufferPointer { body($0.baseAddress) }
 }

@@ -35,7 +35,7 @@ extension KDTree {
                             for p in node.start..<node.end {
                                 var s = 0.0
                                 for j in 0..<d {
-                                    let v = points[p * d + j] - q[j]
+                                    let v = columns[j * count + p] - q[j]
                                     s += manhattan ? abs(v) : v * v
                                 }
                                 if s <= limit { found.append(order[p]) }

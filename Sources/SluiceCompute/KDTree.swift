@@ -1,3 +1,5 @@
+import CSluiceKernels
+
 /// A k-d tree over the rows of a matrix, for exact k-nearest-neighbour queries in few
 /// dimensions (scikit-learn's `KDTree`, chosen by its `algorithm='auto'` up to 15 features).
 ///
@@ -23,13 +25,8 @@ public struct KDTree: Sendable {
         case manhattan
     }
 
-    struct Node: Sendable {
-        var start: Int
-        var end: Int
-        /// Child node indices; `left < 0` marks a leaf.
-        var left: Int
-        var right: Int
-    }
+    /// A node: the tree-order range of its points and its children (`left < 0` marks a leaf).
+    typealias Node = sluice_kdnode
 
     /// The number of coordinates of each point.
     public let dimension: Int
@@ -37,8 +34,9 @@ public struct KDTree: Sendable {
     public let count: Int
     /// The most points in a leaf.
     public let leafSize: Int
-    /// The points in tree order, `count × dimension`, row-major.
-    let points: [Double]
+    /// The points in tree order, column-major: coordinate `j` of point `p` at `j·count + p`
+    /// (a leaf's coordinates are contiguous, so its distances are computed a vector at a time).
+    let columns: [Double]
     /// The original row of each point in tree order.
     let order: [Int]
     let nodes: [Node]
@@ -94,11 +92,11 @@ public struct KDTree: Sendable {
             }
             if n > 0 { _ = build(0, n, level: 1) }
         }
-        var points = [Double](repeating: 0, count: n * d)
+        var columns = [Double](repeating: 0, count: n * d)
         x.withUnsafeBufferPointer { xp in
-            for p in 0..<n { for j in 0..<d { points[p * d + j] = xp[order[p] * d + j] } }
+            for p in 0..<n { for j in 0..<d { columns[j * n + p] = xp[order[p] * d + j] } }
         }
-        self.points = points
+        self.columns = columns
         self.order = order
         self.nodes = nodes
         self.bounds = bounds
@@ -143,8 +141,7 @@ public struct KDTree: Sendable {
                     Parallel.forEachChunk(of: m, minimumChunk: 64) { range in
                         var search = Search(tree: self, k: k)
                         for r in range {
-                            search.run(qp.baseAddress! + r * dimension, exclude: -1, manhattan: manhattan,
-                                       categories: [], member: 0, penalty2: 0)
+                            search.run(qp.baseAddress! + r * dimension, exclude: -1, manhattan: manhattan)
                             for s in 0..<k {
                                 out.value.0[r * k + s] = search.bestI[s]
                                 let v = search.bestD[s]
@@ -161,22 +158,31 @@ public struct KDTree: Sendable {
     /// For each point of the tree, the indices of its `k` nearest other points by squared
     /// Euclidean distance plus `penalty²` per categorical code that differs (SMOTE-NC's
     /// distance; codes indexed by original row), nearest first, ties to the lower index:
-    /// `count × k`, row-major by original row. - Precondition: `0 < k < count`.
+    /// `count × k`, row-major by original row.
+    /// - Precondition: `0 < k < count`; every code array has `count` entries.
     public func neighborsOfMembers(k: Int, categories: [[Int32]] = [], penalty: Double = 0) -> [Int] {
         precondition(k > 0 && k < count, "KDTree.neighborsOfMembers: k in 1..<count")
+        precondition(categories.allSatisfy { $0.count == count }, "KDTree.neighborsOfMembers: one code per point")
         var result = [Int](repeating: 0, count: count * k)
-        let penalty2 = penalty * penalty
-        points.withUnsafeBufferPointer { pp in
-            result.withUnsafeMutableBufferPointer { rp in
-                let out = UncheckedSendable(rp.baseAddress!)
-                // Queries in tree order: neighbouring queries visit the same nodes.
-                Parallel.forEachChunk(of: count, minimumChunk: 256) { range in
-                    var search = Search(tree: self, k: k)
-                    for p in range {
-                        let row = order[p]
-                        search.run(pp.baseAddress! + p * dimension, exclude: row, manhattan: false,
-                                   categories: categories, member: row, penalty2: penalty2)
-                        for s in 0..<k { out.value[row * k + s] = search.bestI[s] }
+        let codes = Array(categories.joined())
+        let n = count, d = dimension, penalty2 = penalty * penalty
+        columns.withUnsafeBufferPointer { cp in
+            codes.withUnsafeBufferPointer { codes in
+                result.withUnsafeMutableBufferPointer { rp in
+                    let out = UncheckedSendable(rp.baseAddress!)
+                    // Queries in tree order: neighbouring queries visit the same nodes.
+                    Parallel.forEachChunk(of: n, minimumChunk: 256) { range in
+                        var search = Search(tree: self, k: k)
+                        var q = [Double](repeating: 0, count: d)
+                        for p in range {
+                            let row = order[p]
+                            for j in 0..<d { q[j] = cp[j * n + p] }
+                            q.withUnsafeBufferPointer { qp in
+                                search.run(qp.baseAddress!, exclude: row, manhattan: false, codes: codes,
+                                           categoryCount: categories.count, member: row, penalty2: penalty2)
+                            }
+                            for s in 0..<k { out.value[row * k + s] = search.bestI[s] }
+                        }
                     }
                 }
             }
@@ -202,16 +208,13 @@ public struct KDTree: Sendable {
             stackBound = [Double](repeating: 0, count: 2 * tree.depth + 2)
         }
 
-        /// Fills `bestD`/`bestI` with the `k` nearest points to `q` other than row `exclude`.
+        /// Fills `bestD`/`bestI` with the `k` nearest points to `q` other than row `exclude`
+        /// (`sluice_kdtree_nearest`); `codes` holds `categoryCount` arrays of `count` codes.
         mutating func run(_ q: UnsafePointer<Double>, exclude: Int, manhattan: Bool,
-                          categories: [[Int32]], member: Int, penalty2: Double) {
-            let d = tree.dimension, k = self.k
-            for s in 0..<k {
-                bestD[s] = .infinity
-                bestI[s] = .max
-            }
-            guard !tree.nodes.isEmpty else { return }
-            tree.points.withUnsafeBufferPointer { pts in
+                          codes: UnsafeBufferPointer<Int32> = UnsafeBufferPointer(start: nil, count: 0),
+                          categoryCount: Int = 0, member: Int = 0, penalty2: Double = 0) {
+            let k = self.k
+            tree.columns.withUnsafeBufferPointer { cols in
             tree.bounds.withUnsafeBufferPointer { box in
             tree.nodes.withUnsafeBufferPointer { nodes in
             tree.order.withUnsafeBufferPointer { order in
@@ -219,74 +222,11 @@ public struct KDTree: Sendable {
             bestI.withUnsafeMutableBufferPointer { bi in
             stackNode.withUnsafeMutableBufferPointer { sn in
             stackBound.withUnsafeMutableBufferPointer { sb in
-                @inline(__always) func boxDistance(_ node: Int) -> Double {
-                    let lo = box.baseAddress! + 2 * node * d, hi = lo + d
-                    var s = 0.0
-                    for j in 0..<d {
-                        let v = q[j]
-                        let gap = v < lo[j] ? lo[j] - v : (v > hi[j] ? v - hi[j] : 0)
-                        s += manhattan ? gap : gap * gap
-                    }
-                    return s
-                }
-                var worst = Double.infinity
-                var top = 0
-                sn[0] = 0
-                sb[0] = boxDistance(0)
-                top = 1
-                while top > 0 {
-                    top -= 1
-                    let id = sn[top]
-                    if sb[top] > worst { continue }
-                    let node = nodes[id]
-                    if node.left >= 0 {
-                        let bl = boxDistance(node.left), br = boxDistance(node.right)
-                        let (near, far, bn, bf) = bl <= br ? (node.left, node.right, bl, br) : (node.right, node.left, br, bl)
-                        if bf <= worst {
-                            sn[top] = far
-                            sb[top] = bf
-                            top += 1
-                        }
-                        if bn <= worst {
-                            sn[top] = near
-                            sb[top] = bn
-                            top += 1
-                        }
-                        continue
-                    }
-                    for p in node.start..<node.end {
-                        let a = pts.baseAddress! + p * d
-                        var s = 0.0
-                        if manhattan {
-                            for j in 0..<d { s += abs(a[j] - q[j]) }
-                        } else {
-                            for j in 0..<d {
-                                let t = a[j] - q[j]
-                                s += t * t
-                            }
-                        }
-                        if !(s <= worst) { continue }
-                        let index = order[p]
-                        if index == exclude { continue }
-                        if !categories.isEmpty {
-                            var differ = 0
-                            for cat in categories where cat[member] != cat[index] { differ &+= 1 }
-                            s += penalty2 * Double(differ)
-                            if s > worst { continue }
-                        }
-                        // Insert (s, index) if it beats the k-th by (distance, index).
-                        guard s < bd[k - 1] || (s == bd[k - 1] && index < bi[k - 1]) else { continue }
-                        var slot = k - 1
-                        while slot > 0 && (bd[slot - 1] > s || (bd[slot - 1] == s && bi[slot - 1] > index)) {
-                            bd[slot] = bd[slot - 1]
-                            bi[slot] = bi[slot - 1]
-                            slot -= 1
-                        }
-                        bd[slot] = s
-                        bi[slot] = index
-                        worst = bd[k - 1]
-                    }
-                }
+                var view = sluice_kdtree(columns: cols.baseAddress, order: order.baseAddress, nodes: nodes.baseAddress,
+                                         bounds: box.baseAddress, n: tree.count, d: tree.dimension)
+                sluice_kdtree_nearest(&view, q, k, exclude, manhattan ? 1 : 0, codes.baseAddress, categoryCount,
+                                      tree.count, member, penalty2, bd.baseAddress, bi.baseAddress,
+                                      sn.baseAddress, sb.baseAddress)
             }}}}}}}}
         }
     }

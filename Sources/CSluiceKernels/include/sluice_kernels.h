@@ -33,6 +33,7 @@ int sluice_kernels_vector_bits(void);
 #include "neural_gemm.h"
 #include "boosting_histogram.h"
 #include "learn_distances.h"
+#include "learn_kdtree.h"
 #include "memory_policy.h"
 
 #endif

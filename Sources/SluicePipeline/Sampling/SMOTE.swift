@@ -37,24 +37,22 @@ public struct SMOTE: Sampler, Equatable {
             throw PipelineError.unsupportedType(stage: name, column: f.name, type: f.type,
                 expected: "a numeric column (encode it first, or use SMOTENC for categorical columns)")
         }
-        let names = frame.columnNames
-        let x = try framing(name) { () throws(FrameError) in try frame.matrix(columns: names, nulls: .nan) }
-        try Interpolation.requireFinite(x, names: names, stage: name)
+        let fields = frame.schema.fields
+        try Interpolation.requireFinite(frame, fields: fields, stage: name)
 
         var parts: [Matrix<Double>] = [], targets: [Column] = [target]
         for (c, rows) in Resampling.rowsByClass(labels).enumerated() where add[c] > 0 {
             let k = try Interpolation.neighbours(kNeighbors, classRows: rows.count, className: labels.classes[c], stage: name)
-            let xc = x.gatheringRows(rows)
+            let xc = try Interpolation.classMatrix(frame, fields: fields, rows: rows, stage: name)
             let nn = NearestNeighbors.search(xc, k: k)
             let draws = Interpolation.draws(add[c], rows: rows.count, k: k, rng: &context.rng)
             parts.append(Interpolation.interpolate(xc, neighbours: nn, k: k, draws: draws))
             targets.append(target.taking([Int](repeating: rows[0], count: add[c])))
         }
         guard !parts.isEmpty else { return (frame, target) }
-        let columns = Interpolation.numericColumns(parts, fields: frame.schema.fields)
-        let synthetic = try framing(name) { () throws(FrameError) in try Frame(schema: frame.schema, columns: columns) }
+        let columns = try Interpolation.extendedColumns(frame, fields: fields, parts: parts, stage: name)
         return try framing(name) { () throws(FrameError) in
-            (try Frame.concatenating([frame, synthetic]), try Column.concatenating(targets, name: "target"))
+            (try Frame(schema: frame.schema, columns: columns), try Column.concatenating(targets, name: "target"))
         }
     }
 }
@@ -77,13 +75,30 @@ enum Interpolation {
         return min(k, classRows - 1)
     }
 
-    /// Throws naming the column and row of the first missing or non-finite value.
-    static func requireFinite(_ x: Matrix<Double>, names: [String], stage: String) throws {
-        let bad: Int? = x.withUnsafeBufferPointer { p in p.firstIndex { !$0.isFinite } }
-        if let i = bad, x.columns > 0 {
-            let row = i / x.columns, column = names[i % x.columns]
+    /// Throws naming the row and column of the first null or non-finite value of the numeric
+    /// `fields` of `frame` (the first row that has one, its first such column in `fields` order).
+    static func requireFinite(_ frame: Frame, fields: [Field], stage: String) throws {
+        var first: (row: Int, column: String)?
+        for f in fields {
+            let column = try framing(stage) { () throws(FrameError) in try frame.column(f.name) }
+            let limit = first?.row ?? column.count
+            var bad = column.nullCount > 0 ? (0..<limit).first { column.isNull($0) } : nil
+            if case .double(let values) = column.data {
+                let end = bad ?? limit
+                bad = values.withUnsafeBufferPointer { v in (0..<end).first { !v[$0].isFinite } } ?? bad
+            }
+            if let row = bad, row < limit { first = (row, f.name) }
+        }
+        if let (row, column) = first {
             throw PipelineError.invalidValue(stage: stage, column: column,
                 reason: "missing or non-finite value at row \(row); impute before over-sampling")
+        }
+    }
+
+    /// The numeric `fields` of the class's `rows`, a `rows.count × fields.count` matrix.
+    static func classMatrix(_ frame: Frame, fields: [Field], rows: [Int], stage: String) throws -> Matrix<Double> {
+        try framing(stage) { () throws(FrameError) in
+            try frame.selecting(fields.map(\.name)).taking(rows: rows).matrix(columns: fields.map(\.name), nulls: .nan)
         }
     }
 
@@ -111,23 +126,32 @@ enum Interpolation {
         }
     }
 
-    /// Columns of the stacked `parts` (one matrix column per field) typed as `fields` say:
-    /// doubles as they are, `int64` and `bool` rounded to the nearest integer.
-    static func numericColumns(_ parts: [Matrix<Double>], fields: [Field]) -> [Column] {
+    /// The numeric `fields` of `frame` (complete: see ``requireFinite(_:fields:stage:)``), each
+    /// followed by its column of the stacked `parts` (one matrix column per field), typed as the
+    /// field: doubles as they are, `int64` and `bool` rounded to the nearest integer.
+    static func extendedColumns(_ frame: Frame, fields: [Field], parts: [Matrix<Double>], stage: String) throws -> [Column] {
         let d = fields.count
-        let total = parts.reduce(0) { $0 + $1.rows }
-        return fields.enumerated().map { j, field in
-            var values = [Double]()
-            values.reserveCapacity(total)
-            for p in parts {
-                p.withUnsafeBufferPointer { b in
-                    for i in 0..<p.rows { values.append(b[i * d + j]) }
+        let added = parts.reduce(0) { $0 + $1.rows }
+        return try fields.enumerated().map { j, field in
+            let original = try framing(stage) { () throws(FrameError) in try frame.column(field.name) }
+            func extend<T>(_ values: [T], _ convert: (Double) -> T) -> [T] {
+                var out = [T]()
+                out.reserveCapacity(values.count + added)
+                out += values
+                for p in parts {
+                    p.withUnsafeBufferPointer { b in
+                        for i in 0..<p.rows { out.append(convert(b[i * d + j])) }
+                    }
                 }
+                return out
             }
-            switch field.type {
-            case .int64: return Column(.int64(values.map { Int64(exactly: $0.rounded()) ?? ($0 < 0 ? .min : .max) }))
-            case .bool: return Column(.bool(values.map { $0 >= 0.5 }))
-            default: return Column(.double(values))
+            switch original.data {
+            case .int64(let a): return Column(.int64(extend(a) { Int64(exactly: $0.rounded()) ?? ($0 < 0 ? .min : .max) }))
+            case .bool(let a): return Column(.bool(extend(a) { $0 >= 0.5 }))
+            case .double(let a): return Column(.double(extend(a) { $0 }))
+            default:
+                throw PipelineError.unsupportedType(stage: stage, column: field.name, type: original.type,
+                                                    expected: "a numeric column")
             }
         }
     }

@@ -57,16 +57,14 @@ public struct SMOTENC: Sampler {
             throw PipelineError.invalidConfiguration(stage: name,
                 reason: "no numeric columns: SMOTE-NC needs at least one (every column is categorical)")
         }
-        let numNames = numericFields.map(\.name)
-        let x = try framing(name) { () throws(FrameError) in try frame.matrix(columns: numNames, nulls: .nan) }
-        try Interpolation.requireFinite(x, names: numNames, stage: name)
+        try Interpolation.requireFinite(frame, fields: numericFields, stage: name)
         let codes = try catNames.map { n in Categories(try framing(name) { () throws(FrameError) in try frame.column(n) }) }
 
         var parts: [Matrix<Double>] = [], newCodes = [[Int32]](repeating: [], count: catNames.count)
         var targets: [Column] = [target]
         for (c, rows) in Resampling.rowsByClass(labels).enumerated() where add[c] > 0 {
             let k = try Interpolation.neighbours(kNeighbors, classRows: rows.count, className: labels.classes[c], stage: name)
-            let xc = x.gatheringRows(rows)
+            let xc = try Interpolation.classMatrix(frame, fields: numericFields, rows: rows, stage: name)
             let classCodes = codes.map { cat in rows.map { cat.codes[$0] } }
             let penalty = Self.medianStandardDeviation(xc)
             let nn = NearestNeighbors.search(xc, k: k, categories: classCodes, penalty: penalty)
@@ -78,14 +76,18 @@ public struct SMOTENC: Sampler {
             targets.append(target.taking([Int](repeating: rows[0], count: add[c])))
         }
         guard !parts.isEmpty else { return (frame, target) }
-        let numeric = Interpolation.numericColumns(parts, fields: numericFields)
+        let numeric = try Interpolation.extendedColumns(frame, fields: numericFields, parts: parts, stage: name)
         var byName: [String: Column] = [:]
         for (f, col) in zip(numericFields, numeric) { byName[f.name] = col }
-        for (j, n) in catNames.enumerated() { byName[n] = codes[j].column(newCodes[j]) }
+        for (j, n) in catNames.enumerated() {
+            let original = try framing(name) { () throws(FrameError) in try frame.column(n) }
+            byName[n] = try framing(name) { () throws(FrameError) in
+                try Column.concatenating([original, codes[j].column(newCodes[j])], name: n)
+            }
+        }
         let columns = frame.schema.fields.map { byName[$0.name] ?? Column(.double([])) }
-        let synthetic = try framing(name) { () throws(FrameError) in try Frame(schema: frame.schema, columns: columns) }
         return try framing(name) { () throws(FrameError) in
-            (try Frame.concatenating([frame, synthetic]), try Column.concatenating(targets, name: "target"))
+            (try Frame(schema: frame.schema, columns: columns), try Column.concatenating(targets, name: "target"))
         }
     }
 

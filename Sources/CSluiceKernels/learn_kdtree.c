@@ -11,11 +11,8 @@
 // The most points whose distances one call of a leaf kernel computes.
 #define BLOCK 64
 
-typedef void (*leaf_kernel)(const double *cols, size_t n, size_t d, size_t start, size_t count, const double *q,
-                            int manhattan, double *out);
-
 // out[i] = Σⱼ (cols[j·n + start + i] − q[j])² (or |·|), j in order, for i < count ≤ BLOCK.
-static void leaf_scalar(const double *cols, size_t n, size_t d, size_t start, size_t count, const double *q,
+static inline void leaf_scalar(const double *cols, size_t n, size_t d, size_t start, size_t count, const double *q,
                         int manhattan, double *out) {
     for (size_t i = 0; i < count; i++) {
         double s = 0;
@@ -27,7 +24,7 @@ static void leaf_scalar(const double *cols, size_t n, size_t d, size_t start, si
     }
 }
 
-AVX512 static void leaf_512(const double *cols, size_t n, size_t d, size_t start, size_t count, const double *q,
+AVX512 static inline void leaf_512(const double *cols, size_t n, size_t d, size_t start, size_t count, const double *q,
                             int manhattan, double *out) {
     for (size_t i = 0; i < count; i += 8) {
         const size_t lanes = count - i < 8 ? count - i : 8;
@@ -41,7 +38,7 @@ AVX512 static void leaf_512(const double *cols, size_t n, size_t d, size_t start
     }
 }
 
-AVX2 static void leaf_256(const double *cols, size_t n, size_t d, size_t start, size_t count, const double *q,
+AVX2 static inline void leaf_256(const double *cols, size_t n, size_t d, size_t start, size_t count, const double *q,
                           int manhattan, double *out) {
     const __m256d sign = _mm256_set1_pd(-0.0);
     size_t i = 0;
@@ -56,12 +53,10 @@ AVX2 static void leaf_256(const double *cols, size_t n, size_t d, size_t start, 
     if (i < count) leaf_scalar(cols, n, d, start + i, count - i, q, manhattan, out + i);
 }
 
-typedef double (*box_kernel)(const double *lo, const double *hi, size_t d, const double *q, int manhattan);
-
 // Σⱼ gapⱼ² (or gapⱼ) in order, gapⱼ = max(lo[j] − q[j], q[j] − hi[j], 0): the distance from q
 // to the box (0 for a NaN coordinate). The vector paths compute the gaps a vector at a time
 // (the same values: max picks the one positive difference or 0) and sum them in order.
-static double box_scalar(const double *lo, const double *hi, size_t d, const double *q, int manhattan) {
+static inline double box_scalar(const double *lo, const double *hi, size_t d, const double *q, int manhattan) {
     double s = 0;
     for (size_t j = 0; j < d; j++) {
         const double v = q[j];
@@ -71,7 +66,7 @@ static double box_scalar(const double *lo, const double *hi, size_t d, const dou
     return s;
 }
 
-AVX512 static double box_512(const double *lo, const double *hi, size_t d, const double *q, int manhattan) {
+AVX512 static inline double box_512(const double *lo, const double *hi, size_t d, const double *q, int manhattan) {
     double g[8], s = 0;
     for (size_t j0 = 0; j0 < d; j0 += 8) {
         const size_t lanes = d - j0 < 8 ? d - j0 : 8;
@@ -87,7 +82,7 @@ AVX512 static double box_512(const double *lo, const double *hi, size_t d, const
     return s;
 }
 
-AVX2 static double box_256(const double *lo, const double *hi, size_t d, const double *q, int manhattan) {
+AVX2 static inline double box_256(const double *lo, const double *hi, size_t d, const double *q, int manhattan) {
     double g[4], s = 0;
     size_t j0 = 0;
     for (; j0 + 4 <= d; j0 += 4) {
@@ -106,19 +101,20 @@ AVX2 static double box_256(const double *lo, const double *hi, size_t d, const d
     return s;
 }
 
-void sluice_kdtree_nearest(const sluice_kdtree *t, const double *q, size_t k, ptrdiff_t exclude, int manhattan,
-                           const int32_t *codes, size_t ncodes, size_t rows, ptrdiff_t member, double penalty2,
-                           double *bd, ptrdiff_t *bi, ptrdiff_t *sn, double *sb) {
-    for (size_t s = 0; s < k; s++) {
-        bd[s] = INFINITY;
-        bi[s] = PTRDIFF_MAX;
-    }
-    if (t->n == 0 || k == 0) return;
-    const int bits = sluice_kernels_vector_bits();
-    const leaf_kernel leaf = bits >= 512 ? leaf_512 : (bits >= 256 ? leaf_256 : leaf_scalar);
-    const box_kernel box_of = bits >= 512 ? box_512 : (bits >= 256 ? box_256 : box_scalar);
+// The descent, written once and compiled for each instruction set (`isa`: 2 AVX-512, 1 AVX2,
+// 0 scalar) so that the leaf and box kernels inline. A child holding the query's own tree
+// position `self` (≥ 0 for a member query) contains the query: its box distance is 0 without
+// computing it (the computed sum would be 0 too).
+static inline __attribute__((always_inline)) void nearest_body(
+    const int isa, const sluice_kdtree *t, const double *q, size_t k, ptrdiff_t self, ptrdiff_t exclude,
+    int manhattan, const int32_t *codes, size_t ncodes, size_t rows, ptrdiff_t member, double penalty2,
+    double *bd, ptrdiff_t *bi, ptrdiff_t *sn, double *sb) {
     const size_t d = t->d;
-#define BOX(node) box_of(t->bounds + 2 * (size_t)(node) * d, t->bounds + (2 * (size_t)(node) + 1) * d, d, q, manhattan)
+#define BOX(node)                                                                                        \
+    (self >= t->nodes[node].start && self < t->nodes[node].end                                            \
+         ? 0.0                                                                                            \
+         : (isa == 2 ? box_512 : isa == 1 ? box_256 : box_scalar)(t->bounds + 2 * (size_t)(node) * d,     \
+                                                                  t->bounds + (2 * (size_t)(node) + 1) * d, d, q, manhattan))
     double dist[BLOCK];
     double worst = INFINITY;
     size_t top = 1;
@@ -148,7 +144,7 @@ void sluice_kdtree_nearest(const sluice_kdtree *t, const double *q, size_t k, pt
         }
         for (size_t start = (size_t)node.start; start < (size_t)node.end; start += BLOCK) {
             const size_t count = (size_t)node.end - start < BLOCK ? (size_t)node.end - start : BLOCK;
-            leaf(t->columns, t->n, t->d, start, count, q, manhattan, dist);
+            (isa == 2 ? leaf_512 : isa == 1 ? leaf_256 : leaf_scalar)(t->columns, t->n, d, start, count, q, manhattan, dist);
             for (size_t i = 0; i < count; i++) {
                 double s = dist[i];
                 if (!(s <= worst)) continue;
@@ -174,5 +170,27 @@ void sluice_kdtree_nearest(const sluice_kdtree *t, const double *q, size_t k, pt
             }
         }
     }
-}
 #undef BOX
+}
+
+#define NEAREST_ARGS                                                                                          \
+    const sluice_kdtree *t, const double *q, size_t k, ptrdiff_t self, ptrdiff_t exclude, int manhattan,     \
+        const int32_t *codes, size_t ncodes, size_t rows, ptrdiff_t member, double penalty2, double *bd,     \
+        ptrdiff_t *bi, ptrdiff_t *sn, double *sb
+#define NEAREST_CALL(isa) nearest_body(isa, t, q, k, self, exclude, manhattan, codes, ncodes, rows, member, penalty2, bd, bi, sn, sb)
+AVX512 static void nearest_512(NEAREST_ARGS) { NEAREST_CALL(2); }
+AVX2 static void nearest_256(NEAREST_ARGS) { NEAREST_CALL(1); }
+static void nearest_scalar(NEAREST_ARGS) { NEAREST_CALL(0); }
+
+void sluice_kdtree_nearest(NEAREST_ARGS) {
+    for (size_t s = 0; s < k; s++) {
+        bd[s] = INFINITY;
+        bi[s] = PTRDIFF_MAX;
+    }
+    if (t->n == 0 || k == 0) return;
+    switch (sluice_kernels_vector_bits()) {
+    case 512: nearest_512(t, q, k, self, exclude, manhattan, codes, ncodes, rows, member, penalty2, bd, bi, sn, sb); break;
+    case 256: nearest_256(t, q, k, self, exclude, manhattan, codes, ncodes, rows, member, penalty2, bd, bi, sn, sb); break;
+    default: nearest_scalar(t, q, k, self, exclude, manhattan, codes, ncodes, rows, member, penalty2, bd, bi, sn, sb);
+    }
+}

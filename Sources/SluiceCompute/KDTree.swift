@@ -106,6 +106,7 @@ public struct KDTree: Sendable {
     /// Moves the element of rank `nth` (by `less`) within `range` to `nth`, smaller ones before
     /// it and larger after (quickselect with a median-of-three pivot and Lomuto partitions,
     /// whose loops stay in range whatever `less` answers).
+    @inline(__always)
     static func select(_ a: inout [Int], _ range: Range<Int>, nth: Int, by less: (Int, Int) -> Bool) {
         var lo = range.lowerBound, hi = range.upperBound - 1
         while hi > lo {
@@ -178,7 +179,7 @@ public struct KDTree: Sendable {
                             let row = order[p]
                             for j in 0..<d { q[j] = cp[j * n + p] }
                             q.withUnsafeBufferPointer { qp in
-                                search.run(qp.baseAddress!, exclude: row, manhattan: false, codes: codes,
+                                search.run(qp.baseAddress!, position: p, exclude: row, manhattan: false, codes: codes,
                                            categoryCount: categories.count, member: row, penalty2: penalty2)
                             }
                             for s in 0..<k { out.value[row * k + s] = search.bestI[s] }
@@ -209,8 +210,9 @@ public struct KDTree: Sendable {
         }
 
         /// Fills `bestD`/`bestI` with the `k` nearest points to `q` other than row `exclude`
-        /// (`sluice_kdtree_nearest`); `codes` holds `categoryCount` arrays of `count` codes.
-        mutating func run(_ q: UnsafePointer<Double>, exclude: Int, manhattan: Bool,
+        /// (`sluice_kdtree_nearest`), `q` being the tree's point at tree `position` for a member
+        /// query (−1 otherwise); `codes` holds `categoryCount` arrays of `count` codes.
+        mutating func run(_ q: UnsafePointer<Double>, position: Int = -1, exclude: Int, manhattan: Bool,
                           codes: UnsafeBufferPointer<Int32> = UnsafeBufferPointer(start: nil, count: 0),
                           categoryCount: Int = 0, member: Int = 0, penalty2: Double = 0) {
             let k = self.k
@@ -224,7 +226,7 @@ public struct KDTree: Sendable {
             stackBound.withUnsafeMutableBufferPointer { sb in
                 var view = sluice_kdtree(columns: cols.baseAddress, order: order.baseAddress, nodes: nodes.baseAddress,
                                          bounds: box.baseAddress, n: tree.count, d: tree.dimension)
-                sluice_kdtree_nearest(&view, q, k, exclude, manhattan ? 1 : 0, codes.baseAddress, categoryCount,
+                sluice_kdtree_nearest(&view, q, k, position, exclude, manhattan ? 1 : 0, codes.baseAddress, categoryCount,
                                       tree.count, member, penalty2, bd.baseAddress, bi.baseAddress,
                                       sn.baseAddress, sb.baseAddress)
             }}}}}}}}

@@ -26,12 +26,14 @@ typedef struct {
 } sluice_kdtree;
 
 /// The `k` nearest points to `q` (`d` coordinates) other than original row `exclude` (−1: none),
+/// `q` being the tree's point at tree position `self` for a member query (−1 otherwise),
 /// by squared Euclidean distance (or Manhattan when `manhattan` is not 0) plus `penalty2` for each
 /// of the `ncodes` categorical codes that differs from the member's (`codes[c·rows + row]`, row
 /// `member` the query's; NULL when `ncodes` is 0), ordered by (distance, original row): into
 /// `best_d` / `best_i` (`k` each, nearest first; `∞` / `PTRDIFF_MAX` where fewer exist). The stack
 /// buffers hold `2·depth + 2` entries (depth of the deepest leaf, root at 1).
-void sluice_kdtree_nearest(const sluice_kdtree *tree, const double *q, size_t k, ptrdiff_t exclude, int manhattan,
+void sluice_kdtree_nearest(const sluice_kdtree *tree, const double *q, size_t k, ptrdiff_t self, ptrdiff_t exclude,
+                           int manhattan,
                            const int32_t *codes, size_t ncodes, size_t rows, ptrdiff_t member, double penalty2,
                            double *best_d, ptrdiff_t *best_i, ptrdiff_t *stack_node, double *stack_bound);
 

@@ -1,9 +1,11 @@
 import SluiceCompute
 import SluicePipeline
 
-/// A CART regression tree (scikit-learn's `DecisionTreeRegressor`), squared error: leaves
-/// predict the weighted mean of their rows. The splitters, limits, missing values and
-/// tie-breaking are those of ``DecisionTreeClassifier``.
+/// A CART regression tree (scikit-learn's `DecisionTreeRegressor`): with squared error,
+/// leaves predict the weighted mean of their rows; with absolute error, their weighted
+/// median. The splitters, limits, missing values and tie-breaking are those of
+/// ``DecisionTreeClassifier`` (scikit-learn refuses missing values with the absolute error;
+/// Sluice learns their side as for the squared error).
 public struct DecisionTreeRegressor: Learner, Codable, Equatable {
     public typealias Scalar = Float
     public var targetKind: TargetKind { .values }
@@ -59,10 +61,17 @@ public struct DecisionTreeRegressor: Learner, Codable, Equatable {
         let y = try data.target.values(learner: name)
         let weights = data.sampleWeights ?? [Double](repeating: 1, count: data.rows)
         let prepared = TreeFit.Prepared(data.features, splitter: splitter, rng: &context.rng)
+        let k = maxFeatures.resolve(data.features.columns)
         let tree = y.withUnsafeBufferPointer { yv in
             weights.withUnsafeBufferPointer { w in
-                TreeFit.grow(prepared, stats: SquaredErrorStatistics(y: yv.baseAddress!), weights: w.baseAddress!,
-                             maxFeatures: maxFeatures.resolve(data.features.columns), limits: limits, rng: &context.rng)
+                switch criterion {
+                case .squaredError:
+                    TreeFit.grow(prepared, stats: SquaredErrorStatistics(y: yv.baseAddress!), weights: w.baseAddress!,
+                                 maxFeatures: k, limits: limits, rng: &context.rng)
+                case .absoluteError:
+                    TreeFit.grow(prepared, stats: AbsoluteErrorStatistics(y: yv.baseAddress!), weights: w.baseAddress!,
+                                 maxFeatures: k, limits: limits, rng: &context.rng)
+                }
             }
         }
         context.observe(FitProgress(source: name, unit: .tree, step: 1, total: 1,

@@ -66,6 +66,7 @@ final class ExactSplitter<Stats: TreeStatistics>: TreeSplitEngine {
     let maxFeatures: Int
     let minLeaf: Int
     let randomThresholds: Bool
+    let ranking: TargetRanking?
 
     /// `weights` holds one weight per training row; rows with weight 0 are left out.
     init(presorted: PresortedFeatures, weights: UnsafePointer<Double>, stats: Stats, maxFeatures: Int,
@@ -86,6 +87,7 @@ final class ExactSplitter<Stats: TreeStatistics>: TreeSplitEngine {
         tmpValues = .allocate(capacity: max(1, m))
         goesLeft = .allocate(capacity: max(1, n))
         goesLeft.initialize(repeating: false, count: max(1, n))
+        ranking = stats.rankedTargets.map { TargetRanking(y: $0, weights: weights, rows: n, capacity: m) }
         for f in 0..<p {
             var k = 0
             let src = presorted.order + f * n, sv = presorted.values + f * n
@@ -160,9 +162,22 @@ final class ExactSplitter<Stats: TreeStatistics>: TreeSplitEngine {
         let width = stats.width, s = range.lowerBound, e = range.upperBound, n = range.count
         let o = order + f * rowCount, v = values + f * rowCount
         let e2 = presentEnd(f, range), missing = e - e2
-        let stats = stats, weights = weights, minLeaf = minLeaf
+        let stats = stats, weights = weights, minLeaf = minLeaf, ranking = ranking
+        let scan = ranking.map { _ in TargetRanking.Scan(capacity: n) }
         var bestProxy = best?.proxy ?? -Double.infinity
         var acc = [Double](repeating: 0, count: 3 * width)  // missing | left | right
+        /// The absolute error's scan of this pass's order: missing rows first when they go left.
+        func rank(missingLeft: Bool) {
+            guard let ranking, let scan else { return }
+            let seq = scan.sequence
+            if missingLeft {
+                (seq).update(from: o + e2, count: missing)
+                (seq + missing).update(from: o + s, count: e2 - s)
+            } else {
+                seq.update(from: o + s, count: n)
+            }
+            ranking.scan(seq, scan)
+        }
         acc.withUnsafeMutableBufferPointer { a in
             let miss = a.baseAddress!, left = miss + width, right = left + width
             for q in e2..<e { let r = Int(o[q]); stats.add(r, weights[r], miss) }
@@ -170,12 +185,20 @@ final class ExactSplitter<Stats: TreeStatistics>: TreeSplitEngine {
                 func consider(_ position: Int, leftCount: Int, threshold: () -> Double, missingLeft: Bool) {
                     if leftCount < minLeaf || n - leftCount < minLeaf { return }
                     for j in 0..<width { right[j] = total[j] - left[j] }
-                    let proxy = stats.proxy(left, right)
+                    var proxy = 0.0, impurities: (left: Double, right: Double)?
+                    if let scan {
+                        let r = AbsoluteErrorStatistics.proxy(leftError: scan.prefix[leftCount - 1], leftWeight: left[0],
+                                                              rightError: scan.suffix[leftCount], rightWeight: right[0])
+                        proxy = r.proxy
+                        impurities = (r.left, r.right)
+                    } else {
+                        proxy = stats.proxy(left, right)
+                    }
                     if !(proxy > bestProxy) { return }
                     bestProxy = proxy
                     best = CandidateSplit(feature: f, threshold: threshold(), missingLeft: missingLeft, sawMissing: missing > 0,
                                           leftCount: leftCount, proxy: proxy, position: position,
-                                          left: Array(UnsafeBufferPointer(start: left, count: width)))
+                                          left: Array(UnsafeBufferPointer(start: left, count: width)), impurities: impurities)
                 }
                 if randomThresholds {
                     guard e2 > s else { return }
@@ -188,11 +211,13 @@ final class ExactSplitter<Stats: TreeStatistics>: TreeSplitEngine {
                     for j in 0..<width { left[j] = missingLeft ? miss[j] : 0 }
                     for q in s..<k { let r = Int(o[q]); stats.add(r, weights[r], left) }
                     let count = k - s + (missingLeft ? missing : 0)
+                    rank(missingLeft: missingLeft)
                     consider(k - 1, leftCount: count, threshold: { t }, missingLeft: missingLeft)
                     return
                 }
                 for pass in 0..<(missing > 0 ? 2 : 1) {
                     let missingLeft = pass == 1
+                    rank(missingLeft: missingLeft)
                     for j in 0..<width { left[j] = missingLeft ? miss[j] : 0 }
                     let base = missingLeft ? missing : 0
                     var q = s

@@ -121,6 +121,7 @@ final class HistogramSplitter<Stats: TreeStatistics>: TreeSplitEngine {
     let minLeaf: Int
     /// The first cell of each feature (and the total cell count last).
     let offsets: [Int]
+    let ranking: TargetRanking?
 
     init(binned: BinnedFeatures, weights: UnsafePointer<Double>, stats: Stats, maxFeatures: Int, minSamplesLeaf: Int) {
         self.binned = binned
@@ -141,6 +142,7 @@ final class HistogramSplitter<Stats: TreeStatistics>: TreeSplitEngine {
         tmp = .allocate(capacity: max(1, m))
         var k = 0
         for i in 0..<n where weights[i] > 0 { samples[k] = Int32(i); k += 1 }
+        ranking = stats.rankedTargets.map { TargetRanking(y: $0, weights: weights, rows: n, capacity: m) }
     }
 
     deinit { samples.deallocate(); tmp.deallocate() }
@@ -181,6 +183,7 @@ final class HistogramSplitter<Stats: TreeStatistics>: TreeSplitEngine {
         var bestProxy = -Double.infinity
         let width = stats.width, n = range.count, stats = stats, minLeaf = minLeaf
         var acc = [Double](repeating: 0, count: 2 * width)
+        let scan = ranking.map { _ in TargetRanking.Scan(capacity: n) }
         acc.withUnsafeMutableBufferPointer { a in
             let left = a.baseAddress!, right = left + width
             totals.withUnsafeBufferPointer { total in
@@ -192,6 +195,7 @@ final class HistogramSplitter<Stats: TreeStatistics>: TreeSplitEngine {
                     let missing = Int(miss[hw - 1])
                     for pass in 0..<(missing > 0 ? 2 : 1) {
                         let missingLeft = pass == 1
+                        if let scan { rank(f, range, base: base, bins: nb, missingFirst: missingLeft, scan) }
                         for j in 0..<width { left[j] = missingLeft ? miss[j] : 0 }
                         var count = missingLeft ? missing : 0
                         for b in 0..<nb {
@@ -204,13 +208,22 @@ final class HistogramSplitter<Stats: TreeStatistics>: TreeSplitEngine {
                             if isLast && (missingLeft || missing == 0) { break }
                             if count < minLeaf || n - count < minLeaf || count == 0 || count == n { continue }
                             for j in 0..<width { right[j] = total[j] - left[j] }
-                            let proxy = stats.proxy(left, right)
+                            var proxy = 0.0, impurities: (left: Double, right: Double)?
+                            if let scan {
+                                let r = AbsoluteErrorStatistics.proxy(leftError: scan.prefix[count - 1], leftWeight: left[0],
+                                                                      rightError: scan.suffix[count], rightWeight: right[0])
+                                proxy = r.proxy
+                                impurities = (r.left, r.right)
+                            } else {
+                                proxy = stats.proxy(left, right)
+                            }
                             if proxy > bestProxy {
                                 bestProxy = proxy
                                 best = CandidateSplit(feature: f, threshold: isLast ? .infinity : edges[b], missingLeft: missingLeft,
                                                       sawMissing: missing > 0, leftCount: count, proxy: proxy,
                                                       position: isLast ? 255 : b,
-                                                      left: Array(UnsafeBufferPointer(start: left, count: width)))
+                                                      left: Array(UnsafeBufferPointer(start: left, count: width)),
+                                                      impurities: impurities)
                             }
                         }
                     }
@@ -218,6 +231,29 @@ final class HistogramSplitter<Stats: TreeStatistics>: TreeSplitEngine {
             }
         }
         return best
+    }
+
+    /// The absolute error's scan of feature `f`'s rows in `range` in bin order (a counting
+    /// sort by the bin counts in the histogram at `base`), the missing bin first or last.
+    private func rank(_ f: Int, _ range: Range<Int>, base: UnsafeMutablePointer<Double>, bins nb: Int, missingFirst: Bool,
+                      _ scan: TargetRanking.Scan) {
+        guard let ranking else { return }
+        var start = [Int](repeating: 0, count: nb + 1)  // value bins, then the missing bin
+        var next = missingFirst ? Int(base[nb * hw + hw - 1]) : 0
+        for b in 0..<nb {
+            start[b] = next
+            next += Int(base[b * hw + hw - 1])
+        }
+        start[nb] = missingFirst ? 0 : next
+        let seq = scan.sequence, p = p, bins = binned.bins
+        for q in range {
+            let r = samples[q]
+            let b = Int(bins[Int(r) * p + f])
+            let slot = b == BinnedFeatures.missingBin ? nb : b
+            seq[start[slot]] = r
+            start[slot] += 1
+        }
+        ranking.scan(seq, scan)
     }
 
     func apply(_ split: CandidateSplit, _ range: Range<Int>, state: NodeHistogram) -> (NodeHistogram, NodeHistogram) {

@@ -15,6 +15,8 @@ struct CandidateSplit {
     var position: Int
     /// The left child's accumulator.
     var left: [Double]
+    /// The children's impurities, when the criterion does not take them from accumulators.
+    var impurities: (left: Double, right: Double)? = nil
 }
 
 /// What a tree grower needs from a splitter: the rows of a node, the best split of a node,
@@ -28,6 +30,8 @@ protocol TreeSplitEngine: AnyObject {
     /// The number of rows the tree grows on (with positive weight).
     var rowCount: Int { get }
     func weight(_ row: Int) -> Double
+    /// The targets ranked per node, for the absolute error (nil for other criteria).
+    var ranking: TargetRanking? { get }
     /// The rows of `range`, as row indices of the training matrix.
     func rows(_ range: Range<Int>) -> UnsafeBufferPointer<Int32>
     func rootState() -> State
@@ -82,16 +86,27 @@ struct TreeGrower<Engine: TreeSplitEngine> {
         let epsilon = Double.ulpOfOne
         var value = [Double](repeating: 0, count: k)
 
-        func open(_ range: Range<Int>, depth: Int, state: Engine.State, rng: inout SeededGenerator) -> Open {
+        let scan = engine.ranking.map { TargetRanking.Scan(capacity: $0.capacity) }
+
+        /// Opens a node; `known` is its impurity as its parent's split computed it (the
+        /// absolute error's, as scikit-learn keeps it), nil to compute it here.
+        func open(_ range: Range<Int>, depth: Int, state: Engine.State, known: Double?, rng: inout SeededGenerator) -> Open {
             var acc = [Double](repeating: 0, count: width)
             let rows = engine.rows(range)
             acc.withUnsafeMutableBufferPointer { a in
                 for r in rows { let row = Int(r); stats.add(row, engine.weight(row), a.baseAddress!) }
             }
-            let (impurity, w) = acc.withUnsafeBufferPointer { (stats.impurity($0.baseAddress!), $0[0]) }
+            let w = acc[0]
+            var impurity = acc.withUnsafeBufferPointer { stats.impurity($0.baseAddress!) }
             if tree.nodeCount == 0 { rootWeight = w }
             let id = tree.nodeCount
             value.withUnsafeMutableBufferPointer { v in acc.withUnsafeBufferPointer { stats.value($0.baseAddress!, v.baseAddress!) } }
+            if let ranking = engine.ranking, let scan, let base = rows.baseAddress {
+                ranking.prepare(rows)  // the ranks bestSplit's scans read
+                let node = ranking.node(base, scan)
+                impurity = known ?? node.error / w
+                value[0] = node.median
+            }
             tree.feature.append(-1); tree.threshold.append(0); tree.left.append(-1); tree.right.append(-1)
             tree.missingGoesLeft.append(false); tree.impurity.append(impurity); tree.weightedSamples.append(w)
             tree.samples.append(Int32(clamping: range.count)); tree.values.append(contentsOf: value)
@@ -102,7 +117,7 @@ struct TreeGrower<Engine: TreeSplitEngine> {
                 return Open(node: id, range: range, depth: depth, split: nil, improvement: 0, state: nil)
             }
             let right = zip(acc, split.left).map { $0 - $1 }
-            let (il, ir) = split.left.withUnsafeBufferPointer { l in
+            let (il, ir) = split.impurities ?? split.left.withUnsafeBufferPointer { l in
                 right.withUnsafeBufferPointer { r in (stats.impurity(l.baseAddress!), stats.impurity(r.baseAddress!)) }
             }
             let wl = split.left[0], wr = right[0]
@@ -113,7 +128,7 @@ struct TreeGrower<Engine: TreeSplitEngine> {
             return Open(node: id, range: range, depth: depth, split: split, improvement: improvement, state: state)
         }
 
-        var frontier = [open(0..<engine.rowCount, depth: 0, state: engine.rootState(), rng: &rng)]
+        var frontier = [open(0..<engine.rowCount, depth: 0, state: engine.rootState(), known: nil, rng: &rng)]
         var splitsLeft = (limits.maxLeafNodes ?? Int.max) - 1
         let bestFirst = limits.maxLeafNodes != nil
         while !frontier.isEmpty {
@@ -133,8 +148,8 @@ struct TreeGrower<Engine: TreeSplitEngine> {
             splitsLeft -= 1
             let (ls, rs) = engine.apply(split, o.range, state: state)
             let mid = o.range.lowerBound + split.leftCount
-            let l = open(o.range.lowerBound..<mid, depth: o.depth + 1, state: ls, rng: &rng)
-            let r = open(mid..<o.range.upperBound, depth: o.depth + 1, state: rs, rng: &rng)
+            let l = open(o.range.lowerBound..<mid, depth: o.depth + 1, state: ls, known: split.impurities?.left, rng: &rng)
+            let r = open(mid..<o.range.upperBound, depth: o.depth + 1, state: rs, known: split.impurities?.right, rng: &rng)
             tree.feature[o.node] = Int32(split.feature)
             tree.threshold[o.node] = split.threshold
             tree.left[o.node] = Int32(l.node)

@@ -8,7 +8,11 @@ import SluicePipeline
 public struct RandomForestRegressor: Learner, Codable, Equatable {
     public typealias Scalar = Float
     public var targetKind: TargetKind { .values }
-    public var featureRequirements: FeatureRequirements { FeatureRequirements(allowsMissing: true) }
+    /// With ``categoricalSplits``, string features reach the trees as category codes (no one-hot
+    /// encoding or imputation needed before them); missing values are always taken.
+    public var featureRequirements: FeatureRequirements {
+        FeatureRequirements(allowsMissing: true, categoricalCodes: categoricalSplits)
+    }
 
     public var treeCount: Int
     /// The trees' criterion (see ``DecisionTreeRegressor``).
@@ -21,12 +25,16 @@ public struct RandomForestRegressor: Learner, Codable, Equatable {
     public var maxSamples: ForestSamples
     /// Whether to compute the out-of-bag R² and predictions (needs `bootstrap`).
     public var oobScore: Bool
+    /// Whether categorical features split natively on their category codes (see
+    /// ``DecisionTreeClassifier/categoricalSplits``).
+    public var categoricalSplits: Bool
 
     public init(treeCount: Int = 100, criterion: RegressionCriterion = .squaredError, splitter: TreeSplitter = .automatic,
                 maxDepth: Int? = nil, minSamplesSplit: Int = 2, minSamplesLeaf: Int = 1, minImpurityDecrease: Double = 0,
                 maxFeatures: MaxFeatures = .all, maxLeafNodes: Int? = nil, ccpAlpha: Double = 0, bootstrap: Bool = true,
-                maxSamples: ForestSamples = .all, oobScore: Bool = false) {
+                maxSamples: ForestSamples = .all, oobScore: Bool = false, categoricalSplits: Bool = false) {
         self.treeCount = treeCount
+        self.categoricalSplits = categoricalSplits
         self.criterion = criterion
         self.splitter = splitter
         limits = TreeLimits(maxDepth: maxDepth, minSamplesSplit: minSamplesSplit, minSamplesLeaf: minSamplesLeaf,
@@ -90,7 +98,8 @@ public struct RandomForestRegressor: Learner, Codable, Equatable {
         let n = data.rows
         let drawCount = try maxSamples.resolve(n, estimator: name)
         let base = data.sampleWeights ?? [Double](repeating: 1, count: n)
-        let prepared = TreeFit.Prepared(data.features, splitter: splitter, rng: &context.rng)
+        let categorical = try TreeFit.categorical(data, enabled: categoricalSplits, learner: name)
+        let prepared = TreeFit.Prepared(data.features, splitter: splitter, categorical: categorical, rng: &context.rng)
         let k = maxFeatures.resolve(data.features.columns)
         let grown = try y.withUnsafeBufferPointer { yv in
             func grow<S: TreeStatistics>(_ stats: S) throws -> ForestFit.Grown {
@@ -119,7 +128,8 @@ public struct RandomForestRegressor: Learner, Codable, Equatable {
 }
 
 extension RandomForestRegressor {
-    /// Decodes a forest's hyperparameters; one saved before ``criterion`` existed grows squared-error trees.
+    /// Decodes a forest's hyperparameters; one saved before ``criterion`` existed grows squared-error
+    /// trees, one before ``categoricalSplits`` has it off.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         treeCount = try c.decode(Int.self, forKey: .treeCount)
@@ -130,5 +140,6 @@ extension RandomForestRegressor {
         bootstrap = try c.decode(Bool.self, forKey: .bootstrap)
         maxSamples = try c.decode(ForestSamples.self, forKey: .maxSamples)
         oobScore = try c.decode(Bool.self, forKey: .oobScore)
+        categoricalSplits = try c.decodeIfPresent(Bool.self, forKey: .categoricalSplits) ?? false
     }
 }

@@ -17,6 +17,21 @@ struct CandidateSplit {
     var left: [Double]
     /// The children's impurities, when the criterion does not take them from accumulators.
     var impurities: (left: Double, right: Double)? = nil
+    /// A categorical split's category sets, nil for a numeric one.
+    var categories: CategorySplit? = nil
+}
+
+/// The categories of a categorical split: those sent left, and those no row of the node has
+/// (they follow the node's missing side, as categories unseen in training do).
+struct CategorySplit {
+    var left: [UInt32]
+    var absent: [UInt32]
+
+    /// Whether code `c` goes left in the node (the rows' partition).
+    @inline(__always) func goesLeft(_ c: Int) -> Bool { CategoryBitset.contains(left[...], c) }
+
+    /// The set stored in the tree: the left categories, and the absent ones when missing values go left.
+    func stored(missingLeft: Bool) -> [UInt32] { missingLeft ? zip(left, absent).map { $0 | $1 } : left }
 }
 
 /// What a tree grower needs from a splitter: the rows of a node, the best split of a node,
@@ -110,6 +125,7 @@ struct TreeGrower<Engine: TreeSplitEngine> {
             tree.feature.append(-1); tree.threshold.append(0); tree.left.append(-1); tree.right.append(-1)
             tree.missingGoesLeft.append(false); tree.impurity.append(impurity); tree.weightedSamples.append(w)
             tree.samples.append(Int32(clamping: range.count)); tree.values.append(contentsOf: value)
+            if !tree.categorySets.isEmpty { tree.categorySets.append(-1) }
             let n = range.count
             let leaf = depth >= limits.maxDepth || n < limits.minSamplesSplit || n < 2 * limits.minSamplesLeaf
                 || impurity <= epsilon
@@ -154,7 +170,13 @@ struct TreeGrower<Engine: TreeSplitEngine> {
             tree.threshold[o.node] = split.threshold
             tree.left[o.node] = Int32(l.node)
             tree.right[o.node] = Int32(r.node)
-            tree.missingGoesLeft[o.node] = split.sawMissing ? split.missingLeft : split.leftCount > o.range.count - split.leftCount
+            let missingLeft = split.sawMissing ? split.missingLeft : split.leftCount > o.range.count - split.leftCount
+            tree.missingGoesLeft[o.node] = missingLeft
+            if let categories = split.categories {
+                if tree.categorySets.isEmpty { tree.categorySets = [Int32](repeating: -1, count: tree.nodeCount) }
+                tree.categorySets[o.node] = Int32(tree.categoryBits.count / CategoryBitset.words)
+                tree.categoryBits.append(contentsOf: categories.stored(missingLeft: missingLeft))
+            }
             if bestFirst {
                 frontier.append(l); frontier.append(r)
             } else {

@@ -22,10 +22,19 @@ protocol TreeStatistics {
     /// The targets, when the criterion scores rows by their rank among the node's targets
     /// (the absolute error: see ``TargetRanking``) rather than from accumulators; nil otherwise.
     var rankedTargets: UnsafePointer<Double>? { get }
+    /// How many orderings of a categorical feature's categories a split search scans
+    /// (``CategoricalSplitSearch``): 1 (regression, binary classification), or one per class.
+    var categoryOrderings: Int { get }
+    /// The key a category (its rows summed in `acc`) is ordered by in ordering `ordering`:
+    /// the mean target, or the fraction of class 1 (binary) or of class `ordering` (multiclass).
+    func categoryKey(_ acc: UnsafePointer<Double>, ordering: Int) -> Double
 }
 
 extension TreeStatistics {
     var rankedTargets: UnsafePointer<Double>? { nil }
+    var categoryOrderings: Int { 1 }
+    /// The weighted mean target, `acc[1] / acc[0]`.
+    func categoryKey(_ acc: UnsafePointer<Double>, ordering: Int) -> Double { acc[0] > 0 ? acc[1] / acc[0] : 0 }
 }
 
 /// Class counts: `acc = [W, w₀, w₁, …]`. Gini `1 - Σ wₖ² / W²`, entropy `-Σ pₖ log₂ pₖ`;
@@ -67,6 +76,15 @@ struct ClassStatistics: TreeStatistics {
 
     func value(_ acc: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>) {
         for k in 0..<classes { out[k] = acc[0] > 0 ? acc[1 + k] / acc[0] : 0 }
+    }
+
+    /// Binary: one ordering, by the fraction of class 1 (Breiman's, optimal for Gini and
+    /// entropy). Multiclass: one per class, one-vs-rest by that class's fraction.
+    var categoryOrderings: Int { classes <= 2 ? 1 : classes }
+
+    func categoryKey(_ acc: UnsafePointer<Double>, ordering: Int) -> Double {
+        let k = classes <= 2 ? min(1, classes - 1) : ordering
+        return acc[0] > 0 ? acc[1 + k] / acc[0] : 0
     }
 }
 

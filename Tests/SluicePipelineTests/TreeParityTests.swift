@@ -36,11 +36,14 @@ private func fitClassifier(_ learner: DecisionTreeClassifier, _ name: String, se
     return (model, x)
 }
 
-private func fitRegressor(_ learner: DecisionTreeRegressor, _ name: String, seed: UInt64 = 0) throws
+/// `weighted`: sample weights `1 + i % 3` (row `i`), as the script's `_weighted` configurations.
+private func fitRegressor(_ learner: DecisionTreeRegressor, _ name: String, seed: UInt64 = 0, weighted: Bool = false) throws
     -> (DecisionTreeRegressor.Model, Matrix<Float>) {
     let (x, target, names) = try floatData(name)
     var context = FitContext(seed: seed)
-    let model = try learner.fit(TrainingSet(features: x, featureNames: names, target: .values(target.map { Double($0)! })),
+    let weights = weighted ? (0..<x.rows).map { 1 + Double($0 % 3) } : nil
+    let model = try learner.fit(TrainingSet(features: x, featureNames: names, target: .values(target.map { Double($0)! }),
+                                            sampleWeights: weights),
                                 context: &context)
     return (model, x)
 }
@@ -65,6 +68,14 @@ struct DecisionTreeParityTests {
         ("diabetes_d8_leaf5", .init(splitter: .exact, maxDepth: 8, minSamplesLeaf: 5)),
         ("diabetes_decrease", .init(splitter: .exact, minImpurityDecrease: 20)),
         ("diabetes_missing_d4", .init(splitter: .exact, maxDepth: 4)),
+        ("diabetes_mae_d2", .init(criterion: .absoluteError, splitter: .exact, maxDepth: 2)),
+        ("diabetes_mae_d3", .init(criterion: .absoluteError, splitter: .exact, maxDepth: 3)),
+        ("diabetes_mae_d4", .init(criterion: .absoluteError, splitter: .exact, maxDepth: 4)),
+        ("diabetes_mae_d3_leaf5", .init(criterion: .absoluteError, splitter: .exact, maxDepth: 3, minSamplesLeaf: 5)),
+        ("diabetes_mae_d4_leaf10", .init(criterion: .absoluteError, splitter: .exact, maxDepth: 4, minSamplesLeaf: 10)),
+        ("diabetes_mae_leaves10", .init(criterion: .absoluteError, splitter: .exact, maxLeafNodes: 10)),
+        ("diabetes_mae_d3_weighted", .init(criterion: .absoluteError, splitter: .exact, maxDepth: 3)),
+        ("diabetes_mae_d2_leaf5_weighted", .init(criterion: .absoluteError, splitter: .exact, maxDepth: 2, minSamplesLeaf: 5)),
     ]
 
     /// The node count and importances match where scikit-learn's five fits agree on them
@@ -107,7 +118,7 @@ struct DecisionTreeParityTests {
     @Test("regression trees: same predictions, node count and importances", arguments: regressors)
     func regressor(key: String, learner: DecisionTreeRegressor) throws {
         let e = TreeExpectations.tree(key)
-        let (model, x) = try fitRegressor(learner, e["dataset"] as? String ?? "")
+        let (model, x) = try fitRegressor(learner, e["dataset"] as? String ?? "", weighted: key.hasSuffix("_weighted"))
         let differing = Self.differing(try model.predict(x), key, width: 1)
         Self.structure(model.tree, model.featureImportances, key)
         if e["stable"] as? Bool == true {
@@ -224,6 +235,49 @@ struct DecisionTreeBehaviourTests {
         #expect(refused { $0.values[0] = .infinity })
         #expect(refused { $0.values.removeLast() })
         #expect(refused { $0.samples.removeLast() })
+    }
+
+    /// scikit-learn's weighted median of `y` (unit weights): the middle value, or the mean of the two middle ones.
+    static func median(_ y: [Double]) -> Double {
+        let s = y.sorted(), n = s.count
+        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2
+    }
+
+    @Test("absolute error, both splitters and a forest: each leaf predicts its rows' median, impurity their mean deviation",
+          arguments: [TreeSplitter.exact, .histogram(maxBins: 32)])
+    func absoluteErrorLeaves(splitter: TreeSplitter) throws {
+        let (model, x) = try fitRegressor(.init(criterion: .absoluteError, splitter: splitter, maxDepth: 4, minSamplesLeaf: 3),
+                                          "diabetes")
+        let y = try floatData("diabetes").target.map { Double($0)! }
+        let leaves = try model.apply(x)
+        var rows = [Int: [Double]]()
+        for (i, leaf) in leaves.enumerated() { rows[leaf, default: []].append(y[i]) }
+        #expect(rows.count == model.tree.leafCount && model.tree.depth == 4)
+        for (leaf, ys) in rows {
+            let m = Self.median(ys)
+            #expect(model.tree.values[leaf] == m)
+            let deviation = ys.reduce(0) { $0 + abs($1 - m) } / Double(ys.count)
+            #expect(abs(model.tree.impurity[leaf] - deviation) <= 1e-9 * max(1, deviation))
+        }
+        var c = FitContext(seed: 2)
+        let forest = try RandomForestRegressor(treeCount: 8, criterion: .absoluteError, splitter: splitter, maxDepth: 5)
+            .fit(TrainingSet(features: x, target: .values(y)), context: &c)
+        let p = try forest.predict(x)
+        #expect(Metrics.r2(y, p) > 0.5)
+        for tree in forest.trees { #expect(tree.values.allSatisfy { $0 == $0.rounded() || ($0 * 2) == ($0 * 2).rounded() }) }
+    }
+
+    @Test("the criterion round-trips; hyperparameters saved before it existed decode as squared error")
+    func criterionCodable() throws {
+        let learner = RandomForestRegressor(treeCount: 3, criterion: .absoluteError)
+        let data = try JSONEncoder().encode(learner)
+        #expect(try JSONDecoder().decode(RandomForestRegressor.self, from: data) == learner)
+        var object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        object["criterion"] = nil
+        let old = try JSONDecoder().decode(RandomForestRegressor.self, from: JSONSerialization.data(withJSONObject: object))
+        #expect(old.criterion == .squaredError && old.treeCount == 3)
+        let tree = DecisionTreeRegressor(criterion: .absoluteError, maxDepth: 2)
+        #expect(try JSONDecoder().decode(DecisionTreeRegressor.self, from: JSONEncoder().encode(tree)) == tree)
     }
 
     @Test("the model round-trips through Codable and keeps its predictions")

@@ -137,9 +137,8 @@ public struct BoostedTrees: Codable, Sendable, Equatable {
     static func goesLeft(_ node: PackedNode, _ v: Double, bits: UnsafePointer<UInt32>) -> Bool {
         if v.isNaN { return node.missingLeft }
         if node.categorySet >= 0 {
-            guard v >= 0, v < 255, v == v.rounded(.down) else { return node.missingLeft }
-            let c = Int(v)
-            return bits[Int(node.categorySet) * 8 + c >> 5] & (1 << UInt32(c & 31)) != 0
+            return CategoryBitset.goesLeft(v, bits: bits + Int(node.categorySet) * CategoryBitset.words,
+                                           missingLeft: node.missingLeft)
         }
         return v <= node.threshold
     }

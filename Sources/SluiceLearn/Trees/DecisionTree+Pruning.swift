@@ -77,7 +77,9 @@ extension DecisionTree {
             t.weightedSamples.append(weightedSamples[i])
             t.samples.append(samples[i])
             t.values.append(contentsOf: values[i * outputCount..<(i + 1) * outputCount])
+            if !categorySets.isEmpty { t.categorySets.append(leaf ? -1 : categorySets[i]) }
         }
+        t.categoryBits = categoryBits
         return t
     }
 }

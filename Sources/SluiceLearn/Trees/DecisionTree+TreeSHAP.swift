@@ -10,13 +10,15 @@ extension DecisionTree {
     static func shapEngine(_ trees: [DecisionTree], outputs: Int, featureCount: Int) -> TreeSHAPEngine {
         let total = trees.reduce(0) { $0 + $1.nodeCount }
         let scale = 1 / Double(max(1, trees.count))
-        var nodes = [TreeSHAPEngine.Node](), values = [Double](), roots = [Int](), deepest = 0
+        var nodes = [TreeSHAPEngine.Node](), values = [Double](), roots = [Int](), deepest = 0, bits = [UInt32]()
         nodes.reserveCapacity(total)
         values.reserveCapacity(total * outputs)
         for tree in trees {
             let start = nodes.count
             roots.append(start)
             deepest = max(deepest, tree.depth)
+            let setBase = Int32(bits.count / CategoryBitset.words)  // the tree's category sets after the others'
+            bits.append(contentsOf: tree.categoryBits)
             for i in 0..<tree.nodeCount {
                 for c in 0..<outputs { values.append(c < tree.outputCount ? tree.values[i * tree.outputCount + c] * scale : 0) }
                 let f = tree.feature[i]
@@ -32,13 +34,15 @@ extension DecisionTree {
                     ?? Self.fractions(Double(rows[l]), Double(rows[r]), of: Double(rows[i])) ?? (0.5, 0.5)
                 nodes.append(TreeSHAPEngine.Node(
                     split: BoostedTrees.PackedNode(threshold: tree.threshold[i], feature: f, left: Int32(start + l),
-                                                   right: Int32(start + r), categorySet: -1, missingLeft: tree.missingGoesLeft[i]),
+                                                   right: Int32(start + r),
+                                                   categorySet: tree.categorySet(i) >= 0 ? setBase + tree.categorySet(i) : -1,
+                                                   missingLeft: tree.missingGoesLeft[i]),
                     leftFraction: fl, rightFraction: fr))
             }
         }
         return TreeSHAPEngine(nodes: nodes, values: values, width: outputs, roots: roots,
                               outputStart: [Int](repeating: 0, count: trees.count), outputs: outputs,
-                              featureCount: featureCount, categoryBits: [], depth: deepest)
+                              featureCount: featureCount, categoryBits: bits, depth: deepest)
     }
 
     /// The children's shares `(a / whole, b / whole)` of a node's cover, or nil when it is not positive and finite.

@@ -8,6 +8,12 @@ import SluicePipeline
 /// parent's, so a walk from the root always ends, and prediction walks each row down the
 /// arrays without recursion.
 ///
+/// A node splits natively on a categorical feature (category codes `0…k-1`) when
+/// `categorySets[i] ≥ 0`: rows whose code is in the set (``CategoryBitset``, 8 words of
+/// ``categoryBits`` from `8 · categorySets[i]`) go left, the others right, a missing value or
+/// a code unseen in training to the `missingGoesLeft[i]` side; its `threshold` is 0 and unused.
+/// `categorySets` is empty when no node splits on categories.
+///
 /// `values` holds `outputCount` numbers per node: class probabilities for a classifier
 /// (the weighted class fractions of the node's training rows), the prediction for a regressor.
 public struct DecisionTree: Sendable, Equatable {
@@ -28,6 +34,22 @@ public struct DecisionTree: Sendable, Equatable {
     public var samples: [Int32]
     /// `nodeCount × outputCount`, row-major.
     public var values: [Double]
+    /// Per node, its category set (see the type's description), or -1; empty when no node
+    /// splits on categories.
+    public var categorySets: [Int32] = []
+    /// 8 words (256 bits) per category set.
+    public var categoryBits: [UInt32] = []
+
+    /// Node `i`'s category set, or -1 (a numeric split or a leaf).
+    @inlinable public func categorySet(_ i: Int) -> Int32 { i < categorySets.count ? categorySets[i] : -1 }
+
+    /// The category codes of node `i`'s set (those that go left), or nil for a numeric split.
+    public func categories(_ i: Int) -> [Int]? {
+        let s = Int(categorySet(i))
+        guard s >= 0, (s + 1) * CategoryBitset.words <= categoryBits.count else { return nil }
+        let set = categoryBits[s * CategoryBitset.words..<(s + 1) * CategoryBitset.words]
+        return (0..<CategoryBitset.maxCategories).filter { CategoryBitset.contains(set, $0) }
+    }
 
     /// The number of nodes.
     public var nodeCount: Int { feature.count }
@@ -51,6 +73,9 @@ public struct DecisionTree: Sendable, Equatable {
     public func apply<S: BLASScalar>(_ x: Matrix<S>) -> [Int] {
         var out = [Int](repeating: 0, count: x.rows)
         let p = x.columns
+        let sets = categorySets.count == nodeCount ? categorySets : [Int32](repeating: -1, count: nodeCount)
+        let words = categoryBits.count >= 8 ? categoryBits : [UInt32](repeating: 0, count: 8)
+        sets.withUnsafeBufferPointer { cs in words.withUnsafeBufferPointer { bits in
         feature.withUnsafeBufferPointer { f in
             threshold.withUnsafeBufferPointer { t in
                 left.withUnsafeBufferPointer { l in
@@ -63,8 +88,11 @@ public struct DecisionTree: Sendable, Equatable {
                                             let row = xs.baseAddress! + i * p
                                             var node = 0
                                             while f[node] >= 0 {
-                                                let v = row[Int(f[node])]
-                                                let goLeft = v.isNaN ? m[node] : Double(v) <= t[node]
+                                                let v = Double(row[Int(f[node])]), set = Int(cs[node])
+                                                let goLeft = v.isNaN ? m[node]
+                                                    : set < 0 ? v <= t[node]
+                                                    : CategoryBitset.goesLeft(v, bits: bits.baseAddress! + set * 8,
+                                                                              missingLeft: m[node])
                                                 node = Int(goLeft ? l[node] : r[node])
                                             }
                                             o[i] = node
@@ -77,6 +105,7 @@ public struct DecisionTree: Sendable, Equatable {
                 }
             }
         }
+        } }
         return out
     }
 
@@ -146,15 +175,25 @@ public struct DecisionTree: Sendable, Equatable {
                                          "node \(i) has children \(l), \(r) (each must come after it, below \(n))")
         }
         try FittedStateError.require(values.allSatisfy(\.isFinite), kind, field: "tree.values", "not finite")
+        try FittedStateError.require(categorySets.isEmpty || categorySets.count == n, kind, field: "tree.categorySets",
+                                     "\(categorySets.count) entries for \(n) nodes")
+        try FittedStateError.require(categoryBits.count % CategoryBitset.words == 0, kind, field: "tree.categoryBits",
+                                     "must be \(CategoryBitset.words) words per set")
+        let sets = categoryBits.count / CategoryBitset.words
+        for (i, s) in categorySets.enumerated() {
+            try FittedStateError.require(s >= -1 && Int(s) < sets && (s < 0 || feature[i] >= 0), kind,
+                                         field: "tree.categorySets", "node \(i): set \(s) of \(sets)")
+        }
     }
 }
 
 extension DecisionTree: Codable {
-    private enum CodingKeys: String, CodingKey { case featureCount, outputCount, nodes, values }
+    private enum CodingKeys: String, CodingKey { case featureCount, outputCount, nodes, values, categorySets, categoryBits }
 
     /// Nodes as one `nodeCount × 8` matrix (feature, threshold, left, right, missing goes
     /// left, impurity, weighted samples, samples), values as `nodeCount × outputCount`: both
-    /// go to the artifact as raw tensors.
+    /// go to the artifact as raw tensors; the category sets only when a node splits on
+    /// categories (a tree without them encodes as before they existed).
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(featureCount, forKey: .featureCount)
@@ -169,6 +208,10 @@ extension DecisionTree: Codable {
         }
         try c.encode(nodes, forKey: .nodes)
         try c.encode(Matrix(rows: n, columns: outputCount, elements: values), forKey: .values)
+        if categorySets.contains(where: { $0 >= 0 }) {
+            try c.encode(categorySets, forKey: .categorySets)
+            try c.encode(categoryBits, forKey: .categoryBits)
+        }
     }
 
     public init(from decoder: any Decoder) throws {
@@ -193,6 +236,8 @@ extension DecisionTree: Codable {
         weightedSamples = (0..<n).map { e[$0 * 8 + 6] }
         samples = (0..<n).map { index(e[$0 * 8 + 7]) }
         values = v.elements
+        categorySets = try c.decodeIfPresent([Int32].self, forKey: .categorySets) ?? []
+        categoryBits = try c.decodeIfPresent([UInt32].self, forKey: .categoryBits) ?? []
         if v.rows != n || v.columns != outputCount { values = [] }  // refused by validate()
     }
 }

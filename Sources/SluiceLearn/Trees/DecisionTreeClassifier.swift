@@ -16,7 +16,11 @@ import SluicePipeline
 public struct DecisionTreeClassifier: Learner, Codable, Equatable {
     public typealias Scalar = Float
     public var targetKind: TargetKind { .classes }
-    public var featureRequirements: FeatureRequirements { FeatureRequirements(allowsMissing: true) }
+    /// With ``categoricalSplits``, string features reach the tree as category codes (no one-hot
+    /// encoding or imputation needed before it); missing values are always taken.
+    public var featureRequirements: FeatureRequirements {
+        FeatureRequirements(allowsMissing: true, categoricalCodes: categoricalSplits)
+    }
 
     public var criterion: ClassificationCriterion
     public var splitter: TreeSplitter
@@ -25,12 +29,17 @@ public struct DecisionTreeClassifier: Learner, Codable, Equatable {
     public var maxFeatures: MaxFeatures
     /// Class weights multiply each row's sample weight (`.balanced`: `n / (k · count)`).
     public var classWeight: ClassWeight
+    /// Whether categorical features (``TrainingSet/categorical``, string columns in a pipeline)
+    /// split natively on their category codes, a category set per split (Breiman's ordering:
+    /// ``CategoricalSplitSearch``), instead of being refused (one-hot encode them first).
+    public var categoricalSplits: Bool
 
     public init(criterion: ClassificationCriterion = .gini, splitter: TreeSplitter = .automatic, maxDepth: Int? = nil,
                 minSamplesSplit: Int = 2, minSamplesLeaf: Int = 1, minImpurityDecrease: Double = 0,
                 maxFeatures: MaxFeatures = .all, maxLeafNodes: Int? = nil, ccpAlpha: Double = 0,
-                classWeight: ClassWeight = .uniform) {
+                classWeight: ClassWeight = .uniform, categoricalSplits: Bool = false) {
         self.criterion = criterion
+        self.categoricalSplits = categoricalSplits
         self.splitter = splitter
         limits = TreeLimits(maxDepth: maxDepth, minSamplesSplit: minSamplesSplit, minSamplesLeaf: minSamplesLeaf,
                             minImpurityDecrease: minImpurityDecrease, maxLeafNodes: maxLeafNodes, ccpAlpha: ccpAlpha)
@@ -45,6 +54,8 @@ public struct DecisionTreeClassifier: Learner, Codable, Equatable {
         public var classes: [String]
         public var featureNames: [String]
         public var tree: DecisionTree
+        /// The features split on category codes, with their categories (for ``rules(target:)``).
+        public var categorical: [CategoricalFeature] = []
         public var featureCount: Int { tree.featureCount }
 
         /// The class fractions of the leaf each row ends in (weighted by sample and class weights).
@@ -77,7 +88,8 @@ public struct DecisionTreeClassifier: Learner, Codable, Equatable {
         let y = try data.target.classLabels(learner: name)
         try TreeFit.classes(y, classWeight, estimator: name)
         let weights = classWeight.sampleWeights(for: y, sampleWeights: data.sampleWeights)
-        let prepared = TreeFit.Prepared(data.features, splitter: splitter, rng: &context.rng)
+        let categorical = try TreeFit.categorical(data, enabled: categoricalSplits, learner: name)
+        let prepared = TreeFit.Prepared(data.features, splitter: splitter, categorical: categorical, rng: &context.rng)
         let codes = y.codes.map { Int32($0) }
         let tree = codes.withUnsafeBufferPointer { c in
             weights.withUnsafeBufferPointer { w in
@@ -89,6 +101,31 @@ public struct DecisionTreeClassifier: Learner, Codable, Equatable {
         }
         context.observe(FitProgress(source: name, unit: .tree, step: 1, total: 1,
                                     metrics: ["nodes": Double(tree.nodeCount), "depth": Double(tree.depth)]))
-        return Model(classes: y.classes, featureNames: data.featureNames, tree: tree)
+        return Model(classes: y.classes, featureNames: data.featureNames, tree: tree,
+                     categorical: data.categorical.filter { categorical[$0.index] != nil })
+    }
+}
+
+extension DecisionTreeClassifier {
+    /// Decodes the hyperparameters; ones saved before ``categoricalSplits`` existed have it off.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        criterion = try c.decode(ClassificationCriterion.self, forKey: .criterion)
+        splitter = try c.decode(TreeSplitter.self, forKey: .splitter)
+        limits = try c.decode(TreeLimits.self, forKey: .limits)
+        maxFeatures = try c.decode(MaxFeatures.self, forKey: .maxFeatures)
+        classWeight = try c.decode(ClassWeight.self, forKey: .classWeight)
+        categoricalSplits = try c.decodeIfPresent(Bool.self, forKey: .categoricalSplits) ?? false
+    }
+}
+
+extension DecisionTreeClassifier.Model {
+    /// Decodes a fitted tree; one saved before categorical splits existed has none.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        classes = try c.decode([String].self, forKey: .classes)
+        featureNames = try c.decode([String].self, forKey: .featureNames)
+        tree = try c.decode(DecisionTree.self, forKey: .tree)
+        categorical = try c.decodeIfPresent([CategoricalFeature].self, forKey: .categorical) ?? []
     }
 }

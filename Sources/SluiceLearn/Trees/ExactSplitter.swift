@@ -66,10 +66,14 @@ final class ExactSplitter<Stats: TreeStatistics>: TreeSplitEngine {
     let maxFeatures: Int
     let minLeaf: Int
     let randomThresholds: Bool
+    let ranking: TargetRanking?
+    /// Per feature: its category count when it splits natively on category codes, else 0.
+    let categoryCounts: [Int]
 
     /// `weights` holds one weight per training row; rows with weight 0 are left out.
+    /// `categoryCounts` (one per feature, or empty) marks the categorical features.
     init(presorted: PresortedFeatures, weights: UnsafePointer<Double>, stats: Stats, maxFeatures: Int,
-         minSamplesLeaf: Int, randomThresholds: Bool) {
+         minSamplesLeaf: Int, randomThresholds: Bool, categoryCounts: [Int] = []) {
         let n = presorted.rows
         p = presorted.features
         var m = 0
@@ -80,12 +84,14 @@ final class ExactSplitter<Stats: TreeStatistics>: TreeSplitEngine {
         self.maxFeatures = maxFeatures
         minLeaf = minSamplesLeaf
         self.randomThresholds = randomThresholds
+        self.categoryCounts = categoryCounts.count == p ? categoryCounts : [Int](repeating: 0, count: p)
         order = .allocate(capacity: max(1, m * p))
         values = .allocate(capacity: max(1, m * p))
         tmpOrder = .allocate(capacity: max(1, m))
         tmpValues = .allocate(capacity: max(1, m))
         goesLeft = .allocate(capacity: max(1, n))
         goesLeft.initialize(repeating: false, count: max(1, n))
+        ranking = stats.rankedTargets.map { TargetRanking(y: $0, weights: weights, rows: n, capacity: m) }
         for f in 0..<p {
             var k = 0
             let src = presorted.order + f * n, sv = presorted.values + f * n
@@ -157,12 +163,26 @@ final class ExactSplitter<Stats: TreeStatistics>: TreeSplitEngine {
     /// Updates `best` with feature `f`'s best split of `range` when it is strictly better.
     private func search(_ f: Int, _ range: Range<Int>, _ totals: [Double], _ best: inout CandidateSplit?,
                         rng: inout SeededGenerator) {
+        if categoryCounts[f] > 0 { return searchCategories(f, range, totals, &best, rng: &rng) }
         let width = stats.width, s = range.lowerBound, e = range.upperBound, n = range.count
         let o = order + f * rowCount, v = values + f * rowCount
         let e2 = presentEnd(f, range), missing = e - e2
-        let stats = stats, weights = weights, minLeaf = minLeaf
+        let stats = stats, weights = weights, minLeaf = minLeaf, ranking = ranking
+        let scan = ranking.map { _ in TargetRanking.Scan(capacity: n) }
         var bestProxy = best?.proxy ?? -Double.infinity
         var acc = [Double](repeating: 0, count: 3 * width)  // missing | left | right
+        /// The absolute error's scan of this pass's order: missing rows first when they go left.
+        func rank(missingLeft: Bool) {
+            guard let ranking, let scan else { return }
+            let seq = scan.sequence
+            if missingLeft {
+                (seq).update(from: o + e2, count: missing)
+                (seq + missing).update(from: o + s, count: e2 - s)
+            } else {
+                seq.update(from: o + s, count: n)
+            }
+            ranking.scan(seq, scan)
+        }
         acc.withUnsafeMutableBufferPointer { a in
             let miss = a.baseAddress!, left = miss + width, right = left + width
             for q in e2..<e { let r = Int(o[q]); stats.add(r, weights[r], miss) }
@@ -170,12 +190,20 @@ final class ExactSplitter<Stats: TreeStatistics>: TreeSplitEngine {
                 func consider(_ position: Int, leftCount: Int, threshold: () -> Double, missingLeft: Bool) {
                     if leftCount < minLeaf || n - leftCount < minLeaf { return }
                     for j in 0..<width { right[j] = total[j] - left[j] }
-                    let proxy = stats.proxy(left, right)
+                    var proxy = 0.0, impurities: (left: Double, right: Double)?
+                    if let scan {
+                        let r = AbsoluteErrorStatistics.proxy(leftError: scan.prefix[leftCount - 1], leftWeight: left[0],
+                                                              rightError: scan.suffix[leftCount], rightWeight: right[0])
+                        proxy = r.proxy
+                        impurities = (r.left, r.right)
+                    } else {
+                        proxy = stats.proxy(left, right)
+                    }
                     if !(proxy > bestProxy) { return }
                     bestProxy = proxy
                     best = CandidateSplit(feature: f, threshold: threshold(), missingLeft: missingLeft, sawMissing: missing > 0,
                                           leftCount: leftCount, proxy: proxy, position: position,
-                                          left: Array(UnsafeBufferPointer(start: left, count: width)))
+                                          left: Array(UnsafeBufferPointer(start: left, count: width)), impurities: impurities)
                 }
                 if randomThresholds {
                     guard e2 > s else { return }
@@ -188,11 +216,13 @@ final class ExactSplitter<Stats: TreeStatistics>: TreeSplitEngine {
                     for j in 0..<width { left[j] = missingLeft ? miss[j] : 0 }
                     for q in s..<k { let r = Int(o[q]); stats.add(r, weights[r], left) }
                     let count = k - s + (missingLeft ? missing : 0)
+                    rank(missingLeft: missingLeft)
                     consider(k - 1, leftCount: count, threshold: { t }, missingLeft: missingLeft)
                     return
                 }
                 for pass in 0..<(missing > 0 ? 2 : 1) {
                     let missingLeft = pass == 1
+                    rank(missingLeft: missingLeft)
                     for j in 0..<width { left[j] = missingLeft ? miss[j] : 0 }
                     let base = missingLeft ? missing : 0
                     var q = s
@@ -217,12 +247,56 @@ final class ExactSplitter<Stats: TreeStatistics>: TreeSplitEngine {
         }
     }
 
+    /// Feature `f`'s best categorical split (``CategoricalSplitSearch``): its rows are sorted
+    /// by code, so each category's rows are one run of the node's range.
+    private func searchCategories(_ f: Int, _ range: Range<Int>, _ totals: [Double], _ best: inout CandidateSplit?,
+                                  rng: inout SeededGenerator) {
+        let k = categoryCounts[f], width = stats.width, s = range.lowerBound, e = range.upperBound
+        let o = order + f * rowCount, v = values + f * rowCount
+        let e2 = presentEnd(f, range), missing = e - e2
+        let stats = stats, weights = weights, ranking = ranking
+        var sums = [Double](repeating: 0, count: (k + 1) * width)  // categories, then missing
+        var counts = [Int](repeating: 0, count: k), starts = [Int](repeating: s, count: k)
+        let scan = ranking.map { _ in TargetRanking.Scan(capacity: range.count) }
+        var bestProxy = best?.proxy ?? -Double.infinity
+        sums.withUnsafeMutableBufferPointer { a in
+            let base = a.baseAddress!
+            for q in s..<e2 {
+                let c = Int(v[q]), r = Int(o[q])
+                if counts[c] == 0 { starts[c] = q }
+                counts[c] += 1
+                stats.add(r, weights[r], base + c * width)
+            }
+            for q in e2..<e { let r = Int(o[q]); stats.add(r, weights[r], base + k * width) }
+            func rank(_ categories: [Int], _ missingFirst: Bool) {
+                guard let ranking, let scan else { return }
+                let seq = scan.sequence
+                var j = 0
+                if missingFirst { seq.update(from: o + e2, count: missing); j = missing }
+                for c in categories { (seq + j).update(from: o + starts[c], count: counts[c]); j += counts[c] }
+                if !missingFirst { (seq + j).update(from: o + e2, count: missing) }
+                ranking.scan(seq, scan)
+            }
+            totals.withUnsafeBufferPointer { total in
+                let node = CategoricalSplitSearch.Node(feature: f, sums: base, stride: width, counts: counts,
+                                                       missing: base + k * width, missingCount: missing,
+                                                       total: total.baseAddress!, rows: range.count)
+                CategoricalSplitSearch.search(node, stats: stats, minLeaf: minLeaf, scan: scan, rank: rank,
+                                              random: randomThresholds, rng: &rng, bestProxy: &bestProxy, best: &best)
+            }
+        }
+    }
+
     func apply(_ split: CandidateSplit, _ range: Range<Int>, state: Void) -> ((), ()) {
         let s = range.lowerBound, e = range.upperBound, f = split.feature
-        let o = order + f * rowCount
+        let o = order + f * rowCount, v = values + f * rowCount
         let e2 = presentEnd(f, range)
-        for q in s..<e {
-            goesLeft[Int(o[q])] = q < e2 ? q <= split.position : split.missingLeft
+        if let categories = split.categories {
+            for q in s..<e { goesLeft[Int(o[q])] = q < e2 ? categories.goesLeft(Int(v[q])) : split.missingLeft }
+        } else {
+            for q in s..<e {
+                goesLeft[Int(o[q])] = q < e2 ? q <= split.position : split.missingLeft
+            }
         }
         let total = range.count * p
         if total < 200_000 {

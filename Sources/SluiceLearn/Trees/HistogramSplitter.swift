@@ -9,23 +9,33 @@ import SluiceCompute
 /// `k / maxBins` quantiles (`k = 1…maxBins-1`, linear interpolation between order
 /// statistics), duplicates dropped. A value `x` falls in bin `b`, the number of edges below
 /// it, so `x ≤ edges[f][b]` exactly when its bin is at most `b`: a split after bin `b` is
-/// the threshold `edges[f][b]`.
+/// the threshold `edges[f][b]`. A categorical feature with `k` categories (codes `0…k-1`,
+/// at most 255) has the edges `0.5, 1.5, …`: bin `c` is category `c`, whatever `maxBins`.
 final class BinnedFeatures: @unchecked Sendable {
     static let missingBin = 255
     let rows: Int, features: Int
     let bins: UnsafeMutablePointer<UInt8>
     let edges: [[Double]]
+    /// Per feature: its category count when it splits natively on category codes, else 0.
+    let categoryCounts: [Int]
 
-    init(_ x: Matrix<Float>, maxBins: Int, rng: inout SeededGenerator) {
+    /// `categoryCounts` (one per feature, or empty) marks the categorical features.
+    init(_ x: Matrix<Float>, maxBins: Int, categoryCounts: [Int] = [], rng: inout SeededGenerator) {
         rows = x.rows
         features = x.columns
         let n = rows, p = features
+        let categoryCounts = categoryCounts.count == p ? categoryCounts : [Int](repeating: 0, count: p)
+        self.categoryCounts = categoryCounts
         let sample = n <= 200_000 ? Array(0..<n) : rng.sample(200_000, from: n)
         var edges = [[Double]](repeating: [], count: p)
         x.withUnsafeBufferPointer { xs in
             edges.withUnsafeMutableBufferPointer { out in
                 Parallel.forEachChunk(of: p, minimumChunk: 1) { chunk in
                     for f in chunk {
+                        if categoryCounts[f] > 0 {
+                            out[f] = (0..<(categoryCounts[f] - 1)).map { Double($0) + 0.5 }
+                            continue
+                        }
                         var v = [Double]()
                         v.reserveCapacity(sample.count)
                         for i in sample where !xs[i * p + f].isNaN { v.append(Double(xs[i * p + f])) }
@@ -121,6 +131,7 @@ final class HistogramSplitter<Stats: TreeStatistics>: TreeSplitEngine {
     let minLeaf: Int
     /// The first cell of each feature (and the total cell count last).
     let offsets: [Int]
+    let ranking: TargetRanking?
 
     init(binned: BinnedFeatures, weights: UnsafePointer<Double>, stats: Stats, maxFeatures: Int, minSamplesLeaf: Int) {
         self.binned = binned
@@ -141,6 +152,7 @@ final class HistogramSplitter<Stats: TreeStatistics>: TreeSplitEngine {
         tmp = .allocate(capacity: max(1, m))
         var k = 0
         for i in 0..<n where weights[i] > 0 { samples[k] = Int32(i); k += 1 }
+        ranking = stats.rankedTargets.map { TargetRanking(y: $0, weights: weights, rows: n, capacity: m) }
     }
 
     deinit { samples.deallocate(); tmp.deallocate() }
@@ -181,6 +193,7 @@ final class HistogramSplitter<Stats: TreeStatistics>: TreeSplitEngine {
         var bestProxy = -Double.infinity
         let width = stats.width, n = range.count, stats = stats, minLeaf = minLeaf
         var acc = [Double](repeating: 0, count: 2 * width)
+        let scan = ranking.map { _ in TargetRanking.Scan(capacity: n) }
         acc.withUnsafeMutableBufferPointer { a in
             let left = a.baseAddress!, right = left + width
             totals.withUnsafeBufferPointer { total in
@@ -190,8 +203,22 @@ final class HistogramSplitter<Stats: TreeStatistics>: TreeSplitEngine {
                     let nb = edges.count + 1
                     let miss = base + nb * hw
                     let missing = Int(miss[hw - 1])
+                    if binned.categoryCounts[f] > 0 {
+                        let node = CategoricalSplitSearch.Node(feature: f, sums: base, stride: hw,
+                                                               counts: (0..<nb).map { Int(base[$0 * hw + hw - 1]) },
+                                                               missing: miss, missingCount: missing,
+                                                               total: total.baseAddress!, rows: n)
+                        var none = SeededGenerator(seed: 0)
+                        CategoricalSplitSearch.search(node, stats: stats, minLeaf: minLeaf, scan: scan,
+                                                      rank: { order, missingFirst in
+                                                          if let scan { self.rank(f, range, base: base, order: order, bins: nb,
+                                                                                  missingFirst: missingFirst, scan) }
+                                                      }, random: false, rng: &none, bestProxy: &bestProxy, best: &best)
+                        continue
+                    }
                     for pass in 0..<(missing > 0 ? 2 : 1) {
                         let missingLeft = pass == 1
+                        if let scan { rank(f, range, base: base, order: Array(0..<nb), bins: nb, missingFirst: missingLeft, scan) }
                         for j in 0..<width { left[j] = missingLeft ? miss[j] : 0 }
                         var count = missingLeft ? missing : 0
                         for b in 0..<nb {
@@ -204,13 +231,22 @@ final class HistogramSplitter<Stats: TreeStatistics>: TreeSplitEngine {
                             if isLast && (missingLeft || missing == 0) { break }
                             if count < minLeaf || n - count < minLeaf || count == 0 || count == n { continue }
                             for j in 0..<width { right[j] = total[j] - left[j] }
-                            let proxy = stats.proxy(left, right)
+                            var proxy = 0.0, impurities: (left: Double, right: Double)?
+                            if let scan {
+                                let r = AbsoluteErrorStatistics.proxy(leftError: scan.prefix[count - 1], leftWeight: left[0],
+                                                                      rightError: scan.suffix[count], rightWeight: right[0])
+                                proxy = r.proxy
+                                impurities = (r.left, r.right)
+                            } else {
+                                proxy = stats.proxy(left, right)
+                            }
                             if proxy > bestProxy {
                                 bestProxy = proxy
                                 best = CandidateSplit(feature: f, threshold: isLast ? .infinity : edges[b], missingLeft: missingLeft,
                                                       sawMissing: missing > 0, leftCount: count, proxy: proxy,
                                                       position: isLast ? 255 : b,
-                                                      left: Array(UnsafeBufferPointer(start: left, count: width)))
+                                                      left: Array(UnsafeBufferPointer(start: left, count: width)),
+                                                      impurities: impurities)
                             }
                         }
                     }
@@ -220,13 +256,38 @@ final class HistogramSplitter<Stats: TreeStatistics>: TreeSplitEngine {
         return best
     }
 
+    /// The absolute error's scan of feature `f`'s rows in `range` with its bins in `order`
+    /// (a counting sort by the bin counts in the histogram at `base`; `order` holds every bin
+    /// with rows), the missing bin first or last.
+    private func rank(_ f: Int, _ range: Range<Int>, base: UnsafeMutablePointer<Double>, order: [Int], bins nb: Int,
+                      missingFirst: Bool, _ scan: TargetRanking.Scan) {
+        guard let ranking else { return }
+        var start = [Int](repeating: 0, count: nb + 1)  // value bins, then the missing bin
+        var next = missingFirst ? Int(base[nb * hw + hw - 1]) : 0
+        for b in order {
+            start[b] = next
+            next += Int(base[b * hw + hw - 1])
+        }
+        start[nb] = missingFirst ? 0 : next
+        let seq = scan.sequence, p = p, bins = binned.bins
+        for q in range {
+            let r = samples[q]
+            let b = Int(bins[Int(r) * p + f])
+            let slot = b == BinnedFeatures.missingBin ? nb : b
+            seq[start[slot]] = r
+            start[slot] += 1
+        }
+        ranking.scan(seq, scan)
+    }
+
     func apply(_ split: CandidateSplit, _ range: Range<Int>, state: NodeHistogram) -> (NodeHistogram, NodeHistogram) {
         let f = split.feature, p = p, bins = binned.bins
         var li = range.lowerBound, ri = 0
         for q in range {
             let r = samples[q]
             let b = Int(bins[Int(r) * p + f])
-            let left = b == BinnedFeatures.missingBin ? split.missingLeft : b <= split.position
+            let left = b == BinnedFeatures.missingBin ? split.missingLeft
+                : split.categories.map { $0.goesLeft(b) } ?? (b <= split.position)
             if left { samples[li] = r; li += 1 } else { tmp[ri] = r; ri += 1 }
         }
         (samples + li).update(from: tmp, count: ri)

@@ -10,7 +10,11 @@ import SluicePipeline
 public struct RandomForestClassifier: Learner, Codable, Equatable {
     public typealias Scalar = Float
     public var targetKind: TargetKind { .classes }
-    public var featureRequirements: FeatureRequirements { FeatureRequirements(allowsMissing: true) }
+    /// With ``categoricalSplits``, string features reach the trees as category codes (no one-hot
+    /// encoding or imputation needed before them); missing values are always taken.
+    public var featureRequirements: FeatureRequirements {
+        FeatureRequirements(allowsMissing: true, categoricalCodes: categoricalSplits)
+    }
 
     public var treeCount: Int
     public var criterion: ClassificationCriterion
@@ -25,12 +29,17 @@ public struct RandomForestClassifier: Learner, Codable, Equatable {
     /// Whether to compute the out-of-bag accuracy and probabilities (needs `bootstrap`).
     public var oobScore: Bool
     public var classWeight: ForestClassWeight
+    /// Whether categorical features split natively on their category codes (see
+    /// ``DecisionTreeClassifier/categoricalSplits``).
+    public var categoricalSplits: Bool
 
     public init(treeCount: Int = 100, criterion: ClassificationCriterion = .gini, splitter: TreeSplitter = .automatic,
                 maxDepth: Int? = nil, minSamplesSplit: Int = 2, minSamplesLeaf: Int = 1, minImpurityDecrease: Double = 0,
                 maxFeatures: MaxFeatures = .sqrt, maxLeafNodes: Int? = nil, ccpAlpha: Double = 0, bootstrap: Bool = true,
-                maxSamples: ForestSamples = .all, oobScore: Bool = false, classWeight: ForestClassWeight = .uniform) {
+                maxSamples: ForestSamples = .all, oobScore: Bool = false, classWeight: ForestClassWeight = .uniform,
+                categoricalSplits: Bool = false) {
         self.treeCount = treeCount
+        self.categoricalSplits = categoricalSplits
         self.criterion = criterion
         self.splitter = splitter
         limits = TreeLimits(maxDepth: maxDepth, minSamplesSplit: minSamplesSplit, minSamplesLeaf: minSamplesLeaf,
@@ -116,7 +125,8 @@ public struct RandomForestClassifier: Learner, Codable, Equatable {
                 return codes.map { w[Int($0)] }
             }
         }
-        let prepared = TreeFit.Prepared(data.features, splitter: splitter, rng: &context.rng)
+        let categorical = try TreeFit.categorical(data, enabled: categoricalSplits, learner: name)
+        let prepared = TreeFit.Prepared(data.features, splitter: splitter, categorical: categorical, rng: &context.rng)
         let grown = try codes.withUnsafeBufferPointer { c in
             try ForestFit.grow(prepared, stats: ClassStatistics(codes: c.baseAddress!, classes: k, entropy: criterion != .gini),
                                rows: n, baseWeights: base, treeCount: treeCount, bootstrap: bootstrap, drawCount: drawCount,
@@ -137,5 +147,22 @@ public struct RandomForestClassifier: Learner, Codable, Equatable {
             model.oobScore = seen > 0 ? Double(right) / Double(seen) : .nan
         }
         return model
+    }
+}
+
+extension RandomForestClassifier {
+    /// Decodes the hyperparameters; ones saved before ``categoricalSplits`` existed have it off.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        treeCount = try c.decode(Int.self, forKey: .treeCount)
+        criterion = try c.decode(ClassificationCriterion.self, forKey: .criterion)
+        splitter = try c.decode(TreeSplitter.self, forKey: .splitter)
+        limits = try c.decode(TreeLimits.self, forKey: .limits)
+        maxFeatures = try c.decode(MaxFeatures.self, forKey: .maxFeatures)
+        bootstrap = try c.decode(Bool.self, forKey: .bootstrap)
+        maxSamples = try c.decode(ForestSamples.self, forKey: .maxSamples)
+        oobScore = try c.decode(Bool.self, forKey: .oobScore)
+        classWeight = try c.decode(ForestClassWeight.self, forKey: .classWeight)
+        categoricalSplits = try c.decodeIfPresent(Bool.self, forKey: .categoricalSplits) ?? false
     }
 }

@@ -1,16 +1,22 @@
 import SluiceCompute
 import SluicePipeline
 
-/// A random forest of regression trees, squared error (scikit-learn's
+/// A random forest of regression trees, squared or absolute error (scikit-learn's
 /// `RandomForestRegressor`; with `splitter: .random` and `bootstrap: false`, its
 /// `ExtraTreesRegressor`). Predictions are the mean of the trees'; growth as
 /// ``RandomForestClassifier``.
 public struct RandomForestRegressor: Learner, Codable, Equatable {
     public typealias Scalar = Float
     public var targetKind: TargetKind { .values }
-    public var featureRequirements: FeatureRequirements { FeatureRequirements(allowsMissing: true) }
+    /// With ``categoricalSplits``, string features reach the trees as category codes (no one-hot
+    /// encoding or imputation needed before them); missing values are always taken.
+    public var featureRequirements: FeatureRequirements {
+        FeatureRequirements(allowsMissing: true, categoricalCodes: categoricalSplits)
+    }
 
     public var treeCount: Int
+    /// The trees' criterion (see ``DecisionTreeRegressor``).
+    public var criterion: RegressionCriterion
     public var splitter: TreeSplitter
     public var limits: TreeLimits
     /// Features drawn per split (default all, as scikit-learn ≥ 1.1).
@@ -19,12 +25,17 @@ public struct RandomForestRegressor: Learner, Codable, Equatable {
     public var maxSamples: ForestSamples
     /// Whether to compute the out-of-bag R² and predictions (needs `bootstrap`).
     public var oobScore: Bool
+    /// Whether categorical features split natively on their category codes (see
+    /// ``DecisionTreeClassifier/categoricalSplits``).
+    public var categoricalSplits: Bool
 
-    public init(treeCount: Int = 100, splitter: TreeSplitter = .automatic, maxDepth: Int? = nil, minSamplesSplit: Int = 2,
-                minSamplesLeaf: Int = 1, minImpurityDecrease: Double = 0, maxFeatures: MaxFeatures = .all,
-                maxLeafNodes: Int? = nil, ccpAlpha: Double = 0, bootstrap: Bool = true, maxSamples: ForestSamples = .all,
-                oobScore: Bool = false) {
+    public init(treeCount: Int = 100, criterion: RegressionCriterion = .squaredError, splitter: TreeSplitter = .automatic,
+                maxDepth: Int? = nil, minSamplesSplit: Int = 2, minSamplesLeaf: Int = 1, minImpurityDecrease: Double = 0,
+                maxFeatures: MaxFeatures = .all, maxLeafNodes: Int? = nil, ccpAlpha: Double = 0, bootstrap: Bool = true,
+                maxSamples: ForestSamples = .all, oobScore: Bool = false, categoricalSplits: Bool = false) {
         self.treeCount = treeCount
+        self.categoricalSplits = categoricalSplits
+        self.criterion = criterion
         self.splitter = splitter
         limits = TreeLimits(maxDepth: maxDepth, minSamplesSplit: minSamplesSplit, minSamplesLeaf: minSamplesLeaf,
                             minImpurityDecrease: minImpurityDecrease, maxLeafNodes: maxLeafNodes, ccpAlpha: ccpAlpha)
@@ -87,13 +98,19 @@ public struct RandomForestRegressor: Learner, Codable, Equatable {
         let n = data.rows
         let drawCount = try maxSamples.resolve(n, estimator: name)
         let base = data.sampleWeights ?? [Double](repeating: 1, count: n)
-        let prepared = TreeFit.Prepared(data.features, splitter: splitter, rng: &context.rng)
+        let categorical = try TreeFit.categorical(data, enabled: categoricalSplits, learner: name)
+        let prepared = TreeFit.Prepared(data.features, splitter: splitter, categorical: categorical, rng: &context.rng)
+        let k = maxFeatures.resolve(data.features.columns)
         let grown = try y.withUnsafeBufferPointer { yv in
-            try ForestFit.grow(prepared, stats: SquaredErrorStatistics(y: yv.baseAddress!), rows: n, baseWeights: base,
-                               treeCount: treeCount, bootstrap: bootstrap, drawCount: drawCount,
-                               maxFeatures: maxFeatures.resolve(data.features.columns), limits: limits,
-                               subsampleWeights: nil, context: &context, source: name,
-                               serial: threads == 1)
+            func grow<S: TreeStatistics>(_ stats: S) throws -> ForestFit.Grown {
+                try ForestFit.grow(prepared, stats: stats, rows: n, baseWeights: base, treeCount: treeCount,
+                                   bootstrap: bootstrap, drawCount: drawCount, maxFeatures: k, limits: limits,
+                                   subsampleWeights: nil, context: &context, source: name, serial: threads == 1)
+            }
+            switch criterion {
+            case .squaredError: return try grow(SquaredErrorStatistics(y: yv.baseAddress!))
+            case .absoluteError: return try grow(AbsoluteErrorStatistics(y: yv.baseAddress!))
+            }
         }
         var model = Model(featureNames: data.featureNames, trees: grown.trees)
         if oobScore, let bags = grown.inBag {
@@ -107,5 +124,22 @@ public struct RandomForestRegressor: Learner, Codable, Equatable {
             model.oobScore = seen.isEmpty ? .nan : (ssTot > 0 ? 1 - ssRes / ssTot : 0)
         }
         return model
+    }
+}
+
+extension RandomForestRegressor {
+    /// Decodes a forest's hyperparameters; one saved before ``criterion`` existed grows squared-error
+    /// trees, one before ``categoricalSplits`` has it off.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        treeCount = try c.decode(Int.self, forKey: .treeCount)
+        criterion = try c.decodeIfPresent(RegressionCriterion.self, forKey: .criterion) ?? .squaredError
+        splitter = try c.decode(TreeSplitter.self, forKey: .splitter)
+        limits = try c.decode(TreeLimits.self, forKey: .limits)
+        maxFeatures = try c.decode(MaxFeatures.self, forKey: .maxFeatures)
+        bootstrap = try c.decode(Bool.self, forKey: .bootstrap)
+        maxSamples = try c.decode(ForestSamples.self, forKey: .maxSamples)
+        oobScore = try c.decode(Bool.self, forKey: .oobScore)
+        categoricalSplits = try c.decodeIfPresent(Bool.self, forKey: .categoricalSplits) ?? false
     }
 }

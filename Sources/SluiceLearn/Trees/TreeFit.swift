@@ -8,12 +8,19 @@ enum TreeFit {
         var splitter: TreeSplitter
         var presorted: PresortedFeatures?
         var binned: BinnedFeatures?
+        /// Per feature: its category count when it splits natively on category codes, else 0.
+        var categoryCounts: [Int]
 
         /// Sorts (exact, random) or bins (histogram) `x`; binning draws its subsample from `rng`.
-        init(_ x: Matrix<Float>, splitter: TreeSplitter, rng: inout SeededGenerator) {
+        /// `categorical` (feature index → category count, from ``TreeFit/categorical(_:enabled:learner:)``)
+        /// marks the features split natively on their codes.
+        init(_ x: Matrix<Float>, splitter: TreeSplitter, categorical: [Int: Int] = [:], rng: inout SeededGenerator) {
             self.splitter = splitter.resolved(rows: x.rows)
+            var counts = [Int](repeating: 0, count: x.columns)
+            for (j, k) in categorical where j >= 0 && j < x.columns { counts[j] = k }
+            categoryCounts = counts
             switch self.splitter {
-            case .histogram(let bins): binned = BinnedFeatures(x, maxBins: bins, rng: &rng)
+            case .histogram(let bins): binned = BinnedFeatures(x, maxBins: bins, categoryCounts: counts, rng: &rng)
             default: presorted = PresortedFeatures(x)
             }
         }
@@ -33,9 +40,42 @@ enum TreeFit {
         let random: Bool
         if case .random = prepared.splitter { random = true } else { random = false }
         let engine = ExactSplitter(presorted: presorted, weights: weights, stats: stats, maxFeatures: maxFeatures,
-                                   minSamplesLeaf: limits.minSamplesLeaf, randomThresholds: random)
+                                   minSamplesLeaf: limits.minSamplesLeaf, randomThresholds: random,
+                                   categoryCounts: prepared.categoryCounts)
         return TreeGrower(engine: engine, limits: growth, featureCount: presorted.features).grow(rng: &rng)
             .pruned(alpha: limits.ccpAlpha)
+    }
+
+    /// The features of `data` split natively on their category codes (index → category count):
+    /// none unless `enabled`. Refused, with a typed error, above 255 categories or for a code
+    /// that is not an integer in `0…k-1` (or missing).
+    static func categorical(_ data: TrainingSet<Float>, enabled: Bool, learner: String) throws -> [Int: Int] {
+        guard enabled else { return [:] }
+        var out = [Int: Int]()
+        let x = data.features, p = x.columns
+        for c in data.categorical {
+            guard c.index >= 0, c.index < p else {
+                throw EstimatorError.invalidHyperparameter(estimator: learner, name: "categorical",
+                                                           reason: "index \(c.index) is not a feature")
+            }
+            let name = c.index < data.featureNames.count ? data.featureNames[c.index] : "x\(c.index)"
+            guard c.categories.count <= CategoryBitset.maxCategories else {
+                throw EstimatorError.invalidHyperparameter(estimator: learner, name: "categorical",
+                    reason: "feature \(name) has \(c.categories.count) categories, at most 255 are split natively")
+            }
+            let k = Float(c.categories.count)
+            try x.withUnsafeBufferPointer { xs in
+                for i in 0..<x.rows {
+                    let v = xs[i * p + c.index]
+                    guard v.isNaN || (v >= 0 && v < k && v == v.rounded(.down)) else {
+                        throw EstimatorError.invalidHyperparameter(estimator: learner, name: "categorical",
+                            reason: "feature \(name) row \(i) holds \(v), not a category code in 0…\(c.categories.count - 1)")
+                    }
+                }
+            }
+            out[c.index] = c.categories.count
+        }
+        return out
     }
 
     /// Checks the shared hyperparameters.

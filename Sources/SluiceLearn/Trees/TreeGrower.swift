@@ -15,6 +15,23 @@ struct CandidateSplit {
     var position: Int
     /// The left child's accumulator.
     var left: [Double]
+    /// The children's impurities, when the criterion does not take them from accumulators.
+    var impurities: (left: Double, right: Double)? = nil
+    /// A categorical split's category sets, nil for a numeric one.
+    var categories: CategorySplit? = nil
+}
+
+/// The categories of a categorical split: those sent left, and those no row of the node has
+/// (they follow the node's missing side, as categories unseen in training do).
+struct CategorySplit {
+    var left: [UInt32]
+    var absent: [UInt32]
+
+    /// Whether code `c` goes left in the node (the rows' partition).
+    @inline(__always) func goesLeft(_ c: Int) -> Bool { CategoryBitset.contains(left[...], c) }
+
+    /// The set stored in the tree: the left categories, and the absent ones when missing values go left.
+    func stored(missingLeft: Bool) -> [UInt32] { missingLeft ? zip(left, absent).map { $0 | $1 } : left }
 }
 
 /// What a tree grower needs from a splitter: the rows of a node, the best split of a node,
@@ -28,6 +45,8 @@ protocol TreeSplitEngine: AnyObject {
     /// The number of rows the tree grows on (with positive weight).
     var rowCount: Int { get }
     func weight(_ row: Int) -> Double
+    /// The targets ranked per node, for the absolute error (nil for other criteria).
+    var ranking: TargetRanking? { get }
     /// The rows of `range`, as row indices of the training matrix.
     func rows(_ range: Range<Int>) -> UnsafeBufferPointer<Int32>
     func rootState() -> State
@@ -82,19 +101,31 @@ struct TreeGrower<Engine: TreeSplitEngine> {
         let epsilon = Double.ulpOfOne
         var value = [Double](repeating: 0, count: k)
 
-        func open(_ range: Range<Int>, depth: Int, state: Engine.State, rng: inout SeededGenerator) -> Open {
+        let scan = engine.ranking.map { TargetRanking.Scan(capacity: $0.capacity) }
+
+        /// Opens a node; `known` is its impurity as its parent's split computed it (the
+        /// absolute error's, as scikit-learn keeps it), nil to compute it here.
+        func open(_ range: Range<Int>, depth: Int, state: Engine.State, known: Double?, rng: inout SeededGenerator) -> Open {
             var acc = [Double](repeating: 0, count: width)
             let rows = engine.rows(range)
             acc.withUnsafeMutableBufferPointer { a in
                 for r in rows { let row = Int(r); stats.add(row, engine.weight(row), a.baseAddress!) }
             }
-            let (impurity, w) = acc.withUnsafeBufferPointer { (stats.impurity($0.baseAddress!), $0[0]) }
+            let w = acc[0]
+            var impurity = acc.withUnsafeBufferPointer { stats.impurity($0.baseAddress!) }
             if tree.nodeCount == 0 { rootWeight = w }
             let id = tree.nodeCount
             value.withUnsafeMutableBufferPointer { v in acc.withUnsafeBufferPointer { stats.value($0.baseAddress!, v.baseAddress!) } }
+            if let ranking = engine.ranking, let scan, let base = rows.baseAddress {
+                ranking.prepare(rows)  // the ranks bestSplit's scans read
+                let node = ranking.node(base, scan)
+                impurity = known ?? node.error / w
+                value[0] = node.median
+            }
             tree.feature.append(-1); tree.threshold.append(0); tree.left.append(-1); tree.right.append(-1)
             tree.missingGoesLeft.append(false); tree.impurity.append(impurity); tree.weightedSamples.append(w)
             tree.samples.append(Int32(clamping: range.count)); tree.values.append(contentsOf: value)
+            if !tree.categorySets.isEmpty { tree.categorySets.append(-1) }
             let n = range.count
             let leaf = depth >= limits.maxDepth || n < limits.minSamplesSplit || n < 2 * limits.minSamplesLeaf
                 || impurity <= epsilon
@@ -102,7 +133,7 @@ struct TreeGrower<Engine: TreeSplitEngine> {
                 return Open(node: id, range: range, depth: depth, split: nil, improvement: 0, state: nil)
             }
             let right = zip(acc, split.left).map { $0 - $1 }
-            let (il, ir) = split.left.withUnsafeBufferPointer { l in
+            let (il, ir) = split.impurities ?? split.left.withUnsafeBufferPointer { l in
                 right.withUnsafeBufferPointer { r in (stats.impurity(l.baseAddress!), stats.impurity(r.baseAddress!)) }
             }
             let wl = split.left[0], wr = right[0]
@@ -113,7 +144,7 @@ struct TreeGrower<Engine: TreeSplitEngine> {
             return Open(node: id, range: range, depth: depth, split: split, improvement: improvement, state: state)
         }
 
-        var frontier = [open(0..<engine.rowCount, depth: 0, state: engine.rootState(), rng: &rng)]
+        var frontier = [open(0..<engine.rowCount, depth: 0, state: engine.rootState(), known: nil, rng: &rng)]
         var splitsLeft = (limits.maxLeafNodes ?? Int.max) - 1
         let bestFirst = limits.maxLeafNodes != nil
         while !frontier.isEmpty {
@@ -133,13 +164,19 @@ struct TreeGrower<Engine: TreeSplitEngine> {
             splitsLeft -= 1
             let (ls, rs) = engine.apply(split, o.range, state: state)
             let mid = o.range.lowerBound + split.leftCount
-            let l = open(o.range.lowerBound..<mid, depth: o.depth + 1, state: ls, rng: &rng)
-            let r = open(mid..<o.range.upperBound, depth: o.depth + 1, state: rs, rng: &rng)
+            let l = open(o.range.lowerBound..<mid, depth: o.depth + 1, state: ls, known: split.impurities?.left, rng: &rng)
+            let r = open(mid..<o.range.upperBound, depth: o.depth + 1, state: rs, known: split.impurities?.right, rng: &rng)
             tree.feature[o.node] = Int32(split.feature)
             tree.threshold[o.node] = split.threshold
             tree.left[o.node] = Int32(l.node)
             tree.right[o.node] = Int32(r.node)
-            tree.missingGoesLeft[o.node] = split.sawMissing ? split.missingLeft : split.leftCount > o.range.count - split.leftCount
+            let missingLeft = split.sawMissing ? split.missingLeft : split.leftCount > o.range.count - split.leftCount
+            tree.missingGoesLeft[o.node] = missingLeft
+            if let categories = split.categories {
+                if tree.categorySets.isEmpty { tree.categorySets = [Int32](repeating: -1, count: tree.nodeCount) }
+                tree.categorySets[o.node] = Int32(tree.categoryBits.count / CategoryBitset.words)
+                tree.categoryBits.append(contentsOf: categories.stored(missingLeft: missingLeft))
+            }
             if bestFirst {
                 frontier.append(l); frontier.append(r)
             } else {

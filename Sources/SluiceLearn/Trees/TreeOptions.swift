@@ -15,6 +15,12 @@ public enum ClassificationCriterion: String, Sendable, Codable, Equatable {
 public enum RegressionCriterion: String, Sendable, Codable, Equatable {
     /// The weighted variance; leaves predict the weighted mean.
     case squaredError
+    /// The weighted mean absolute deviation from the weighted median; leaves predict the
+    /// weighted median (scikit-learn's `"absolute_error"`: the smallest target whose
+    /// cumulative weight passes half the node's, or the midpoint of two targets when a prefix
+    /// holds exactly half). Each split is scored by a Fenwick tree over the node's ranked
+    /// targets, `O(n log n)` per feature and node (``TargetRanking``).
+    case absoluteError
 }
 
 /// How many features a split looks at (scikit-learn's `max_features`).

@@ -19,6 +19,22 @@ protocol TreeStatistics {
     func proxy(_ left: UnsafePointer<Double>, _ right: UnsafePointer<Double>) -> Double
     /// The node's value(s) into `out`.
     func value(_ acc: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>)
+    /// The targets, when the criterion scores rows by their rank among the node's targets
+    /// (the absolute error: see ``TargetRanking``) rather than from accumulators; nil otherwise.
+    var rankedTargets: UnsafePointer<Double>? { get }
+    /// How many orderings of a categorical feature's categories a split search scans
+    /// (``CategoricalSplitSearch``): 1 (regression, binary classification), or one per class.
+    var categoryOrderings: Int { get }
+    /// The key a category (its rows summed in `acc`) is ordered by in ordering `ordering`:
+    /// the mean target, or the fraction of class 1 (binary) or of class `ordering` (multiclass).
+    func categoryKey(_ acc: UnsafePointer<Double>, ordering: Int) -> Double
+}
+
+extension TreeStatistics {
+    var rankedTargets: UnsafePointer<Double>? { nil }
+    var categoryOrderings: Int { 1 }
+    /// The weighted mean target, `acc[1] / acc[0]`.
+    func categoryKey(_ acc: UnsafePointer<Double>, ordering: Int) -> Double { acc[0] > 0 ? acc[1] / acc[0] : 0 }
 }
 
 /// Class counts: `acc = [W, w₀, w₁, …]`. Gini `1 - Σ wₖ² / W²`, entropy `-Σ pₖ log₂ pₖ`;
@@ -61,6 +77,15 @@ struct ClassStatistics: TreeStatistics {
     func value(_ acc: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>) {
         for k in 0..<classes { out[k] = acc[0] > 0 ? acc[1 + k] / acc[0] : 0 }
     }
+
+    /// Binary: one ordering, by the fraction of class 1 (Breiman's, optimal for Gini and
+    /// entropy). Multiclass: one per class, one-vs-rest by that class's fraction.
+    var categoryOrderings: Int { classes <= 2 ? 1 : classes }
+
+    func categoryKey(_ acc: UnsafePointer<Double>, ordering: Int) -> Double {
+        let k = classes <= 2 ? min(1, classes - 1) : ordering
+        return acc[0] > 0 ? acc[1 + k] / acc[0] : 0
+    }
 }
 
 /// Weighted sums `acc = [W, Σ w·y, Σ w·y²]`: impurity `Σwy²/W - (Σwy/W)²`, the proxy
@@ -89,5 +114,42 @@ struct SquaredErrorStatistics: TreeStatistics {
 
     func value(_ acc: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>) {
         out[0] = acc[0] > 0 ? acc[1] / acc[0] : 0
+    }
+}
+
+/// The absolute error (scikit-learn's `criterion="absolute_error"`): impurity the weighted
+/// mean absolute deviation from the weighted median, leaves the weighted median. Neither is
+/// a function of sums, so the accumulator `[W, Σ w·y]` only carries the weight (and the
+/// mean, for ordering categories); splitters and the grower take impurities, the proxy and
+/// values from a ``TargetRanking`` (``rankedTargets``). The proxy is scikit-learn's default
+/// `-W_R · impurity_R - W_L · impurity_L`.
+struct AbsoluteErrorStatistics: TreeStatistics {
+    let y: UnsafePointer<Double>
+
+    var width: Int { 2 }
+    var outputs: Int { 1 }
+    var rankedTargets: UnsafePointer<Double>? { y }
+
+    @inline(__always) func add(_ row: Int, _ w: Double, _ acc: UnsafeMutablePointer<Double>) {
+        acc[0] += w
+        acc[1] += w * y[row]
+    }
+
+    /// Not defined by sums: NaN (the ranking gives the impurity).
+    func impurity(_ acc: UnsafePointer<Double>) -> Double { .nan }
+
+    /// Not defined by sums: -∞ (the ranking gives the proxy).
+    func proxy(_ left: UnsafePointer<Double>, _ right: UnsafePointer<Double>) -> Double { -.infinity }
+
+    /// The weighted mean (the ranking gives the leaf's median).
+    func value(_ acc: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>) {
+        out[0] = acc[0] > 0 ? acc[1] / acc[0] : 0
+    }
+
+    /// scikit-learn's proxy from a child's summed absolute errors and weights.
+    @inline(__always) static func proxy(leftError: Double, leftWeight: Double, rightError: Double, rightWeight: Double)
+        -> (proxy: Double, left: Double, right: Double) {
+        let il = leftError / leftWeight, ir = rightError / rightWeight
+        return (-rightWeight * ir - leftWeight * il, il, ir)
     }
 }

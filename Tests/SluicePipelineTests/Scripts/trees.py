@@ -39,16 +39,29 @@ TREES = [  # key, dataset, kwargs
     ("diabetes_leaves20", "diabetes", dict(max_leaf_nodes=20)),
     ("diabetes_d8_leaf5", "diabetes", dict(max_depth=8, min_samples_leaf=5)),
     ("diabetes_decrease", "diabetes", dict(min_impurity_decrease=20.0)),
+    # Absolute error (scikit-learn refuses missing values with it).
+    ("diabetes_mae_d2", "diabetes", dict(criterion="absolute_error", max_depth=2)),
+    ("diabetes_mae_d3", "diabetes", dict(criterion="absolute_error", max_depth=3)),
+    ("diabetes_mae_d4", "diabetes", dict(criterion="absolute_error", max_depth=4)),
+    ("diabetes_mae_d3_leaf5", "diabetes", dict(criterion="absolute_error", max_depth=3, min_samples_leaf=5)),
+    ("diabetes_mae_d4_leaf10", "diabetes", dict(criterion="absolute_error", max_depth=4, min_samples_leaf=10)),
+    ("diabetes_mae_leaves10", "diabetes", dict(criterion="absolute_error", max_leaf_nodes=10)),
+]
+# Configurations fitted with sample weights 1 + i % 3 (row i), the tests' `weighted` pattern.
+WEIGHTED = [
+    ("diabetes_mae_d3_weighted", "diabetes", dict(criterion="absolute_error", max_depth=3)),
+    ("diabetes_mae_d2_leaf5_weighted", "diabetes", dict(criterion="absolute_error", max_depth=2, min_samples_leaf=5)),
 ]
 
 out = {"sklearn": sklearn.__version__, "trees": {}, "forests": {}}
-for key, name, kw in TREES:
+for key, name, kw in TREES + WEIGHTED:
     x, y = load(name)
     regression = name.startswith("diabetes")
+    weights = 1.0 + np.arange(len(y)) % 3 if key.endswith("_weighted") else None
     fits = []
     for seed in range(20):
-        m = (DecisionTreeRegressor if regression else DecisionTreeClassifier)(random_state=seed, **kw).fit(x, y)
-        fits.append(m)
+        m = (DecisionTreeRegressor if regression else DecisionTreeClassifier)(random_state=seed, **kw)
+        fits.append(m.fit(x, y, sample_weight=weights))
     preds = [m.predict(x) if regression else m.predict_proba(x) for m in fits]
     stable = all(np.array_equal(preds[0], p) for p in preds[1:])
     # The same structure in every fit: no tie decided which feature a split uses.

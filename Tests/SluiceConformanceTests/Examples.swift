@@ -43,12 +43,17 @@ enum Examples {
                 .make("DecisionTreeClassifier histogram, missing values, best-first", DecisionTreeClassifier(
                     criterion: .entropy, splitter: .histogram(maxBins: 16), maxLeafNodes: 6, classWeight: .balanced),
                       frame: rawLabel, target: "label", codec: codec),
+                .make("DecisionTreeClassifier native categorical splits", DecisionTreeClassifier(maxDepth: 4, categoricalSplits: true),
+                      frame: nativeClasses, target: "label", codec: codec),
             ],
             DecisionTreeRegressor.Model.kind: [
                 .make("DecisionTreeRegressor", DecisionTreeRegressor(maxDepth: 4), frame: linear, target: "score",
                       codec: codec) { preprocessing },
                 .make("DecisionTreeRegressor histogram, missing values", DecisionTreeRegressor(
                     splitter: .histogram(maxBins: 8), minSamplesLeaf: 3), frame: rawScore, target: "score", codec: codec),
+                .make("DecisionTreeRegressor absolute error, native categorical splits", DecisionTreeRegressor(
+                    criterion: .absoluteError, maxDepth: 4, categoricalSplits: true), frame: nativeValues, target: "score",
+                      codec: codec),
             ],
             RandomForestClassifier.Model.kind: [
                 .make("RandomForestClassifier", RandomForestClassifier(treeCount: 5, maxDepth: 4, oobScore: true),
@@ -56,6 +61,8 @@ enum Examples {
                 .make("ExtraTreesClassifier, missing values", RandomForestClassifier(
                     treeCount: 4, splitter: .random, bootstrap: false, classWeight: .balanced),
                       frame: rawLabel, target: "label", codec: codec),
+                .make("RandomForestClassifier native categorical splits", RandomForestClassifier(
+                    treeCount: 4, maxDepth: 4, categoricalSplits: true), frame: nativeClasses, target: "label", codec: codec),
             ],
             RandomForestRegressor.Model.kind: [
                 .make("RandomForestRegressor", RandomForestRegressor(treeCount: 5, maxDepth: 4, oobScore: true),
@@ -63,6 +70,9 @@ enum Examples {
                 .make("RandomForestRegressor histogram, half samples, missing values", RandomForestRegressor(
                     treeCount: 4, splitter: .histogram(maxBins: 32), maxSamples: .fraction(0.5)),
                       frame: rawScore, target: "score", codec: codec),
+                .make("RandomForestRegressor absolute error, histogram, native categorical splits", RandomForestRegressor(
+                    treeCount: 4, criterion: .absoluteError, splitter: .histogram(maxBins: 16), categoricalSplits: true),
+                      frame: nativeValues, target: "score", codec: codec),
             ],
             LogisticRegression.Model.kind: [
                 .make("LogisticRegression", LogisticRegression(), frame: logistic, target: "label", codec: codec) { preprocessing },

@@ -56,6 +56,7 @@ struct TreeCategoricalTests {
             // beyond the 12 levels go to the larger child, the left.
             #expect(native.tree.categories(0).map { Set($0.filter { $0 < 12 }) } == [0, 2, 3, 5, 7, 8, 10])
             #expect(native.tree.missingGoesLeft[0] && native.tree.categories(0)?.contains(200) == true)
+            #expect(native.rules().first?.hasPrefix("if colour in {c0, c2, c3, c5, c7, c8, c10} (or missing) then") == true)
             let clf = try DecisionTreeClassifier(splitter: splitter, maxDepth: 1, categoricalSplits: true)
                 .fit(set(x, classes: high.map { $0 ? 1 : 0 }), context: &c)
             #expect(try clf.predict(x) == high.map { $0 ? 1 : 0 })

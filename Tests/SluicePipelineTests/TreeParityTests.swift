@@ -243,8 +243,8 @@ struct DecisionTreeBehaviourTests {
         return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2
     }
 
-    @Test("absolute error, both splitters and a forest: each leaf predicts its rows' median, impurity their mean deviation",
-          arguments: [TreeSplitter.exact, .histogram(maxBins: 32)])
+    @Test("absolute error, every splitter and a forest: each leaf predicts its rows' median, impurity their mean deviation",
+          arguments: [TreeSplitter.exact, .histogram(maxBins: 32), .random])
     func absoluteErrorLeaves(splitter: TreeSplitter) throws {
         let (model, x) = try fitRegressor(.init(criterion: .absoluteError, splitter: splitter, maxDepth: 4, minSamplesLeaf: 3),
                                           "diabetes")

@@ -7,7 +7,8 @@ import SluiceCompute
 /// tried as the left set — `k - 1` candidates instead of `2^(k-1)`, and the optimal partition
 /// for squared error, Gini and entropy with two classes (Breiman et al., 1984, §9.4). With more
 /// classes, each class's one-vs-rest ordering is scanned in turn (the first best split wins),
-/// a heuristic: scikit-learn's trees have no native categorical splits to follow. Missing
+/// a heuristic (as the mean ordering is for the absolute error): scikit-learn's trees have no
+/// native categorical splits to follow. Missing
 /// values are tried on either side as for numeric features, and "every present category left,
 /// the missing right"; categories absent from the node follow its missing side.
 enum CategoricalSplitSearch {

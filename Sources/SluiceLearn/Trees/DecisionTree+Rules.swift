@@ -13,7 +13,9 @@ extension DecisionTree {
         func name(_ f: Int) -> String { f < featureNames.count ? featureNames[f] : "x\(f)" }
         let names = Dictionary(categorical.map { ($0.index, $0.categories) }, uniquingKeysWith: { a, _ in a })
         func set(_ f: Int, _ codes: [Int]) -> String {
-            let labels = codes.map { c in names[f].flatMap { c < $0.count ? $0[c] : nil } ?? String(c) }
+            // Codes past the training categories (in the set when missing values go left) are not named.
+            let known = names[f].map { k in codes.filter { $0 < k.count } } ?? codes
+            let labels = known.map { c in names[f].map { $0[c] } ?? String(c) }
             return "{" + labels.joined(separator: ", ") + "}"
         }
         guard (try? validate(kind: "tree")) != nil else { return lines }

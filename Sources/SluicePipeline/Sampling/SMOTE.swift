@@ -111,15 +111,18 @@ enum Interpolation {
         }
     }
 
-    /// The synthetic rows `x[row] + step · (x[neighbour] − x[row])`, `draws.count × x.columns`.
+    /// The synthetic rows `x[row] + step · (x[neighbour] − x[row])`, `draws.count × x.columns`,
+    /// blocks of draws on every core (each row computed alone: the same whatever the threads).
     static func interpolate(_ x: Matrix<Double>, neighbours nn: [Int], k: Int, draws: [Draw]) -> Matrix<Double> {
         let d = x.columns
         return x.withUnsafeBufferPointer { src in
             Matrix(rows: draws.count, columns: d) { out in
-                for (i, draw) in draws.enumerated() {
-                    let a = draw.row * d, b = nn[draw.row * k + draw.slot] * d
-                    for j in 0..<d {
-                        out.initializeElement(at: i * d + j, to: src[a + j] + draw.step * (src[b + j] - src[a + j]))
+                Parallel.forEachChunk(of: draws.count, minimumChunk: 16_384) { range in
+                    for i in range {
+                        let draw = draws[i], a = draw.row * d, b = nn[draw.row * k + draw.slot] * d
+                        for j in 0..<d {
+                            out.initializeElement(at: i * d + j, to: src[a + j] + draw.step * (src[b + j] - src[a + j]))
+                        }
                     }
                 }
             }
@@ -132,27 +135,47 @@ enum Interpolation {
     static func extendedColumns(_ frame: Frame, fields: [Field], parts: [Matrix<Double>], stage: String) throws -> [Column] {
         let d = fields.count
         let added = parts.reduce(0) { $0 + $1.rows }
-        return try fields.enumerated().map { j, field in
-            let original = try framing(stage) { () throws(FrameError) in try frame.column(field.name) }
-            func extend<T>(_ values: [T], _ convert: (Double) -> T) -> [T] {
-                var out = [T]()
-                out.reserveCapacity(values.count + added)
-                out += values
-                for p in parts {
-                    p.withUnsafeBufferPointer { b in
-                        for i in 0..<p.rows { out.append(convert(b[i * d + j])) }
-                    }
-                }
-                return out
-            }
+        let originals = try fields.map { field in
+            try framing(stage) { () throws(FrameError) in try frame.column(field.name) }
+        }
+        for (field, original) in zip(fields, originals) {
             switch original.data {
-            case .int64(let a): return Column(.int64(extend(a) { Int64(exactly: $0.rounded()) ?? ($0 < 0 ? .min : .max) }))
-            case .bool(let a): return Column(.bool(extend(a) { $0 >= 0.5 }))
-            case .double(let a): return Column(.double(extend(a) { $0 }))
+            case .int64, .bool, .double: continue
             default:
                 throw PipelineError.unsupportedType(stage: stage, column: field.name, type: original.type,
                                                     expected: "a numeric column")
             }
         }
+        // Each output column written once, in place (the original values, then each part's
+        // column), the columns on every core.
+        var columns = [Column?](repeating: nil, count: d)
+        columns.withUnsafeMutableBufferPointer { out in
+            Parallel.forEachChunk(of: d, minimumChunk: 1) { range in
+                for j in range {
+                    func extend<T>(_ values: [T], _ convert: (Double) -> T) -> [T] {
+                        [T](unsafeUninitializedCapacity: values.count + added) { buffer, initialized in
+                            var at = values.count
+                            values.withUnsafeBufferPointer { v in
+                                if let base = v.baseAddress { buffer.baseAddress!.initialize(from: base, count: v.count) }
+                            }
+                            for p in parts {
+                                p.withUnsafeBufferPointer { b in
+                                    for i in 0..<p.rows { buffer.initializeElement(at: at + i, to: convert(b[i * d + j])) }
+                                }
+                                at += p.rows
+                            }
+                            initialized = at
+                        }
+                    }
+                    switch originals[j].data {
+                    case .int64(let a): out[j] = Column(.int64(extend(a) { Int64(exactly: $0.rounded()) ?? ($0 < 0 ? .min : .max) }))
+                    case .bool(let a): out[j] = Column(.bool(extend(a) { $0 >= 0.5 }))
+                    case .double(let a): out[j] = Column(.double(extend(a) { $0 }))
+                    default: break  // checked above
+                    }
+                }
+            }
+        }
+        return columns.compactMap { $0 }
     }
 }

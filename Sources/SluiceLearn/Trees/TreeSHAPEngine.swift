@@ -65,39 +65,65 @@ struct TreeSHAPEngine: Sendable {
         return out
     }
 
+    /// How ``contributions(_:method:)`` explains the trees.
+    enum Method {
+        /// Fast TreeSHAP tables (``TreeSHAPTables``) for each tree within their limits whose
+        /// tables cost less to build than the recursive walk of the rows; the walk for the others.
+        case automatic
+        /// Tables for every tree within their limits, however few the rows.
+        case tables
+        /// The recursive walk for every tree.
+        case recursive
+    }
+
     /// `n × (outputs · featureCount)` contributions of the rows of `x` (`featureCount` columns),
-    /// output `k`'s feature `j` in column `k · featureCount + j`; parallel over rows, one path
-    /// buffer per chunk of rows. Zero when a tree is deeper than ``maxDepth``.
-    func contributions<S: BLASScalar>(_ x: Matrix<S>) -> Matrix<Double> {
+    /// output `k`'s feature `j` in column `k · featureCount + j`; parallel over rows, blocks of
+    /// rows going through each tree in turn. Zero when a tree is deeper than ``maxDepth``.
+    func contributions<S: BLASScalar>(_ x: Matrix<S>, method: Method = .automatic) -> Matrix<Double> {
         let n = x.rows, p = featureCount
         var out = Matrix<Double>(rows: n, columns: outputs * p)
         guard n > 0, p > 0, !roots.isEmpty, depth <= Self.maxDepth, x.columns == p else { return out }
+        let tables: TreeSHAPTables
+        switch method {
+        case .automatic: tables = TreeSHAPTables(self, rows: n)
+        case .tables: tables = TreeSHAPTables(self, rows: nil)
+        case .recursive: tables = TreeSHAPTables(recursive: roots.count)
+        }
         let pathSize = (depth + 3) * (depth + 4) / 2
         let bits = categoryBits.count >= 8 ? categoryBits : [UInt32](repeating: 0, count: 8)
         let stride = outputs * p
         let reciprocals = (0...(depth + 3)).map { $0 == 0 ? 0 : 1 / Double($0) }
-        let trees = zip(roots, outputStart).map { SIMD2<Int>($0, $1 * p) }
+        let recursiveTrees = tables.recursive.map { SIMD2<Int>(roots[$0], outputStart[$0] * p) }
         out.withUnsafeMutableBufferPointer { o in
             x.withUnsafeBufferPointer { data in
                 nodes.withUnsafeBufferPointer { nodes in
                     values.withUnsafeBufferPointer { values in
                         bits.withUnsafeBufferPointer { bits in
-                            trees.withUnsafeBufferPointer { trees in
+                            recursiveTrees.withUnsafeBufferPointer { trees in
                                 reciprocals.withUnsafeBufferPointer { reciprocals in
-                                    let shared = BoostUnchecked((o, data, nodes, values, bits, trees, reciprocals))
-                                    Parallel.forEachChunk(of: n, minimumChunk: 64) { range in
-                                        let (o, data, nodes, values, bits, trees, reciprocals) = shared.value
-                                        let path = UnsafeMutablePointer<PathElement>.allocate(capacity: pathSize)
-                                        defer { path.deallocate() }
-                                        var walk = TreeSHAPWalk(nodes: nodes.baseAddress!, values: values.baseAddress!,
-                                                                bits: bits.baseAddress!, width: width, featureCount: p,
-                                                                reciprocals: reciprocals.baseAddress!, row: data.baseAddress!,
-                                                                phi: o.baseAddress!)
-                                        for i in range {
-                                            walk.row = data.baseAddress! + i * p
-                                            for tree in trees {
-                                                walk.phi = o.baseAddress! + i * stride + tree[1]
-                                                walk.recurse(tree[0], path, 0, 1, 1, -1)
+                                    tables.withWalk(values: values.baseAddress!, bits: bits.baseAddress!, width: width,
+                                                    featureCount: p) { (walkTables: TreeSHAPTableWalk<S>) in
+                                        let shared = BoostUnchecked((o, data, nodes, values, bits, trees, reciprocals))
+                                        Parallel.forEachChunk(of: n, minimumChunk: 64) { range in
+                                            let (o, data, nodes, values, bits, trees, reciprocals) = shared.value
+                                            let path = UnsafeMutablePointer<PathElement>.allocate(capacity: pathSize)
+                                            defer { path.deallocate() }
+                                            var walk = TreeSHAPWalk(nodes: nodes.baseAddress!, values: values.baseAddress!,
+                                                                    bits: bits.baseAddress!, width: width, featureCount: p,
+                                                                    reciprocals: reciprocals.baseAddress!, row: data.baseAddress!,
+                                                                    phi: o.baseAddress!)
+                                            var block = range.lowerBound
+                                            while block < range.upperBound {
+                                                let blockEnd = min(block + 64, range.upperBound)
+                                                walkTables.add(block..<blockEnd, x: data.baseAddress!, out: o.baseAddress!, stride: stride)
+                                                for i in block..<blockEnd {
+                                                    walk.row = data.baseAddress! + i * p
+                                                    for tree in trees {
+                                                        walk.phi = o.baseAddress! + i * stride + tree[1]
+                                                        walk.recurse(tree[0], path, 0, 1, 1, -1)
+                                                    }
+                                                }
+                                                block = blockEnd
                                             }
                                         }
                                     }

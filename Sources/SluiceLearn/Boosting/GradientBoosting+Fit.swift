@@ -74,23 +74,6 @@ enum GradientBoosting {
         return c.map { Int8($0) }
     }
 
-    /// The categorical features of `data` (index → category count), refused above 255 categories.
-    static func categorical(_ data: TrainingSet<Double>, learner: String) throws -> [Int: Int] {
-        var out = [Int: Int]()
-        for c in data.categorical {
-            guard c.index >= 0, c.index < data.features.columns else {
-                throw EstimatorError.invalidHyperparameter(estimator: learner, name: "categorical",
-                                                           reason: "index \(c.index) is not a feature")
-            }
-            guard c.categories.count <= HistogramBinning.maxBins else {
-                throw EstimatorError.invalidHyperparameter(estimator: learner, name: "categorical",
-                    reason: "feature \(data.featureNames[c.index]) has \(c.categories.count) categories, at most 255 are split natively")
-            }
-            out[c.index] = c.categories.count
-        }
-        return out
-    }
-
     /// The seeded validation split: rows kept for training and rows held out, each in order.
     /// Stratified: each class's rows are shuffled and `round(fraction · count)` of them held out.
     static func split(_ y: [Double], fraction: Double, stratify: Bool, classes: Int,

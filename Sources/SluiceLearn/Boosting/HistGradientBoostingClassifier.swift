@@ -137,7 +137,7 @@ public struct HistGradientBoostingClassifier: Learner, Codable, Equatable {
                                                        reason: "needs \(labels.classes.count) finite weights ≥ 0")
         }
         let k = labels.classes.count
-        let categorical = try GradientBoosting.categorical(data, learner: name)
+        let categorical = try CategoryBitset.features(of: data, learner: name)
         let monotonic = try GradientBoosting.monotonic(monotonicConstraints, features: data.features.columns,
                                                        categorical: categorical, learner: name)
         if k > 2 && monotonic.contains(where: { $0 != 0 }) {

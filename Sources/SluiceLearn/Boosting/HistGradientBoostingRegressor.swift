@@ -110,7 +110,7 @@ public struct HistGradientBoostingRegressor: Learner, Codable, Equatable {
                                                            reason: "must be ≥ 0 with a positive sum for the Poisson loss")
             }
         }
-        let categorical = try GradientBoosting.categorical(data, learner: name)
+        let categorical = try CategoryBitset.features(of: data, learner: name)
         let monotonic = try GradientBoosting.monotonic(monotonicConstraints, features: data.features.columns,
                                                        categorical: categorical, learner: name)
         let weights = data.sampleWeights ?? [Double](repeating: 1, count: y.count)

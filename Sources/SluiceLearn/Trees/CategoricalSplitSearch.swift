@@ -67,17 +67,10 @@ enum CategoricalSplitSearch {
                     if random && i + 1 != cut { continue }
                     if count < minLeaf || n - count < minLeaf || count == 0 || count == n { continue }
                     for j in 0..<width { right[j] = node.total[j] - left[j] }
-                    var proxy: Double, impurities: (left: Double, right: Double)?
-                    if let scan {
-                        let r = AbsoluteErrorStatistics.proxy(leftError: scan.prefix[count - 1], leftWeight: left[0],
-                                                              rightError: scan.suffix[count], rightWeight: right[0])
-                        proxy = r.proxy
-                        impurities = (r.left, r.right)
-                    } else {
-                        proxy = left.withUnsafeBufferPointer { l in
+                    let (proxy, impurities) = scan.map { $0.split(leftCount: count, leftWeight: left[0], rightWeight: right[0]) }
+                        ?? (left.withUnsafeBufferPointer { l in
                             right.withUnsafeBufferPointer { r in stats.proxy(l.baseAddress!, r.baseAddress!) }
-                        }
-                    }
+                        }, nil)
                     guard proxy > bestProxy else { continue }
                     bestProxy = proxy
                     best = CandidateSplit(feature: node.feature, threshold: 0, missingLeft: missingLeft, sawMissing: missing > 0,

@@ -1,3 +1,6 @@
+import SluiceCompute
+import SluicePipeline
+
 /// Category sets of native categorical splits, shared by boosting (``BoostedTrees``) and
 /// CART (``DecisionTree``): each set is ``words`` 32-bit words (256 bits), bit `c` of word
 /// `c >> 5` for category code `c`. Codes run `0…254` (255 is boosting's missing bin), so a
@@ -22,6 +25,26 @@ enum CategoryBitset {
     /// Whether code `c` is in `set` (a set of ``words`` words).
     static func contains(_ set: ArraySlice<UInt32>, _ c: Int) -> Bool {
         c >= 0 && c < 32 * words && set[set.startIndex + c >> 5] & (1 << UInt32(c & 31)) != 0
+    }
+
+    /// The categorical features of `data` (index → category count) for a learner that splits
+    /// them natively; refused, with a typed error, for an index that is not a feature or above
+    /// ``maxCategories`` categories.
+    static func features<S: BLASScalar>(of data: TrainingSet<S>, learner: String) throws -> [Int: Int] {
+        var out = [Int: Int]()
+        for c in data.categorical {
+            guard c.index >= 0, c.index < data.features.columns else {
+                throw EstimatorError.invalidHyperparameter(estimator: learner, name: "categorical",
+                                                           reason: "index \(c.index) is not a feature")
+            }
+            guard c.categories.count <= maxCategories else {
+                let name = c.index < data.featureNames.count ? data.featureNames[c.index] : "x\(c.index)"
+                throw EstimatorError.invalidHyperparameter(estimator: learner, name: "categorical",
+                    reason: "feature \(name) has \(c.categories.count) categories, at most \(maxCategories) are split natively")
+            }
+            out[c.index] = c.categories.count
+        }
+        return out
     }
 
     /// A set holding `codes` (each in `0..<256`).

@@ -74,7 +74,7 @@ public struct DecisionTree: Sendable, Equatable {
         var out = [Int](repeating: 0, count: x.rows)
         let p = x.columns
         let sets = categorySets.count == nodeCount ? categorySets : [Int32](repeating: -1, count: nodeCount)
-        let words = categoryBits.count >= 8 ? categoryBits : [UInt32](repeating: 0, count: 8)
+        let words = categoryBits.count >= CategoryBitset.words ? categoryBits : [UInt32](repeating: 0, count: CategoryBitset.words)
         sets.withUnsafeBufferPointer { cs in words.withUnsafeBufferPointer { bits in
         feature.withUnsafeBufferPointer { f in
             threshold.withUnsafeBufferPointer { t in
@@ -91,7 +91,7 @@ public struct DecisionTree: Sendable, Equatable {
                                                 let v = Double(row[Int(f[node])]), set = Int(cs[node])
                                                 let goLeft = v.isNaN ? m[node]
                                                     : set < 0 ? v <= t[node]
-                                                    : CategoryBitset.goesLeft(v, bits: bits.baseAddress! + set * 8,
+                                                    : CategoryBitset.goesLeft(v, bits: bits.baseAddress! + set * CategoryBitset.words,
                                                                               missingLeft: m[node])
                                                 node = Int(goLeft ? l[node] : r[node])
                                             }

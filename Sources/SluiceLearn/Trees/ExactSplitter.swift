@@ -190,15 +190,8 @@ final class ExactSplitter<Stats: TreeStatistics>: TreeSplitEngine {
                 func consider(_ position: Int, leftCount: Int, threshold: () -> Double, missingLeft: Bool) {
                     if leftCount < minLeaf || n - leftCount < minLeaf { return }
                     for j in 0..<width { right[j] = total[j] - left[j] }
-                    var proxy = 0.0, impurities: (left: Double, right: Double)?
-                    if let scan {
-                        let r = AbsoluteErrorStatistics.proxy(leftError: scan.prefix[leftCount - 1], leftWeight: left[0],
-                                                              rightError: scan.suffix[leftCount], rightWeight: right[0])
-                        proxy = r.proxy
-                        impurities = (r.left, r.right)
-                    } else {
-                        proxy = stats.proxy(left, right)
-                    }
+                    let (proxy, impurities) = scan.map { $0.split(leftCount: leftCount, leftWeight: left[0], rightWeight: right[0]) }
+                        ?? (stats.proxy(left, right), nil)
                     if !(proxy > bestProxy) { return }
                     bestProxy = proxy
                     best = CandidateSplit(feature: f, threshold: threshold(), missingLeft: missingLeft, sawMissing: missing > 0,

@@ -231,15 +231,8 @@ final class HistogramSplitter<Stats: TreeStatistics>: TreeSplitEngine {
                             if isLast && (missingLeft || missing == 0) { break }
                             if count < minLeaf || n - count < minLeaf || count == 0 || count == n { continue }
                             for j in 0..<width { right[j] = total[j] - left[j] }
-                            var proxy = 0.0, impurities: (left: Double, right: Double)?
-                            if let scan {
-                                let r = AbsoluteErrorStatistics.proxy(leftError: scan.prefix[count - 1], leftWeight: left[0],
-                                                                      rightError: scan.suffix[count], rightWeight: right[0])
-                                proxy = r.proxy
-                                impurities = (r.left, r.right)
-                            } else {
-                                proxy = stats.proxy(left, right)
-                            }
+                            let (proxy, impurities) = scan.map { $0.split(leftCount: count, leftWeight: left[0], rightWeight: right[0]) }
+                                ?? (stats.proxy(left, right), nil)
                             if proxy > bestProxy {
                                 bestProxy = proxy
                                 best = CandidateSplit(feature: f, threshold: isLast ? .infinity : edges[b], missingLeft: missingLeft,

@@ -81,6 +81,16 @@ final class TargetRanking {
         deinit {
             treeW.deallocate(); treeWY.deallocate(); prefix.deallocate(); suffix.deallocate(); sequence.deallocate()
         }
+
+        /// The proxy and the children's impurities of the split after the scan's first
+        /// `leftCount` rows (``AbsoluteErrorStatistics/proxy(leftError:leftWeight:rightError:rightWeight:)``).
+        @inline(__always)
+        func split(leftCount: Int, leftWeight: Double, rightWeight: Double)
+            -> (proxy: Double, impurities: (left: Double, right: Double)?) {
+            let r = AbsoluteErrorStatistics.proxy(leftError: prefix[leftCount - 1], leftWeight: leftWeight,
+                                                  rightError: suffix[leftCount], rightWeight: rightWeight)
+            return (r.proxy, (r.left, r.right))
+        }
     }
 
     /// Fills `scan.prefix` and `scan.suffix` for the node's rows in the order of `rows`

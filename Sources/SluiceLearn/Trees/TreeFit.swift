@@ -51,18 +51,10 @@ enum TreeFit {
     /// that is not an integer in `0…k-1` (or missing).
     static func categorical(_ data: TrainingSet<Float>, enabled: Bool, learner: String) throws -> [Int: Int] {
         guard enabled else { return [:] }
-        var out = [Int: Int]()
+        let out = try CategoryBitset.features(of: data, learner: learner)
         let x = data.features, p = x.columns
         for c in data.categorical {
-            guard c.index >= 0, c.index < p else {
-                throw EstimatorError.invalidHyperparameter(estimator: learner, name: "categorical",
-                                                           reason: "index \(c.index) is not a feature")
-            }
             let name = c.index < data.featureNames.count ? data.featureNames[c.index] : "x\(c.index)"
-            guard c.categories.count <= CategoryBitset.maxCategories else {
-                throw EstimatorError.invalidHyperparameter(estimator: learner, name: "categorical",
-                    reason: "feature \(name) has \(c.categories.count) categories, at most 255 are split natively")
-            }
             let k = Float(c.categories.count)
             try x.withUnsafeBufferPointer { xs in
                 for i in 0..<x.rows {
@@ -73,7 +65,6 @@ enum TreeFit {
                     }
                 }
             }
-            out[c.index] = c.categories.count
         }
         return out
     }

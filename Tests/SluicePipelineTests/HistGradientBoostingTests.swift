@@ -121,7 +121,7 @@ struct HistGradientBoostingBehaviourTests {
         for (position, i) in rows.enumerated() {
             for j in 0..<3 {
                 let column = binned.bins[position * binned.columns + binned.columnOf[j]]
-                #expect(binned.featureBin(column, j, binCount: binning.binCount[j]) == binning.bin(x[i, j], feature: j))
+                #expect(binned.featureBin(column, j) == binning.bin(x[i, j], feature: j))
             }
         }
     }
@@ -146,6 +146,56 @@ struct HistGradientBoostingBehaviourTests {
         _ = try model.predictProbabilities(Matrix([[200], [.nan], [-1], [2.5]]))
     }
 
+    @Test("features with few bins share a column by joint codes: every feature's bins kept, the same trees as a column each")
+    func jointCodes() throws {
+        let n = 3_000
+        var x = Matrix<Double>(rows: n, columns: 6)
+        var rng = SeededGenerator(seed: 5)
+        var target = [Double]()
+        for i in 0..<n {
+            x[i, 0] = rng.nextDouble()  // many bins: a column of its own
+            x[i, 1] = Double(i % 6)
+            x[i, 2] = i % 13 == 0 ? .nan : Double((i / 7) % 5)  // 5 bins and missing values
+            x[i, 3] = Double(i % 3)  // categorical
+            x[i, 4] = Double(rng.next() % 4)
+            x[i, 5] = i % 5 == 0 ? 1 : 0  // sparse: a bundle of one, then a joint member
+            target.append(x[i, 0] + (x[i, 1] > 2 ? 1 : 0) + (x[i, 2].isNaN ? 0.5 : 0.2 * x[i, 2])
+                          + (x[i, 3] == 1 ? 0.7 : 0) + 0.1 * x[i, 4] + 0.3 * x[i, 5])
+        }
+        var generator = SeededGenerator(seed: 1)
+        let rows = Array(0..<n)
+        let binning = HistogramBinning(fitting: x, rows: rows, categorical: [3: 3], generator: &generator)
+        let joint = binning.binned(x, rows: rows), separate = binning.binned(x, rows: rows, jointCodes: false)
+        #expect(separate.columns == 6)
+        #expect(joint.columns <= 3)
+        for i in 0..<n {
+            for j in 0..<6 {
+                let v = joint.bins[i * joint.columns + joint.columnOf[j]]
+                #expect(joint.featureBin(v, j) == binning.bin(x[i, j], feature: j))
+            }
+        }
+        let parameters = GrowerParameters(maxLeafNodes: 15, maxDepth: nil, minSamplesLeaf: 10, minHessianLeaf: 1e-3,
+                                          l2: 0, learningRate: 0.1, monotonic: [Int8](repeating: 0, count: 6))
+        func trees(_ data: BoostingBinnedFeatures) -> [GrownTree] {
+            let grower = BoostingTreeGrower(data: data, binning: binning, parameters: parameters, threads: 1)
+            var raw = [Double](repeating: 0, count: n), out: [GrownTree] = []
+            for _ in 0..<3 {
+                let gh = (0..<n).map { SIMD2<Float>(Float(raw[$0] - target[$0]), 1) }
+                let tree = gh.withUnsafeBufferPointer { grower.grow(gradients: $0.baseAddress!) }
+                for leaf in tree.leaves {
+                    for row in grower.rows(of: leaf) { raw[Int(row)] += tree.values[leaf.output] }
+                }
+                out.append(tree)
+            }
+            return out
+        }
+        for (a, b) in zip(trees(joint), trees(separate)) {
+            #expect(a.features == b.features && a.left == b.left && a.missingLeft == b.missingLeft)
+            #expect(a.categoryBits == b.categoryBits && a.thresholds == b.thresholds && a.covers == b.covers)
+            #expect(zip(a.values, b.values).allSatisfy { abs($0 - $1) <= 1e-9 })
+        }
+    }
+
     @Test("one-hot columns share one histogram column (exclusive bundling) and keep every feature's bins")
     func bundling() throws {
         let n = 300
@@ -161,7 +211,7 @@ struct HistGradientBoostingBehaviourTests {
         for i in 0..<n {
             for j in 0..<5 {
                 let v = b.bins[i * b.columns + b.columnOf[j]]
-                #expect(b.featureBin(v, j, binCount: binning.binCount[j]) == binning.bin(x[i, j], feature: j))
+                #expect(b.featureBin(v, j) == binning.bin(x[i, j], feature: j))
             }
         }
         let y = (0..<n).map { $0 % 4 == 2 ? 1 : 0 }
@@ -346,19 +396,21 @@ struct BoostingGrowerPiecesTests {
         #expect(binned.columns < 5)  // the exclusive columns share one
         let parameters = GrowerParameters(maxLeafNodes: 31, maxDepth: nil, minSamplesLeaf: 20, minHessianLeaf: 1e-3,
                                           l2: 0, learningRate: 0.1, monotonic: [Int8](repeating: 0, count: 5))
-        func grown(_ threads: Int) -> (trees: [[Double]], structure: [[Int32]], order: [Int32]) {
+        func grown(_ threads: Int) -> (trees: [[Double]], structure: [[Int32]], order: [[Int32]]) {
             let grower = BoostingTreeGrower(data: binned, binning: binning, parameters: parameters, threads: threads)
             var raw = [Double](repeating: 0, count: n), trees: [[Double]] = [], structure: [[Int32]] = []
+            var order: [[Int32]] = []
             for _ in 0..<3 {
                 let gh = (0..<n).map { SIMD2<Float>(Float(raw[$0] - target[$0]), 1) }
                 let tree = gh.withUnsafeBufferPointer { grower.grow(gradients: $0.baseAddress!) }
                 for leaf in tree.leaves {
-                    for s in leaf.start..<(leaf.start + leaf.count) { raw[Int(grower.indices[s])] += tree.values[leaf.output] }
+                    for row in grower.rows(of: leaf) { raw[Int(row)] += tree.values[leaf.output] }
                 }
+                order.append(tree.leaves.flatMap { Array(grower.rows(of: $0)) })
                 trees.append(tree.values + tree.thresholds + tree.gains)
                 structure.append(tree.features + tree.left + tree.right + tree.leaves.flatMap { [Int32($0.start), Int32($0.count)] })
             }
-            return (trees, structure, Array(grower.indices.buffer))
+            return (trees, structure, order)
         }
         let reference = grown(1)
         #expect(reference.structure[0].count > 60)  // 31 leaves grown

@@ -76,7 +76,7 @@ struct GrowingNode {
     var lower = -Double.infinity, upper = Double.infinity
     /// The histogram slot, or -1.
     var slot = -1
-    /// Which of the grower's two row buffers holds the node's rows.
+    /// Which of the grower's row buffers holds the node's rows (0: the root's, in original order).
     var buffer = 0
     var split: SplitCandidate?
     /// Its index in the tree's output arrays.
@@ -95,8 +95,9 @@ struct GrownTree {
     var values: [Double] = []
     var covers: [Double] = []
     var gains: [Double] = []
-    /// The leaves: their output index and sample range in the grower's index array.
-    var leaves: [(output: Int, start: Int, count: Int)] = []
+    /// The leaves: their output index, and their rows' range in the grower's row buffer `buffer`
+    /// (``BoostingTreeGrower/rows(of:)``).
+    var leaves: [(output: Int, start: Int, count: Int, buffer: Int)] = []
 
     mutating func append(value: Double, cover: Double) -> Int {
         features.append(-1); left.append(-1); right.append(-1); missingLeft.append(false); categorySets.append(-1)
@@ -112,24 +113,29 @@ struct GrownTree {
 /// The grower keeps every row's bins, original index and gradient pair in *node order*:
 /// partitioning a node moves its rows so that each child's rows are one contiguous range
 /// (LightGBM's ordered gradients, with the bins moved along), so building a histogram reads
-/// memory sequentially. A node's rows move from one of two buffers to the other, straight to
-/// their places; a leaf's rows are copied back to the first buffer, so that the order carries
-/// over to the next tree, which starts by gathering its gradients into that order. Histograms are built in fixed blocks of rows, in
+/// memory sequentially. The root's rows are the first buffer, in original order, read-only, with
+/// the tree's gradients as given; its children's rows go to the second buffer, and from then on
+/// a node's rows move between the second and the third, straight to their places. So a tree
+/// starts with no gather of its gradients and no copy of the last tree's rows, and each node's
+/// rows are in increasing original order. Histograms are built in fixed blocks of rows, in
 /// parallel; all buffers are allocated once and reused by every node and every tree.
 final class BoostingTreeGrower {
     let binning: HistogramBinning
     let parameters: GrowerParameters
     /// Rows, histogram columns (features after bundling), features.
     let n: Int, p: Int, features: Int
-    /// Per feature: its histogram column, its offset in a bundle (0 alone), whether the rows miss it.
-    let columnOf: [Int], offset: [Int], hasMissing: [Bool]
+    /// Per feature: its histogram column, whether the rows miss it.
+    let columnOf: [Int], hasMissing: [Bool]
+    /// Per feature sharing its column: its bin from each value of the column's byte.
+    let decode: [[UInt8]?]
     /// Bytes per row of ``bins``: the columns, at least 8 (no padding to whole words: a
     /// partition moves every row's bins, so each padding byte costs memory traffic).
     let rowStride: Int
-    /// The rows in node order, in two buffers: a partition moves a node's rows from one to the other.
-    let rows: [BoostingRows]
-    /// The original row at each position, between trees (and for each finished leaf's range).
-    var indices: BoostBuffer<Int32> { rows[0].indices }
+    /// The rows: the root's in original order (with no gradients of its own: the tree's are
+    /// used), then two buffers in node order, a partition moving a node's rows from one to the other.
+    private let buffers: [BoostingRows]
+    /// The gradient pairs of the tree being grown, in original order.
+    private var gradients: UnsafePointer<SIMD2<Float>>?
     /// One feature's histogram, expanded from its bundle.
     private let expanded = BoostBuffer<Double>(count: BoostingTreeGrower.stride, repeating: 0)
     /// Four numbers per piece of one partition (see ``partition(_:_:)``).
@@ -164,11 +170,12 @@ final class BoostingTreeGrower {
         p = data.columns
         features = data.features
         columnOf = data.columnOf
-        offset = data.offset
+        decode = data.decode
         hasMissing = data.hasMissing
         rowStride = max(8, data.columns)
-        rows = [BoostingRows(count: n, stride: rowStride), BoostingRows(count: n, stride: rowStride)]
-        let first = rows[0]
+        buffers = [BoostingRows(count: n, stride: rowStride, gradients: false),
+                   BoostingRows(count: n, stride: rowStride), BoostingRows(count: n, stride: rowStride)]
+        let first = buffers[0]
         for i in 0..<n {
             (first.bins.pointer + i * rowStride).update(from: data.bins.pointer + i * data.columns, count: data.columns)
             first.indices[i] = Int32(i)
@@ -190,21 +197,50 @@ final class BoostingTreeGrower {
         return min(max(v, lower), upper)
     }
 
-    /// Grows one tree on the gradient pairs `gh` (one per original row). The tree's leaves
-    /// name ranges of ``indices``.
-    func grow(gradients gh: UnsafePointer<SIMD2<Float>>) -> GrownTree {
-        let ordered = rows[0].gradients
-        let shared = BoostUnchecked((gh, UnsafePointer(rows[0].indices.pointer), ordered.pointer))
-        Parallel.forEachChunk(of: n, minimumChunk: 65_536) { range in
-            let (gh, idx, out) = shared.value
-            for s in range { out[s] = gh[Int(idx[s])] }
+    /// The original rows of a leaf of the tree last grown, in increasing order.
+    func rows(of leaf: (output: Int, start: Int, count: Int, buffer: Int)) -> UnsafeBufferPointer<Int32> {
+        UnsafeBufferPointer(start: buffers[leaf.buffer].indices.pointer + leaf.start, count: leaf.count)
+    }
+
+    /// Where the rows of a node in `buffer` are: their bins, original indices and gradients.
+    private func source(_ buffer: Int) -> (bins: UnsafeMutablePointer<UInt8>, indices: UnsafeMutablePointer<Int32>,
+                                           gradients: UnsafePointer<SIMD2<Float>>) {
+        let b = buffers[buffer]
+        return (b.bins.pointer, b.indices.pointer, buffer == 0 ? gradients! : UnsafePointer(b.gradients.pointer))
+    }
+
+    /// Rows per block of the root's sums.
+    private static let sumRows = 65_536
+
+    /// The sums of `gh` over all rows: per block of ``sumRows`` in parallel, then the blocks in
+    /// order, so the sums are the same whatever the thread count.
+    private func totals(_ gh: UnsafePointer<SIMD2<Float>>) -> (g: Double, h: Double) {
+        let n = self.n, rows = Self.sumRows, blocks = (n + rows - 1) / rows
+        let sums = BoostBuffer<SIMD2<Double>>(count: blocks, repeating: .zero)
+        let shared = BoostUnchecked(gh)
+        Parallel.forEachChunk(of: blocks, minimumChunk: 1) { range in
+            for block in range {
+                var s = SIMD2<Double>.zero
+                for i in (block * rows)..<min(n, (block + 1) * rows) {
+                    s += SIMD2(Double(shared.value[i].x), Double(shared.value[i].y))
+                }
+                sums[block] = s
+            }
         }
+        var total = SIMD2<Double>.zero
+        for block in 0..<blocks { total += sums[block] }
+        return (total.x, total.y)
+    }
+
+    /// Grows one tree on the gradient pairs `gh` (one per original row, read until the next
+    /// call). The tree's leaves name their rows through ``rows(of:)``.
+    func grow(gradients gh: UnsafePointer<SIMD2<Float>>) -> GrownTree {
+        gradients = gh
         if parameters.featureFraction < 1 {
             treeFeatures = generator.sample(GrowerParameters.drawn(parameters.featureFraction, of: features),
                                             from: features).sorted()
         }
-        var sumG = 0.0, sumH = 0.0
-        for s in 0..<n { sumG += Double(ordered[s].x); sumH += Double(ordered[s].y) }
+        let (sumG, sumH) = totals(gh)
         var tree = GrownTree()
         var root = GrowingNode(start: 0, count: n, sumG: sumG, sumH: sumH, depth: 0,
                                value: leafValue(sumG, sumH, -.infinity, .infinity), output: 0)
@@ -232,8 +268,8 @@ final class BoostingTreeGrower {
                                    depth: node.depth + 1, value: split.leftValue, output: 0)
             var right = GrowingNode(start: l, count: r, sumG: node.sumG - split.leftG, sumH: node.sumH - split.leftH,
                                     depth: node.depth + 1, value: split.rightValue, output: 0)
-            left.buffer = 1 - node.buffer
-            right.buffer = 1 - node.buffer
+            left.buffer = node.buffer == 1 ? 2 : 1
+            right.buffer = left.buffer
             let cst = split.isCategorical ? 0 : parameters.monotonic[split.feature]
             left.lower = node.lower; left.upper = node.upper; right.lower = node.lower; right.upper = node.upper
             if cst != 0 {
@@ -285,13 +321,10 @@ final class BoostingTreeGrower {
     /// the last piece's backward from the two parts' ends, so that only `pieces − 2` of them
     /// are counted first. A stable partition is unique: the result does not depend on the pieces.
     private func partition(_ node: GrowingNode, _ split: SplitCandidate) -> Int {
-        let f = split.feature, column = columnOf[f], o = offset[f], binCount = binning.binCount[f]
-        // The side of each value of the column's byte (a bundle's value mapped to the feature's bin).
+        let f = split.feature, column = columnOf[f], decode = decode[f]
+        // The side of each value of the column's byte (a shared column's value mapped to the feature's bin).
         var side = [UInt8](repeating: 0, count: 256)
-        for v in 0..<256 {
-            let b = o == 0 ? UInt8(v) : BoostingBinnedFeatures.memberBin(UInt8(v), offset: o, binCount: binCount)
-            side[v] = split.goesLeft(b) ? 1 : 0
-        }
+        for v in 0..<256 { side[v] = split.goesLeft(decode?[v] ?? UInt8(v)) ? 1 : 0 }
         let start = node.start, count = node.count, stride = rowStride
         let leftTotal = Int(split.leftCount)
         precondition(Double(leftTotal) == split.leftCount && (0...count).contains(leftTotal),
@@ -300,7 +333,7 @@ final class BoostingTreeGrower {
         // Per piece: its counted left rows, where its left and its right rows start, where its left rows ended.
         let counted = partitionCounts.pointer, leftStart = counted + pieces, rightStart = leftStart + pieces
         let ended = rightStart + pieces
-        let from = rows[node.buffer], to = rows[1 - node.buffer]
+        let from = source(node.buffer), to = buffers[node.buffer == 1 ? 2 : 1]
         let shared = BoostUnchecked((counted, leftStart, rightStart, ended))
         func bounds(_ k: Int) -> (lo: Int, hi: Int) { (start + count * k / pieces, start + count * (k + 1) / pieces) }
         side.withUnsafeBufferPointer { sides in
@@ -309,7 +342,7 @@ final class BoostingTreeGrower {
                 Parallel.forEachChunk(of: pieces - 2, minimumChunk: 1) { range in
                     for k in range {
                         let (lo, hi) = bounds(k)
-                        shared.value.0[k] = sluice_boost_count_left(table.value, from.bins.pointer, stride, column, lo, hi)
+                        shared.value.0[k] = sluice_boost_count_left(table.value, from.bins, stride, column, lo, hi)
                     }
                 }
             }
@@ -325,13 +358,13 @@ final class BoostingTreeGrower {
             }
             Parallel.forEachChunk(of: pieces, minimumChunk: 1) { range in
                 let (_, leftStart, rightStart, ended) = shared.value
-                let gh = UnsafeRawPointer(from.gradients.pointer).assumingMemoryBound(to: UInt64.self)
+                let gh = UnsafeRawPointer(from.gradients).assumingMemoryBound(to: UInt64.self)
                 let outGh = UnsafeMutableRawPointer(to.gradients.pointer).assumingMemoryBound(to: UInt64.self)
                 for k in range {
                     let (lo, hi) = bounds(k)
                     let backward = pieces > 1 && k == pieces - 1
                     ended[k] = sluice_boost_partition(
-                        table.value, column, from.bins.pointer, from.indices.pointer, gh, stride, lo, hi,
+                        table.value, column, from.bins, from.indices, gh, stride, lo, hi,
                         backward ? 1 : 0, backward ? start + leftTotal : leftStart[k],
                         backward ? start + count : rightStart[k], to.bins.pointer, to.indices.pointer, outGh)
                 }
@@ -343,14 +376,8 @@ final class BoostingTreeGrower {
         return leftTotal
     }
 
-    /// Records a leaf; its rows go back to the first buffer, where the next tree starts.
     private func finishLeaf(_ node: GrowingNode, _ tree: inout GrownTree) {
-        if node.buffer != 0 {
-            let from = rows[node.buffer], to = rows[0], s = node.start
-            (to.bins.pointer + s * rowStride).update(from: from.bins.pointer + s * rowStride, count: node.count * rowStride)
-            (to.indices.pointer + s).update(from: from.indices.pointer + s, count: node.count)
-        }
-        tree.leaves.append((node.output, node.start, node.count))
+        tree.leaves.append((node.output, node.start, node.count, node.buffer))
     }
 
     private func canSplit(_ node: GrowingNode) -> Bool {
@@ -395,9 +422,8 @@ final class BoostingTreeGrower {
         let blocks = max(1, (count + Self.blockRows - 1) / Self.blockRows)
         let groups = count < Self.groupedRows || blocks % threads == 0 ? 1 : min(p, threads)
         let partial = blocks == 1 ? hist : partials.pointer
-        let source = rows[buffer]
-        let shared = BoostUnchecked((UnsafePointer(source.gradients.pointer + start),
-                                     UnsafePointer(source.bins.pointer + start * stride)))
+        let source = source(buffer)
+        let shared = BoostUnchecked((source.gradients + start, UnsafePointer(source.bins + start * stride)))
         Parallel.forEachChunk(of: blocks * groups, minimumChunk: 1) { range in
             let (gh, bins) = shared.value
             for task in range {
@@ -441,16 +467,13 @@ final class BoostingTreeGrower {
         }
         for j in candidates {
             var hj = hist + columnOf[j] * Self.stride
-            let o = offset[j]
-            if o != 0 {  // a bundled feature: its bins b ≥ 1 from the bundle, bin 0 the rest of the node
-                let e = expanded.pointer, bins = binning.binCount[j]
-                var g = 0.0, h = 0.0, c = 0.0
-                for b in 1..<bins {
-                    let src = hj + Self.entry * (o + b - 1), dst = e + Self.entry * b
-                    dst[0] = src[0]; dst[1] = src[1]; dst[2] = src[2]
-                    g += src[0]; h += src[1]; c += src[2]
+            if let decode = decode[j] {  // a shared column: the feature's histogram is its margin
+                let e = expanded.pointer
+                e.update(repeating: 0, count: Self.stride)
+                for v in 0..<256 {
+                    let src = hj + Self.entry * v, dst = e + Self.entry * Int(decode[v])
+                    dst[0] += src[0]; dst[1] += src[1]; dst[2] += src[2]
                 }
-                e[0] = node.sumG - g; e[1] = node.sumH - h; e[2] = Double(node.count) - c
                 hj = e
             }
             if binning.isCategorical[j] {
@@ -552,16 +575,16 @@ final class BoostingTreeGrower {
     }
 }
 
-/// One of the grower's two row buffers: each position's bins (`stride` bytes), original row
-/// index and gradient pair.
+/// One of the grower's row buffers: each position's bins (`stride` bytes), original row index
+/// and gradient pair (none in the root's buffer).
 final class BoostingRows: @unchecked Sendable {
     let bins: BoostBuffer<UInt8>
     let indices: BoostBuffer<Int32>
     let gradients: BoostBuffer<SIMD2<Float>>
 
-    init(count: Int, stride: Int) {
+    init(count: Int, stride: Int, gradients: Bool = true) {
         bins = BoostBuffer(count: count * stride, repeating: 0)
         indices = BoostBuffer(count: count, repeating: 0)
-        gradients = BoostBuffer(count: count, repeating: .zero)
+        self.gradients = BoostBuffer(count: gradients ? count : 0, repeating: .zero)
     }
 }

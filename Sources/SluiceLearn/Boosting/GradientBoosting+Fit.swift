@@ -161,15 +161,14 @@ enum GradientBoosting {
                     }
                 }
             }
-            let positions = grower.indices.pointer  // position → training row, after each tree
             for k in 0..<m {
                 var tree = grower.grow(gradients: g.pointer + k * nt)
                 if case .absolute = c.loss {
                     for leaf in tree.leaves {
                         var residuals = [Double](), weights = [Double]()
                         residuals.reserveCapacity(leaf.count)
-                        for s in leaf.start..<(leaf.start + leaf.count) {
-                            let i = Int(positions[s])
+                        for row in grower.rows(of: leaf) {
+                            let i = Int(row)
                             residuals.append(yt[i] - raw[i])
                             weights.append(wt[i])
                         }
@@ -179,15 +178,17 @@ enum GradientBoosting {
                 // Each training row is at one position of one leaf: the leaves' ranges cover the
                 // positions once, so the positions are updated in chunks on every core, each
                 // chunk through the leaves that overlap it.
-                let leaves = tree.leaves.map { (start: $0.start, end: $0.start + $0.count, value: tree.values[$0.output]) }
+                let leaves = tree.leaves.map {
+                    (start: $0.start, end: $0.start + $0.count, value: tree.values[$0.output],
+                     rows: BoostUnchecked(grower.rows(of: $0).baseAddress! - $0.start))
+                }
                 raw.withUnsafeMutableBufferPointer { r in
-                    let shared = BoostUnchecked((r.baseAddress! + k * nt, UnsafePointer(positions)))
+                    let out = BoostUnchecked(r.baseAddress! + k * nt)
                     Parallel.forEachChunk(of: nt, minimumChunk: 65_536) { range in
-                        let (out, positions) = shared.value
                         for leaf in leaves where leaf.start < range.upperBound && leaf.end > range.lowerBound {
-                            let v = leaf.value
+                            let v = leaf.value, rows = leaf.rows.value
                             for s in max(leaf.start, range.lowerBound)..<min(leaf.end, range.upperBound) {
-                                out[Int(positions[s])] += v
+                                out.value[Int(rows[s])] += v
                             }
                         }
                     }

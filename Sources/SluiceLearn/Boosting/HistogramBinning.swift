@@ -147,7 +147,14 @@ struct HistogramBinning: Sendable {
     /// values, non-zero bin in at most half of the rows, joins the first bundle where no row
     /// has a non-zero bin of another member (and the bins fit in 255); bundle bin 0 means every
     /// member is at bin 0, and member `f` at bin `b ≥ 1` is bundle bin `offset(f) + b - 1`.
-    func binned(_ x: Matrix<Double>, rows: [Int]) -> BoostingBinnedFeatures {
+    ///
+    /// Then, with `jointCodes`, columns (plain features or bundles) of few codes share one byte
+    /// by the product of their codes (a plain feature's missing bin its last code): from the
+    /// column with the fewest codes up, each joins the first shared column whose codes times
+    /// its own are at most 256. The shared column's histogram is the joint one of its members,
+    /// and a member's own is its margin, so the splits are those of one column each, with
+    /// fewer histogram columns to build and fewer bytes a row to move.
+    func binned(_ x: Matrix<Double>, rows: [Int], jointCodes: Bool = true) -> BoostingBinnedFeatures {
         let n = rows.count, p = x.columns
         // Column-major bins first, parallel over blocks of rows: a block's rows stay in cache
         // while each feature's values are read from them (a column read down the whole matrix
@@ -198,7 +205,7 @@ struct HistogramBinning: Sendable {
         }
         // Greedy conflict-free bundles.
         var bundles: [(members: [Int], bins: Int, used: [Bool])] = []
-        var columnOf = [Int](repeating: -1, count: p), offset = [Int](repeating: 0, count: p)
+        var offset = [Int](repeating: 0, count: p)
         for j in 0..<p where !isCategorical[j] && !missing[j] && nonZero[j] * 2 <= n && binCount[j] >= 2 {
             let column = byColumn.pointer + j * n
             var placed = false
@@ -221,51 +228,100 @@ struct HistogramBinning: Sendable {
                 bundles.append(([j], binCount[j], used))
             }
         }
-        var columns: [[Int]] = []  // members of each column; a plain feature alone with offset 0
+        var parts: [[Int]] = []  // members of each bundle; a plain feature alone with offset 0
+        var partOf = [Int](repeating: -1, count: p)
         for j in 0..<p {
             if let k = bundles.firstIndex(where: { $0.members.first == j }), bundles[k].members.count > 1 {
-                for f in bundles[k].members { columnOf[f] = columns.count }
-                columns.append(bundles[k].members)
-            } else if columnOf[j] < 0 {
+                for f in bundles[k].members { partOf[f] = parts.count }
+                parts.append(bundles[k].members)
+            } else if partOf[j] < 0 {
                 if bundles.contains(where: { $0.members.count > 1 && $0.members.contains(j) }) { continue }
                 offset[j] = 0
-                columnOf[j] = columns.count
-                columns.append([j])
+                partOf[j] = parts.count
+                parts.append([j])
             }
         }
-        for j in 0..<p where columns[columnOf[j]].count == 1 { offset[j] = 0 }
+        for j in 0..<p where parts[partOf[j]].count == 1 { offset[j] = 0 }
+        // A part's codes: a plain feature's bins (and one more for missing), a bundle's bins.
+        let codes = parts.map { m in
+            m.count == 1 ? binCount[m[0]] + (missing[m[0]] ? 1 : 0) : 1 + m.reduce(0) { $0 + binCount[$1] - 1 }
+        }
+        // Parts with few codes share a column by their product (joint codes, first fit from the
+        // fewest codes): the column's histogram is their joint one, each part's its margin.
+        var groups: [(parts: [Int], product: Int)] = []
+        for k in parts.indices.sorted(by: { (codes[$0], $0) < (codes[$1], $1) }) {
+            if jointCodes, codes[k] <= 128, let g = groups.firstIndex(where: { $0.product <= 128 && $0.product * codes[k] <= 256 }) {
+                groups[g].parts.append(k)
+                groups[g].product *= codes[k]
+            } else {
+                groups.append(([k], codes[k]))
+            }
+        }
+        groups.sort { $0.parts.min()! < $1.parts.min()! }
+        // Per part: its column and the weight of its code in the column's byte (0: the byte is the part's own).
+        var columnOfPart = [Int](repeating: 0, count: parts.count), radix = [Int](repeating: 0, count: parts.count)
+        for (c, g) in groups.enumerated() {
+            var r = 1
+            for k in g.parts {
+                columnOfPart[k] = c
+                radix[k] = g.parts.count == 1 ? 0 : r
+                r *= codes[k]
+            }
+        }
+        let columnOf = (0..<p).map { columnOfPart[partOf[$0]] }
+        // Each feature's bin from its column's byte, where the byte is not the feature's bins alone.
+        let decode: [[UInt8]?] = (0..<p).map { j in
+            let k = partOf[j], bundled = parts[k].count > 1
+            guard bundled || radix[k] > 0 else { return nil }
+            return (0..<256).map { v in
+                let code = radix[k] > 0 ? (v / radix[k]) % codes[k] : v
+                if bundled { return BoostingBinnedFeatures.memberBin(UInt8(code), offset: offset[j], binCount: binCount[j]) }
+                return code == binCount[j] ? UInt8(Self.missingBin) : UInt8(code)
+            }
+        }
         // Row-major columns, parallel over blocks of rows.
-        let q = columns.count
+        let q = groups.count
         let bins = BoostBuffer<UInt8>(count: n * q, repeating: 0)
         let blocks = max(1, (n + 65_535) / 65_536)
-        let shared = BoostUnchecked(columns.map { c in c.map { (feature: $0, offset: offset[$0]) } })
+        let layout = groups.map { g in
+            g.parts.map { k in (radix: radix[k], missingCode: binCount[parts[k][0]],
+                                members: parts[k].map { (feature: $0, offset: offset[$0]) }) }
+        }
+        let shared = BoostUnchecked(layout)
         Parallel.forEachChunk(of: blocks, minimumChunk: 1) { range in
             let columns = shared.value
             for block in range {
                 for i in (block * 65_536)..<min(n, (block + 1) * 65_536) {
                     let out = bins.pointer + i * q
-                    for (c, members) in columns.enumerated() {
-                        if members.count == 1 {
-                            out[c] = byColumn.pointer[members[0].feature * n + i]
-                        } else {
-                            var v: UInt8 = 0
-                            for m in members {
-                                let b = byColumn.pointer[m.feature * n + i]
-                                if b != 0 { v = UInt8(m.offset + Int(b) - 1) }
+                    for (c, parts) in columns.enumerated() {
+                        var byte = 0
+                        for part in parts {
+                            var code: Int
+                            if part.members.count == 1 {
+                                code = Int(byColumn.pointer[part.members[0].feature * n + i])
+                                if part.radix > 0 && code == Self.missingBin { code = part.missingCode }
+                            } else {
+                                code = 0
+                                for m in part.members {
+                                    let b = byColumn.pointer[m.feature * n + i]
+                                    if b != 0 { code = m.offset + Int(b) - 1 }
+                                }
                             }
-                            out[c] = v
+                            byte += part.radix > 0 ? code * part.radix : code
                         }
+                        out[c] = UInt8(byte)
                     }
                 }
             }
         }
         return BoostingBinnedFeatures(rows: n, features: p, columns: q, bins: bins, hasMissing: missing,
-                              columnOf: columnOf, offset: offset)
+                                      columnOf: columnOf, decode: decode)
     }
 }
 
 /// Features as bins, row-major by column: row `i`'s bins are `bins[i·columns ..< (i+1)·columns]`;
-/// feature `f` is column `columnOf[f]`, alone (`offset[f] == 0`) or in a bundle.
+/// feature `f` is column `columnOf[f]`, alone (`decode[f] == nil`: the byte is its bin) or
+/// sharing it (in an exclusive bundle, or by joint codes, or both).
 struct BoostingBinnedFeatures: Sendable {
     let rows: Int
     let features: Int
@@ -274,12 +330,12 @@ struct BoostingBinnedFeatures: Sendable {
     /// Whether the training rows have a missing value in each feature.
     let hasMissing: [Bool]
     let columnOf: [Int]
-    let offset: [Int]
+    /// Per feature sharing its column: its bin for each value of the column's byte.
+    let decode: [[UInt8]?]
 
-    /// Feature `f`'s bin from its column's bin `v`.
-    @inline(__always) func featureBin(_ v: UInt8, _ f: Int, binCount: Int) -> UInt8 {
-        let o = offset[f]
-        return o == 0 ? v : Self.memberBin(v, offset: o, binCount: binCount)
+    /// Feature `f`'s bin from its column's byte `v`.
+    @inline(__always) func featureBin(_ v: UInt8, _ f: Int) -> UInt8 {
+        decode[f].map { $0[Int(v)] } ?? v
     }
 
     /// The bin of a bundle member at `offset` (≥ 1) with `binCount` bins, from the bundle's bin `v`.

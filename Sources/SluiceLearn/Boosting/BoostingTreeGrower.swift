@@ -136,7 +136,7 @@ final class BoostingTreeGrower {
     private let buffers: [BoostingRows]
     /// The gradient pairs of the tree being grown, in original order.
     private var gradients: UnsafePointer<SIMD2<Float>>?
-    /// One feature's histogram, expanded from its bundle.
+    /// One feature's histogram, its margin of a shared column.
     private let expanded = BoostBuffer<Double>(count: BoostingTreeGrower.stride, repeating: 0)
     /// Four numbers per piece of one partition (see ``partition(_:_:)``).
     let partitionCounts: BoostBuffer<Int>
